@@ -1,0 +1,35 @@
+// StackSmart background: Chrome's service worker and Firefox's event page (one ES module).
+//
+// All logic is in the Rust wasm (background/src). This file only loads it and forwards
+// browser events. Rules it keeps:
+// - every listener is registered synchronously at top level, or a woken worker misses the
+//   event that woke it;
+// - the wasm is instantiated lazily and once (no top-level await), and a failed load answers
+//   callers with an error instead of leaving them waiting;
+// - the current time is passed in: wasm has no clock of its own here.
+import init, { handleMessage, forgetTab, onInstalled } from './background_wasm.js';
+
+let ready = null;
+function wasm() {
+  ready ??= init({ module_or_path: new URL('background_wasm_bg.wasm', import.meta.url) }).catch((error) => {
+    ready = null; // let the next event retry
+    throw error;
+  });
+  return ready;
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  wasm()
+    .then(() => handleMessage(message, sender.tab?.id, Date.now()))
+    .then(sendResponse, (error) =>
+      sendResponse({ type: 'error', code: 'internal', message: `StackSmart failed to start: ${error}` }));
+  return true; // the answer is asynchronous
+});
+
+chrome.tabs.onRemoved.addListener((tabId) => {
+  wasm().then(() => forgetTab(tabId, Date.now())).catch(console.warn);
+});
+
+chrome.runtime.onInstalled.addListener(() => {
+  wasm().then(() => onInstalled(Date.now())).catch(console.warn);
+});

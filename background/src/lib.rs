@@ -1,0 +1,177 @@
+//! The background's wasm: the brain of Chrome's service worker and Firefox's event page.
+//!
+//! It only converts at the JS boundary and calls the engine: JS (`background/js/background.js`)
+//! registers the listeners and forwards each event here with the current time (wasm has no
+//! clock of its own in a worker). Per-tab results live in `storage.session`, never only in
+//! wasm memory: Chrome stops an idle service worker after ~30 s and that memory goes with it.
+
+use std::cell::Cell;
+
+use engine::protocol::{ErrorCode, Request, Response, Status, TabResult};
+use engine::snapshot::PageSnapshot;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+mod browser;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Serialises for the JS side: plain objects and arrays only (a JS `Map` arrives empty
+/// through Chrome's message passing), 64-bit integers as numbers.
+pub fn to_js<T: Serialize>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or_else(|e| JsValue::from_str(&format!("serialisation failed: {e}")))
+}
+
+/// Answers one `runtime.onMessage` message. `sender_tab_id` is `sender.tab.id` (absent for
+/// messages from extension pages). Always resolves to a [`Response`], never rejects.
+#[wasm_bindgen(js_name = handleMessage)]
+pub async fn handle_message(message: JsValue, sender_tab_id: Option<i32>, now_ms: f64) -> JsValue {
+    count_event(now_ms);
+    let response = match serde_wasm_bindgen::from_value::<Request>(message) {
+        Ok(request) => dispatch(request, sender_tab_id, now_ms).await,
+        Err(e) => Response::error(ErrorCode::BadRequest, format!("unreadable message: {e}")),
+    };
+    to_js(&response)
+}
+
+async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> Response {
+    match request {
+        Request::PageSnapshot { snapshot } => {
+            let Some(tab_id) = sender_tab_id else {
+                return Response::error(ErrorCode::NoTab, "snapshots must come from a tab");
+            };
+            match detect_and_store(i64::from(tab_id), snapshot, now_ms).await {
+                Ok(result) => Response::SnapshotAccepted {
+                    has_product: result.detection.product.is_some(),
+                },
+                Err(e) => e,
+            }
+        }
+        Request::GetTabResult { tab_id } => tab_result(tab_id, now_ms).await,
+        Request::Status => Response::Status(INSTANCE.with(Cell::get)),
+    }
+}
+
+async fn detect_and_store(
+    tab_id: i64,
+    snapshot: PageSnapshot,
+    now_ms: f64,
+) -> Result<TabResult, Response> {
+    let detection = engine::detect::detect(&snapshot)
+        .map_err(|e| Response::error(ErrorCode::BadSnapshot, e.to_string()))?;
+    let result = TabResult {
+        url: snapshot.url,
+        detected_at_ms: millis(now_ms),
+        detection,
+    };
+    browser::store_tab_result(tab_id, &result)
+        .await
+        .map_err(|e| Response::error(ErrorCode::Storage, e))?;
+    Ok(result)
+}
+
+/// The result for what the tab shows *now*: the tab's collector reports its page; the stored
+/// result serves when it is for that page, else the page is detected afresh. A tab without a
+/// collector (browser pages, stores, tabs the extension may not read) has no result.
+async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
+    let stored = match browser::load_tab_result(tab_id).await {
+        Ok(stored) => stored,
+        Err(e) => return Response::error(ErrorCode::Storage, e),
+    };
+    let Some(live) = browser::collect_from_tab(tab_id).await else {
+        return Response::TabResult { result: None };
+    };
+    if let Some(stored) = stored.filter(|s| s.url == live.url) {
+        return Response::TabResult {
+            result: Some(Box::new(stored)),
+        };
+    }
+    match detect_and_store(tab_id, live, now_ms).await {
+        Ok(result) => Response::TabResult {
+            result: Some(Box::new(result)),
+        },
+        Err(e) => e,
+    }
+}
+
+thread_local! {
+    // wasm in a worker is single-threaded; this lives exactly as long as the instance.
+    static INSTANCE: Cell<Status> = const { Cell::new(Status { instance_started_at_ms: 0, events_handled: 0 }) };
+}
+
+fn count_event(now_ms: f64) {
+    INSTANCE.with(|cell| {
+        let mut s = cell.get();
+        if s.events_handled == 0 {
+            s.instance_started_at_ms = millis(now_ms);
+        }
+        s.events_handled += 1;
+        cell.set(s);
+    });
+}
+
+/// Forgets a tab's result when the tab closes.
+#[wasm_bindgen(js_name = forgetTab)]
+pub async fn forget_tab(tab_id: i32, now_ms: f64) {
+    count_event(now_ms);
+    if let Err(e) = browser::remove_tab_result(i64::from(tab_id)).await {
+        web_log(&format!("StackSmart: could not forget tab {tab_id}: {e}"));
+    }
+}
+
+/// On install or update: put the content script into tabs that were already open, so the
+/// shopper does not have to reload them. Tabs the extension may not touch are skipped.
+#[wasm_bindgen(js_name = onInstalled)]
+pub async fn on_installed(now_ms: f64) -> u32 {
+    count_event(now_ms);
+    browser::inject_into_open_tabs().await
+}
+
+fn millis(now_ms: f64) -> u64 {
+    // JS time is a non-negative integer number of ms well inside f64's exact range.
+    if now_ms.is_finite() && now_ms > 0.0 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let ms = now_ms as u64;
+        ms
+    } else {
+        0
+    }
+}
+
+pub(crate) fn web_log(message: &str) {
+    web_sys_log(message);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn web_sys_log(message: &str);
+}
+
+/// Storage keys for per-tab results; one key per tab so writes never race across tabs.
+pub fn tab_key(tab_id: i64) -> String {
+    format!("tab:{tab_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_keys_are_distinct_per_tab() {
+        assert_eq!(tab_key(7), "tab:7");
+        assert_ne!(tab_key(7), tab_key(70));
+    }
+
+    #[test]
+    fn bad_clock_values_do_not_wrap() {
+        assert_eq!(millis(-5.0), 0);
+        assert_eq!(millis(f64::NAN), 0);
+        assert_eq!(millis(1_700_000_000_123.0), 1_700_000_000_123);
+    }
+}

@@ -1,0 +1,77 @@
+//! The background's boundary code in real wasm, in a real browser (wasm-bindgen-test):
+//! what crosses into JS must be plain JSON-compatible objects with decimals as strings.
+#![cfg(target_arch = "wasm32")]
+
+use engine::detect::detect;
+use engine::protocol::{Response, TabResult};
+use engine::snapshot::PageSnapshot;
+use js_sys::{Map, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(v: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(v.clone(), |v, k| {
+        Reflect::get(&v, &JsValue::from_str(k)).expect("property read")
+    })
+}
+
+fn snapshot() -> PageSnapshot {
+    PageSnapshot {
+        version: 1,
+        url: "https://shop.example/p/1".into(),
+        title: "Kettle".into(),
+        lang: Some("en".into()),
+        canonical_url: None,
+        json_ld: vec![r#"{"@type":"Product","name":"Kettle","offers":{"price":"0.30","priceCurrency":"USD"}}"#.into()],
+        truncated: false,
+    }
+}
+
+#[wasm_bindgen_test]
+fn tab_results_cross_as_plain_objects_with_exact_decimals() {
+    let result = TabResult {
+        url: "https://shop.example/p/1".into(),
+        detected_at_ms: 1_700_000_000_123,
+        detection: detect(&snapshot()).expect("valid snapshot"),
+    };
+    let js = background::to_js(&Response::TabResult {
+        result: Some(Box::new(result)),
+    });
+    assert!(!js.is_instance_of::<Map>(), "a Map arrives empty in Chrome");
+    let result = get(&js, &["result"]);
+    assert!(!result.is_instance_of::<Map>());
+    // 0.30 stays "0.30": no float ever touched it.
+    let amount = get(&result, &["detection", "product", "price", "amount"]);
+    assert_eq!(amount.as_string().as_deref(), Some("0.30"));
+    assert_eq!(
+        get(&result, &["detected_at_ms"]).as_f64(),
+        Some(1_700_000_000_123.0)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unreadable_messages_get_a_typed_error() {
+    let answer = background::handle_message(JsValue::from_str("hello"), None, 1.0).await;
+    assert_eq!(
+        get(&answer, &["type"]).as_string().as_deref(),
+        Some("error")
+    );
+    assert_eq!(
+        get(&answer, &["code"]).as_string().as_deref(),
+        Some("bad_request")
+    );
+
+    let no_tab = serde_wasm_bindgen::to_value(&serde_json::json!({
+        "type": "page_snapshot",
+        "snapshot": {"version": 1, "url": "https://a.example/"}
+    }))
+    .expect("message");
+    let answer = background::handle_message(no_tab, None, 1.0).await;
+    assert_eq!(
+        get(&answer, &["code"]).as_string().as_deref(),
+        Some("no_tab")
+    );
+    let _ = answer.dyn_ref::<js_sys::Object>().expect("an object");
+}

@@ -1,0 +1,50 @@
+//! `stacksmart`: the engine from the command line. Each subcommand lives in its own module
+//! and returns the text to print, or an error naming what was wrong.
+//!
+//! ```text
+//! stacksmart detect-snapshot SNAPSHOT.json   # page snapshot (docs/snapshot.md) → detection JSON
+//! stacksmart price [--hint H] TEXT            # price text → {amount, currency, …}
+//! stacksmart offer --jsonl                    # offer texts → structured offers, one per line
+//! stacksmart stack REQUEST.json [--explain]   # best offer stack (docs/engine-api.md)
+//! ```
+
+use std::process::ExitCode;
+
+mod detect_snapshot;
+mod offer;
+mod price;
+mod stack;
+
+const USAGE: &str = "usage:
+  stacksmart detect-snapshot SNAPSHOT.json
+  stacksmart price [--hint DOMAIN|LOCALE|CODE] TEXT | price --jsonl
+  stacksmart offer --jsonl
+  stacksmart stack REQUEST.json [--explain]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((cmd, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match cmd.as_str() {
+        "detect-snapshot" => detect_snapshot::run(rest),
+        "price" => price::run(rest),
+        "offer" => offer::run(rest),
+        "stack" => stack::run(rest),
+        "-h" | "--help" | "help" => Ok(USAGE.to_owned()),
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(out) => {
+            if !out.is_empty() {
+                println!("{out}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("stacksmart: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,488 @@
+//! schema.org product extraction from JSON-LD blocks as real shops write them: single
+//! objects, arrays, `@graph`, `mainEntity`, `ProductGroup` + `hasVariant`, `AggregateOffer`,
+//! `priceSpecification`, prices as numbers or localised strings, and blocks that are not
+//! quite JSON (HTML comments, CDATA, raw newlines inside strings, trailing commas).
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use crate::money::{parse_structured_number, Currency, Money};
+use crate::product::{Availability, Product};
+
+type Object = Map<String, Value>;
+
+/// How deep the walk goes into nested containers; real pages need 3–4 levels.
+const MAX_DEPTH: usize = 8;
+/// More distinct priced products than this, none of them the page's own, is a listing page.
+const MAX_PRODUCTS_ON_A_PRODUCT_PAGE: usize = 3;
+
+/// What JSON-LD says about the page's product, with the problems met on the way.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extraction {
+    pub product: Option<Product>,
+    /// One line per block that could not be read or product that was set aside.
+    pub problems: Vec<String>,
+}
+
+/// Finds the page's product in its JSON-LD blocks. Never panics on any input.
+pub fn extract(blocks: &[String], page_url: &str, canonical_url: Option<&str>) -> Extraction {
+    let mut problems = Vec::new();
+    let mut values = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        match parse_block(block) {
+            Ok(mut vs) => values.append(&mut vs),
+            Err(e) => problems.push(format!("JSON-LD block {}: {e}", i + 1)),
+        }
+    }
+
+    let mut nodes = Vec::new();
+    for v in &values {
+        collect_product_nodes(v, 0, &mut nodes);
+    }
+    let mut candidates: Vec<Product> = nodes
+        .iter()
+        .filter_map(|n| product_from_node(n, page_url, canonical_url))
+        .collect();
+
+    let mut names: Vec<&str> = candidates
+        .iter()
+        .filter(|p| p.price.is_some())
+        .map(|p| p.title.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() > MAX_PRODUCTS_ON_A_PRODUCT_PAGE {
+        problems.push(format!(
+            "{} different priced products in JSON-LD: treated as a listing page",
+            names.len()
+        ));
+        return Extraction {
+            product: None,
+            problems,
+        };
+    }
+    // The page's product is the first one with a price; else the first one named.
+    let best = candidates
+        .iter()
+        .position(|p| p.price.is_some())
+        .unwrap_or(0);
+    let product = (!candidates.is_empty()).then(|| candidates.swap_remove(best));
+    Extraction { product, problems }
+}
+
+/// Parses one block leniently. A block may hold several concatenated JSON values.
+fn parse_block(raw: &str) -> Result<Vec<Value>, String> {
+    let text = strip_wrappers(raw);
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    match parse_all(text) {
+        Ok(v) => Ok(v),
+        Err(first_error) => parse_all(&repair(text)).map_err(|_| first_error),
+    }
+}
+
+fn parse_all(text: &str) -> Result<Vec<Value>, String> {
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not valid JSON ({e})"))
+}
+
+fn strip_wrappers(raw: &str) -> &str {
+    let mut t = raw.trim();
+    for prefix in ["<!--", "//<![CDATA[", "/*<![CDATA[*/", "<![CDATA["] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.trim_start();
+        }
+    }
+    for suffix in ["-->", "//]]>", "/*]]>*/", "]]>"] {
+        if let Some(rest) = t.strip_suffix(suffix) {
+            t = rest.trim_end();
+        }
+    }
+    t.trim_end_matches(';').trim()
+}
+
+/// Fixes the two mistakes browsers forgive and JSON does not: raw control characters inside
+/// strings and trailing commas before `}` or `]`.
+fn repair(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            } else if c.is_control() {
+                out.push(' ');
+                continue;
+            }
+            out.push(c);
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            ',' => {
+                let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+                if matches!(next, Some('}') | Some(']')) {
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn type_names(node: &Object) -> Vec<&str> {
+    let names: Vec<&str> = match node.get("@type") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    names
+        .into_iter()
+        .map(|t| t.rsplit(['/', ':', '#']).next().unwrap_or(t))
+        .collect()
+}
+
+fn is_product_type(node: &Object) -> bool {
+    type_names(node).iter().any(|t| {
+        matches!(
+            *t,
+            "Product" | "ProductGroup" | "IndividualProduct" | "ProductModel" | "SomeProducts"
+        )
+    })
+}
+
+/// Other typed things sold with an offer (books, cars, tickets) count when they carry a price.
+fn is_sold_thing(node: &Object) -> bool {
+    !type_names(node).is_empty()
+        && node.contains_key("name")
+        && node.get("offers").is_some_and(|o| !offers_of(o).is_empty())
+        && !type_names(node)
+            .iter()
+            .any(|t| matches!(*t, "Organization" | "WebSite" | "Store" | "LocalBusiness"))
+}
+
+fn collect_product_nodes<'a>(value: &'a Value, depth: usize, out: &mut Vec<&'a Object>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Array(items) => {
+            for v in items {
+                collect_product_nodes(v, depth + 1, out);
+            }
+        }
+        Value::Object(node) => {
+            if is_product_type(node) || is_sold_thing(node) {
+                out.push(node);
+                return;
+            }
+            // Containers a page's own product hides in. Lists (`itemListElement`) are
+            // deliberately not entered: products there are a listing, not this page's product.
+            for key in ["@graph", "mainEntity", "mainEntityOfPage", "about"] {
+                if let Some(v) = node.get(key) {
+                    collect_product_nodes(v, depth + 1, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A price read from one offer.
+#[derive(Debug, Clone, PartialEq)]
+struct OfferPrice {
+    amount: Decimal,
+    currency: Option<String>,
+    availability: Option<Availability>,
+}
+
+fn offers_of(value: &Value) -> Vec<OfferPrice> {
+    let mut out = Vec::new();
+    collect_offers(value, None, 0, &mut out);
+    out
+}
+
+fn collect_offers(value: &Value, inherited: Option<&str>, depth: usize, out: &mut Vec<OfferPrice>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Array(items) => {
+            for v in items {
+                collect_offers(v, inherited, depth + 1, out);
+            }
+        }
+        Value::Object(o) => {
+            let currency = o
+                .get("priceCurrency")
+                .and_then(text_of)
+                .or_else(|| inherited.map(str::to_owned));
+            let availability = o
+                .get("availability")
+                .and_then(text_of)
+                .and_then(|t| Availability::parse(&t));
+            let minor = currency
+                .as_deref()
+                .and_then(|c| Currency::from_code(c).ok())
+                .map(Currency::minor_units);
+            let own = o
+                .get("price")
+                .and_then(|p| number_of(p, minor))
+                .or_else(|| price_from_specification(o.get("priceSpecification"), minor))
+                .or_else(|| o.get("lowPrice").and_then(|p| number_of(p, minor)));
+            if let Some(amount) = own {
+                let spec_currency = spec_currency(o.get("priceSpecification"));
+                out.push(OfferPrice {
+                    amount,
+                    currency: currency.clone().or(spec_currency),
+                    availability,
+                });
+            }
+            // AggregateOffer nests its offers.
+            if let Some(nested) = o.get("offers") {
+                collect_offers(nested, currency.as_deref(), depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The selling price in a `priceSpecification`, skipping list/strike-through prices.
+fn price_from_specification(spec: Option<&Value>, minor: Option<u32>) -> Option<Decimal> {
+    let specs: Vec<&Object> = match spec? {
+        Value::Object(o) => vec![o],
+        Value::Array(a) => a.iter().filter_map(Value::as_object).collect(),
+        _ => return None,
+    };
+    specs
+        .into_iter()
+        .filter(|s| {
+            let kind = s.get("priceType").and_then(text_of).unwrap_or_default();
+            !(kind.contains("ListPrice") || kind.contains("Strikethrough") || kind.contains("SRP"))
+        })
+        .find_map(|s| s.get("price").and_then(|p| number_of(p, minor)))
+}
+
+fn spec_currency(spec: Option<&Value>) -> Option<String> {
+    match spec? {
+        Value::Object(o) => o.get("priceCurrency").and_then(text_of),
+        Value::Array(a) => a
+            .iter()
+            .find_map(|s| s.get("priceCurrency").and_then(text_of)),
+        _ => None,
+    }
+}
+
+fn number_of(value: &Value, minor: Option<u32>) -> Option<Decimal> {
+    let text = match value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    parse_structured_number(&text, minor).filter(|d| !d.is_sign_negative())
+}
+
+fn product_from_node(node: &Object, page_url: &str, canonical: Option<&str>) -> Option<Product> {
+    // A ProductGroup's variants are products of their own: prefer the one this URL shows.
+    let variants: Vec<&Object> = match node.get("hasVariant") {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_object).collect(),
+        Some(Value::Object(o)) => vec![o],
+        _ => Vec::new(),
+    };
+    let chosen_variant = variants
+        .iter()
+        .find(|v| {
+            v.get("url")
+                .and_then(text_of)
+                .is_some_and(|u| resolve_url(page_url, &u) == page_url)
+        })
+        .or_else(|| variants.iter().find(|v| v.get("offers").is_some()))
+        .copied();
+
+    let field = |key: &str| -> Option<String> {
+        chosen_variant
+            .and_then(|v| v.get(key))
+            .and_then(text_of)
+            .or_else(|| node.get(key).and_then(text_of))
+    };
+
+    let title = node
+        .get("name")
+        .and_then(text_of)
+        .or_else(|| chosen_variant.and_then(|v| v.get("name")).and_then(text_of))?;
+
+    let mut offers = chosen_variant
+        .and_then(|v| v.get("offers"))
+        .map(offers_of)
+        .unwrap_or_default();
+    if offers.is_empty() {
+        offers = node.get("offers").map(offers_of).unwrap_or_default();
+    }
+    let offer = offers
+        .iter()
+        .find(|o| o.availability.is_some_and(Availability::can_buy))
+        .or_else(|| offers.first());
+    let price = offer.and_then(|o| {
+        let currency = Currency::from_code(o.currency.as_deref()?).ok()?;
+        Some(Money::new(o.amount, currency))
+    });
+
+    let gtin = ["gtin13", "gtin", "gtin12", "gtin14", "gtin8", "isbn"]
+        .iter()
+        .find_map(|k| field(k).and_then(|g| normalise_gtin(&g)));
+    let brand = chosen_variant
+        .and_then(|v| v.get("brand"))
+        .or_else(|| node.get("brand"))
+        .and_then(text_of);
+    let image = chosen_variant
+        .and_then(|v| v.get("image"))
+        .or_else(|| node.get("image"))
+        .and_then(image_of)
+        .map(|u| resolve_url(page_url, &u));
+    let url = field("url")
+        .map(|u| resolve_url(page_url, &u))
+        .or_else(|| canonical.map(str::to_owned))
+        .unwrap_or_else(|| page_url.to_owned());
+
+    Some(Product {
+        title,
+        price,
+        availability: offer.and_then(|o| o.availability),
+        brand,
+        sku: field("sku").or_else(|| field("productID")),
+        gtin,
+        mpn: field("mpn"),
+        image,
+        url,
+    })
+}
+
+/// A field's text: strings (entity-decoded, trimmed), numbers, `{"name"}`/`{"@value"}`
+/// objects, or the first usable item of an array.
+fn text_of(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::String(s) => decode_entities(s.trim()),
+        Value::Number(n) => n.to_string(),
+        Value::Object(o) => {
+            return ["name", "@value", "@id"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(text_of))
+        }
+        Value::Array(a) => return a.iter().find_map(text_of),
+        _ => return None,
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!text.is_empty()).then_some(text)
+}
+
+fn image_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Value::Object(o) => ["url", "contentUrl", "@id"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(image_of)),
+        Value::Array(a) => a.iter().find_map(image_of),
+        _ => None,
+    }
+}
+
+/// GTINs are 8, 12, 13 or 14 digits (ISBN-10 aside); anything else is not a GTIN.
+fn normalise_gtin(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let ok =
+        digits.chars().all(|c| c.is_ascii_digit()) && matches!(digits.len(), 8 | 10 | 12 | 13 | 14);
+    ok.then_some(digits)
+}
+
+/// Resolves a possibly relative URL against the page's, enough for links in structured data.
+pub fn resolve_url(base: &str, href: &str) -> String {
+    let href = href.trim();
+    if href.starts_with("http://") || href.starts_with("https://") || href.starts_with("data:") {
+        return href.to_owned();
+    }
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let scheme = &base[..scheme_end.saturating_sub(3)];
+    if let Some(rest) = href.strip_prefix("//") {
+        return format!("{scheme}://{rest}");
+    }
+    let origin_end = base[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(base.len(), |i| scheme_end + i);
+    let origin = &base[..origin_end];
+    if href.starts_with('/') {
+        return format!("{origin}{href}");
+    }
+    let path_end = base[origin_end..]
+        .find(['?', '#'])
+        .map_or(base.len(), |i| origin_end + i);
+    let dir_end = base[origin_end..path_end]
+        .rfind('/')
+        .map_or(origin_end, |i| origin_end + i + 1);
+    if dir_end == origin_end {
+        format!("{origin}/{href}")
+    } else {
+        format!("{}{href}", &base[..dir_end])
+    }
+}
+
+/// Decodes the HTML entities that leak into JSON-LD text (`&amp;`, `&#39;`, `&#x2F;`, …).
+pub fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let decoded = after.find(';').filter(|&end| end <= 10).and_then(|end| {
+            let name = &after[..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "nbsp" => Some(' '),
+                "reg" => Some('®'),
+                "trade" => Some('™'),
+                "copy" => Some('©'),
+                "euro" => Some('€'),
+                "pound" => Some('£'),
+                "ndash" => Some('–'),
+                "mdash" => Some('—'),
+                _ => name.strip_prefix('#').and_then(|num| {
+                    let code = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => num.parse().ok(),
+                    };
+                    code.and_then(char::from_u32)
+                }),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

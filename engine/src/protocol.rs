@@ -1,0 +1,115 @@
+//! Typed messages between the extension's parts. The JS side only forwards these objects;
+//! both ends that interpret them are Rust (background wasm, popup wasm), so a change here
+//! is checked by the compiler on both.
+//!
+//! Wire format: JSON-compatible objects tagged by `type`; decimals travel as strings.
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::Detection;
+use crate::snapshot::PageSnapshot;
+
+/// A request to the background.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Content script → background: what the page in the sender's tab shows.
+    PageSnapshot { snapshot: PageSnapshot },
+    /// Popup → background: what was detected in a tab.
+    GetTabResult { tab_id: i64 },
+    /// Any extension page → background: the background's state, for diagnostics and tests.
+    Status,
+}
+
+/// The background's answer to a [`Request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    /// The snapshot was read; says whether a product was found.
+    SnapshotAccepted {
+        has_product: bool,
+    },
+    /// The stored result for a tab, or `None` if its page was never analysed (not an http(s)
+    /// page, opened before the extension could read it, or still loading).
+    TabResult {
+        result: Option<Box<TabResult>>,
+    },
+    Status(Status),
+    /// The request could not be served.
+    Error(ErrorBody),
+}
+
+/// A typed error crossing into JS: a stable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The message was not one of [`Request`]'s shapes.
+    BadRequest,
+    /// The snapshot broke its format or caps.
+    BadSnapshot,
+    /// A snapshot arrived from something that is not a tab.
+    NoTab,
+    /// Browser storage failed.
+    Storage,
+    /// The background's wasm failed to load or panicked.
+    Internal,
+}
+
+/// The background's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    /// When this instance of the background's wasm handled its first event (ms since the
+    /// epoch). It changes whenever the browser stopped the worker and a new one started.
+    pub instance_started_at_ms: u64,
+    /// Events this instance has handled.
+    pub events_handled: u64,
+}
+
+/// What the background keeps per tab (in `storage.session`, so it survives the service
+/// worker being stopped).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TabResult {
+    /// The page the result is for.
+    pub url: String,
+    /// When it was detected, in milliseconds since the Unix epoch (from the JS clock).
+    pub detected_at_ms: u64,
+    pub detection: Detection,
+}
+
+impl Response {
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Error(ErrorBody {
+            code,
+            message: message.into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_tagged_objects() {
+        let r: Request = serde_json::from_str(r#"{"type":"get_tab_result","tab_id":7}"#)
+            .expect("tagged request");
+        assert_eq!(r, Request::GetTabResult { tab_id: 7 });
+        assert!(serde_json::from_str::<Request>(r#"{"type":"launch_missiles"}"#).is_err());
+    }
+
+    #[test]
+    fn errors_carry_a_stable_code() {
+        let json = serde_json::to_value(Response::error(ErrorCode::BadSnapshot, "too big"))
+            .expect("serialise");
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "error", "code": "bad_snapshot", "message": "too big"})
+        );
+    }
+}

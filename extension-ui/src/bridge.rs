@@ -1,0 +1,99 @@
+//! Talking to the background: typed requests in, typed responses out. The wire format is
+//! `engine::protocol`; serde-wasm-bindgen's JSON-compatible serializer keeps it plain objects.
+
+use engine::protocol::{Request, Response};
+use js_sys::{Object, Promise, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = sendMessage)]
+    fn send_message(message: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
+    fn tabs_query(query: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// Sends a request to the background and reads its typed answer.
+pub async fn request(request: &Request) -> Result<Response, String> {
+    let message = request
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| e.to_string())?;
+    let promise = send_message(&message).map_err(describe)?;
+    let answer = JsFuture::from(promise).await.map_err(describe)?;
+    if answer.is_undefined() {
+        return Err("the background did not answer".into());
+    }
+    serde_wasm_bindgen::from_value(answer).map_err(|e| format!("unreadable answer: {e}"))
+}
+
+/// The tab the popup is about: `?tab=ID` when given (tests open the popup as a tab of its
+/// own, which would otherwise be the active tab), else the active tab of this window.
+pub async fn current_tab_id() -> Result<i64, String> {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    if let Some(id) = tab_from_query(&search) {
+        return Ok(id);
+    }
+    let query = Object::new();
+    Reflect::set(&query, &"active".into(), &true.into()).map_err(describe)?;
+    Reflect::set(&query, &"currentWindow".into(), &true.into()).map_err(describe)?;
+    let tabs = JsFuture::from(tabs_query(&query).map_err(describe)?)
+        .await
+        .map_err(describe)?;
+    js_sys::Array::from(&tabs)
+        .get(0)
+        .dyn_ref::<Object>()
+        .and_then(|t| Reflect::get(t, &"id".into()).ok())
+        .and_then(|id| id.as_f64())
+        .and_then(whole_number)
+        .ok_or_else(|| "no active tab".to_owned())
+}
+
+/// Reads `tab=ID` from a query string such as `?tab=12&x=1`.
+pub fn tab_from_query(search: &str) -> Option<i64> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("tab="))
+        .and_then(|v| v.parse().ok())
+}
+
+fn whole_number(f: f64) -> Option<i64> {
+    // Tab ids are small positive integers; anything else is not a tab id.
+    (f.fract() == 0.0 && (0.0..9.0e15).contains(&f)).then(|| {
+        #[allow(clippy::cast_possible_truncation)]
+        let id = f as i64;
+        id
+    })
+}
+
+fn describe(error: JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_id_comes_from_the_query_string() {
+        assert_eq!(tab_from_query("?tab=12"), Some(12));
+        assert_eq!(tab_from_query("?x=1&tab=7"), Some(7));
+        assert_eq!(tab_from_query("?tab=abc"), None);
+        assert_eq!(tab_from_query(""), None);
+    }
+
+    #[test]
+    fn only_whole_tab_ids_are_accepted() {
+        assert_eq!(whole_number(3.0), Some(3));
+        assert_eq!(whole_number(3.5), None);
+        assert_eq!(whole_number(-1.0), None);
+    }
+}

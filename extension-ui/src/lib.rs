@@ -1,0 +1,27 @@
+//! The extension's pages in Leptos (CSR). One wasm module serves every page; the page's
+//! `<body data-page="…">` says which one to mount.
+
+use wasm_bindgen::prelude::*;
+
+mod bridge;
+mod format;
+pub mod popup;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+    let page = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+        .and_then(|b| b.dataset().get("page"));
+    match page.as_deref() {
+        Some("popup") => leptos::mount::mount_to_body(popup::Popup),
+        other => web_sys_warn(&format!("StackSmart: no page called {other:?}")),
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn web_sys_warn(message: &str);
+}

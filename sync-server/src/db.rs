@@ -1,0 +1,515 @@
+//! Postgres storage: every SQL statement of the server lives here (runtime-checked queries,
+//! exercised by the tests against a real Postgres).
+//!
+//! Writers of one account are serialised by `SELECT … FOR UPDATE` on the account row, inside the
+//! one transaction that checks base versions, checks quotas, hands out versions and writes the
+//! records. Versions therefore become visible in increasing order, so a reader paging the change
+//! feed by `version > cursor` never skips a committed change.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::model::{Conflict, Device, KdfParams, Record};
+
+/// Embedded migrations (`sync-server/migrations`).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Opens the pool (lazily: the server starts even if Postgres is still coming up).
+pub fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = config.database_url.parse()?;
+    let options = options.application_name("stacksmart-sync-server").options([
+        ("statement_timeout", "15s".to_string()),
+        // Bounds the wait for an account's writer lock: then 55P03 → 409 busy.
+        (
+            "lock_timeout",
+            format!("{}ms", config.lock_timeout.as_millis().max(1)),
+        ),
+    ]);
+    Ok(PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(config.db_acquire_timeout)
+        .idle_timeout(Some(Duration::from_secs(300)))
+        .test_before_acquire(true)
+        .connect_lazy_with(options))
+}
+
+/// An account row needed for login.
+pub struct AccountAuth {
+    pub id: i64,
+    pub auth_hash: String,
+}
+
+/// The session behind a bearer token.
+pub struct SessionRow {
+    pub session_id: i64,
+    pub account_id: i64,
+    pub stale: bool,
+}
+
+/// One change after validation and base64 decoding.
+pub struct NewChange {
+    pub collection: String,
+    pub id: String,
+    pub base_version: i64,
+    pub deleted: bool,
+    pub payload: Option<Vec<u8>>,
+}
+
+/// Limits a batch is checked against.
+pub struct WriteLimits {
+    pub quota_bytes: i64,
+    pub quota_records: i64,
+}
+
+/// A changes page before encoding.
+pub struct Page {
+    pub records: Vec<Record>,
+    pub more: bool,
+    pub latest: i64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub pool: PgPool,
+}
+
+fn rfc3339(col: &str) -> String {
+    format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+}
+
+fn record_from_row(row: &sqlx::postgres::PgRow) -> Result<Record, sqlx::Error> {
+    use base64::Engine as _;
+    let payload: Option<Vec<u8>> = row.try_get("payload")?;
+    Ok(Record {
+        collection: row.try_get("collection")?,
+        id: row.try_get("id")?,
+        version: row.try_get("version")?,
+        deleted: row.try_get("deleted")?,
+        payload: payload.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+    })
+}
+
+impl Store {
+    pub fn new(pool: PgPool) -> Self {
+        Store { pool }
+    }
+
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Returns the named server secret, creating it from `fresh` the first time (shared by all
+    /// instances on this database).
+    pub async fn server_secret(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(name)
+        .bind(fresh)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    pub async fn kdf_params(&self, email: &str) -> Result<Option<(KdfParams, Vec<u8>)>, ApiError> {
+        let row = sqlx::query(
+            "SELECT kdf_algorithm, kdf_m_kib, kdf_t, kdf_p, kdf_salt FROM accounts WHERE email = $1",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let salt: Vec<u8> = row.try_get("kdf_salt")?;
+        let int = |name: &str| -> Result<u32, ApiError> {
+            let v: i32 = row.try_get(name)?;
+            u32::try_from(v).map_err(|_| ApiError::Internal(format!("negative {name}")))
+        };
+        Ok(Some((
+            KdfParams {
+                algorithm: row.try_get("kdf_algorithm")?,
+                m_kib: int("kdf_m_kib")?,
+                t: int("kdf_t")?,
+                p: int("kdf_p")?,
+                salt: String::new(),
+            },
+            salt,
+        )))
+    }
+
+    /// Creates the account and its first session; `None` if the email is taken.
+    pub async fn register(
+        &self,
+        email: &str,
+        auth_hash: &str,
+        kdf: &KdfParams,
+        salt: &[u8],
+        token_hash: &[u8],
+        device_name: &str,
+    ) -> Result<Option<i64>, ApiError> {
+        let to_i32 =
+            |v: u32| i32::try_from(v).map_err(|_| ApiError::BadRequest("kdf out of range".into()));
+        let mut tx = self.pool.begin().await?;
+        let account: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO accounts (email, auth_hash, kdf_algorithm, kdf_m_kib, kdf_t, kdf_p, kdf_salt)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (email) DO NOTHING RETURNING id",
+        )
+        .bind(email)
+        .bind(auth_hash)
+        .bind(&kdf.algorithm)
+        .bind(to_i32(kdf.m_kib)?)
+        .bind(to_i32(kdf.t)?)
+        .bind(to_i32(kdf.p)?)
+        .bind(salt)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(account) = account else {
+            return Ok(None);
+        };
+        let session: i64 = sqlx::query_scalar(
+            "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(account)
+        .bind(token_hash)
+        .bind(device_name)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(session))
+    }
+
+    pub async fn account_auth(&self, email: &str) -> Result<Option<AccountAuth>, ApiError> {
+        let row = sqlx::query("SELECT id, auth_hash FROM accounts WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(AccountAuth {
+                id: r.try_get("id")?,
+                auth_hash: r.try_get("auth_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn auth_hash_by_id(&self, account_id: i64) -> Result<Option<String>, ApiError> {
+        Ok(
+            sqlx::query_scalar("SELECT auth_hash FROM accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn create_session(
+        &self,
+        account_id: i64,
+        token_hash: &[u8],
+        device_name: &str,
+    ) -> Result<i64, ApiError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(token_hash)
+        .bind(device_name)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn session_by_token(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<SessionRow>, ApiError> {
+        let row = sqlx::query(
+            "SELECT id, account_id, last_seen_at < now() - interval '60 seconds' AS stale
+             FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionRow {
+                session_id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                stale: r.try_get("stale")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn touch_session(&self, session_id: i64) -> Result<(), ApiError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_devices(
+        &self,
+        account_id: i64,
+        current: i64,
+    ) -> Result<Vec<Device>, ApiError> {
+        let sql = format!(
+            "SELECT id, device_name, {} AS created, {} AS seen FROM sessions
+             WHERE account_id = $1 ORDER BY id",
+            rfc3339("created_at"),
+            rfc3339("last_seen_at")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                Ok(Device {
+                    id,
+                    name: r.try_get("device_name")?,
+                    created_at: r.try_get("created")?,
+                    last_seen_at: r.try_get("seen")?,
+                    current: id == current,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes one session of the account; false if there was none.
+    pub async fn delete_session(&self, account_id: i64, session_id: i64) -> Result<bool, ApiError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND account_id = $2")
+            .bind(session_id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the account; sessions and records go with it (ON DELETE CASCADE).
+    pub async fn delete_account(&self, account_id: i64) -> Result<(), ApiError> {
+        sqlx::query("DELETE FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A page of the change feed after `since`.
+    pub async fn changes(
+        &self,
+        account_id: i64,
+        since: i64,
+        limit: i64,
+        collection: Option<&str>,
+    ) -> Result<Page, ApiError> {
+        // One statement, one snapshot: a tombstone purge deletes rows and raises the floor
+        // atomically, so if this page misses purged tombstones it also sees the raised floor.
+        let rows = sqlx::query(
+            "SELECT a.tombstone_floor, a.last_version,
+                    r.collection, r.id, r.version, r.deleted, r.payload
+             FROM accounts a
+             LEFT JOIN LATERAL (
+                 SELECT collection, id, version, deleted, payload FROM records
+                 WHERE account_id = a.id AND version > $2
+                   AND ($4::text IS NULL OR collection = $4)
+                 ORDER BY version LIMIT $3
+             ) r ON true
+             WHERE a.id = $1",
+        )
+        .bind(account_id)
+        .bind(since)
+        .bind(limit + 1)
+        .bind(collection)
+        .fetch_all(&self.pool)
+        .await?;
+        let (floor, latest, no_records) = {
+            let first = rows.first().ok_or(ApiError::Unauthorized)?;
+            let floor: i64 = first.try_get("tombstone_floor")?;
+            let latest: i64 = first.try_get("last_version")?;
+            let version: Option<i64> = first.try_get("version")?;
+            (floor, latest, version.is_none())
+        };
+        if since > 0 && since < floor {
+            return Err(ApiError::CursorTooOld);
+        }
+        let mut rows = rows;
+        if no_records {
+            rows.clear();
+        }
+        let more = rows.len() as i64 > limit;
+        let records = rows
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(record_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            records,
+            more,
+            latest,
+        })
+    }
+
+    /// Applies a batch all-or-nothing. Returns the new versions (in request order) and the
+    /// account's latest version, or `Conflict` with the server's copies of stale records.
+    pub async fn apply_batch(
+        &self,
+        account_id: i64,
+        changes: &[NewChange],
+        limits: &WriteLimits,
+    ) -> Result<(Vec<i64>, i64), ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let account = sqlx::query(
+            "SELECT last_version, tombstone_floor, used_bytes, live_records
+             FROM accounts WHERE id = $1 FOR UPDATE",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+        let last_version: i64 = account.try_get("last_version")?;
+        let floor: i64 = account.try_get("tombstone_floor")?;
+        let used_bytes: i64 = account.try_get("used_bytes")?;
+        let live_records: i64 = account.try_get("live_records")?;
+
+        let collections: Vec<&str> = changes.iter().map(|c| c.collection.as_str()).collect();
+        let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
+        let rows = sqlx::query(
+            "SELECT r.collection, r.id, r.version, r.deleted, r.payload FROM records r
+             JOIN unnest($2::text[], $3::text[]) AS k(collection, id)
+               ON r.collection = k.collection AND r.id = k.id
+             WHERE r.account_id = $1",
+        )
+        .bind(account_id)
+        .bind(&collections)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut current: HashMap<(String, String), Record> = HashMap::with_capacity(rows.len());
+        let mut old_sizes: HashMap<(String, String), (i64, bool)> =
+            HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let record = record_from_row(row)?;
+            let payload: Option<Vec<u8>> = row.try_get("payload")?;
+            let key = (record.collection.clone(), record.id.clone());
+            old_sizes.insert(
+                key.clone(),
+                (payload.map_or(0, |p| p.len() as i64), !record.deleted),
+            );
+            current.insert(key, record);
+        }
+
+        let mut conflicts = Vec::new();
+        let mut delta_bytes = 0i64;
+        let mut delta_live = 0i64;
+        for change in changes {
+            let key = (change.collection.clone(), change.id.clone());
+            let existing = current.get(&key);
+            let ok = match existing {
+                Some(r) => r.version == change.base_version,
+                // Never written (base 0), or a tombstone that has since been purged.
+                None => change.base_version == 0 || change.base_version <= floor,
+            };
+            if !ok {
+                conflicts.push(Conflict {
+                    collection: change.collection.clone(),
+                    id: change.id.clone(),
+                    base_version: change.base_version,
+                    current: existing.cloned(),
+                });
+                continue;
+            }
+            let (old_bytes, old_live) = old_sizes.get(&key).copied().unwrap_or((0, false));
+            let new_bytes = change.payload.as_ref().map_or(0, |p| p.len() as i64);
+            delta_bytes += new_bytes - old_bytes;
+            delta_live += i64::from(!change.deleted) - i64::from(old_live);
+        }
+        if !conflicts.is_empty() {
+            metrics::counter!("sync_conflicts_total").increment(conflicts.len() as u64);
+            return Err(ApiError::Conflict(conflicts));
+        }
+        if delta_bytes > 0 && used_bytes + delta_bytes > limits.quota_bytes {
+            return Err(ApiError::QuotaExceeded(format!(
+                "storage quota of {} bytes exceeded",
+                limits.quota_bytes
+            )));
+        }
+        if delta_live > 0 && live_records + delta_live > limits.quota_records {
+            return Err(ApiError::QuotaExceeded(format!(
+                "quota of {} records exceeded",
+                limits.quota_records
+            )));
+        }
+
+        let versions: Vec<i64> = (1..=changes.len() as i64)
+            .map(|i| last_version + i)
+            .collect();
+        let deleted: Vec<bool> = changes.iter().map(|c| c.deleted).collect();
+        let payloads: Vec<Option<&[u8]>> = changes.iter().map(|c| c.payload.as_deref()).collect();
+        let latest = last_version + changes.len() as i64;
+        // Records and the account's counter/quota in one statement (we hold the lock).
+        sqlx::query(
+            "WITH written AS (
+                 INSERT INTO records (account_id, collection, id, version, deleted, payload, modified_at)
+                 SELECT $1, t.collection, t.id, t.version, t.deleted, t.payload, now()
+                 FROM unnest($2::text[], $3::text[], $4::int8[], $5::bool[], $6::bytea[])
+                   AS t(collection, id, version, deleted, payload)
+                 ON CONFLICT (account_id, collection, id) DO UPDATE
+                 SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,
+                     payload = EXCLUDED.payload, modified_at = EXCLUDED.modified_at
+                 RETURNING 1
+             )
+             UPDATE accounts SET last_version = $7, used_bytes = used_bytes + $8,
+                    live_records = live_records + $9
+             WHERE id = $1 AND (SELECT count(*) FROM written) = cardinality($3::text[])",
+        )
+        .bind(account_id)
+        .bind(&collections)
+        .bind(&ids)
+        .bind(&versions)
+        .bind(&deleted)
+        .bind(&payloads)
+        .bind(latest)
+        .bind(delta_bytes)
+        .bind(delta_live)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        .eq(&1)
+        .then_some(())
+        .ok_or_else(|| ApiError::Internal("batch write affected an unexpected row count".into()))?;
+        tx.commit().await?;
+        Ok((versions, latest))
+    }
+
+    /// Deletes tombstones last modified before `older_than` ago and raises each affected
+    /// account's floor, so cursors below it get 410. Returns how many were purged.
+    pub async fn purge_tombstones(&self, older_than: Duration) -> Result<u64, ApiError> {
+        let secs = older_than.as_secs_f64();
+        let purged: i64 = sqlx::query_scalar(
+            "WITH purged AS (
+                 DELETE FROM records
+                 WHERE deleted AND modified_at <= now() - make_interval(secs => $1)
+                 RETURNING account_id, version
+             ), floors AS (
+                 SELECT account_id, max(version) AS floor, count(*) AS n FROM purged GROUP BY account_id
+             ), raised AS (
+                 UPDATE accounts a SET tombstone_floor = GREATEST(a.tombstone_floor, f.floor)
+                 FROM floors f WHERE a.id = f.account_id RETURNING f.n
+             )
+             SELECT COALESCE(sum(n), 0)::bigint FROM raised",
+        )
+        .bind(secs)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(purged).unwrap_or(0))
+    }
+}

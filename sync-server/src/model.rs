@@ -1,0 +1,168 @@
+//! Request and response bodies of the HTTP API (also the OpenAPI schemas).
+//!
+//! Binary values (salts, authentication keys, ciphertext payloads) travel as standard base64
+//! with padding.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Client-side key-derivation parameters (the client derives its keys with these).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KdfParams {
+    /// Always `argon2id`.
+    pub algorithm: String,
+    /// Memory in KiB (8 192 – 4 194 304).
+    pub m_kib: u32,
+    /// Iterations (1 – 64).
+    pub t: u32,
+    /// Parallelism (1 – 16).
+    pub p: u32,
+    /// 16-byte salt, base64.
+    pub salt: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ParamsRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ParamsResponse {
+    pub kdf: KdfParams,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    pub email: String,
+    /// The 32-byte authentication key derived on the client, base64. Never the password.
+    pub auth_key: String,
+    pub kdf: KdfParams,
+    /// A label for this device, e.g. "Firefox on laptop" (≤ 100 characters).
+    pub device_name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    /// The 32-byte authentication key derived on the client, base64.
+    pub auth_key: String,
+    pub device_name: String,
+}
+
+/// A new session: one opaque bearer token per device.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionResponse {
+    /// Send as `Authorization: Bearer <token>`. Shown once; the server keeps only its SHA-256.
+    pub token: String,
+    pub device_id: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    pub id: i64,
+    pub name: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC (updated at most once a minute).
+    pub last_seen_at: String,
+    /// True for the device making this request.
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeviceList {
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeleteAccountRequest {
+    /// The authentication key again, to confirm.
+    pub auth_key: String,
+}
+
+/// A record as stored: `payload` is client-made ciphertext, `null` for tombstones.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Record {
+    pub collection: String,
+    pub id: String,
+    /// Assigned by the server from the account's one increasing counter.
+    pub version: i64,
+    pub deleted: bool,
+    #[schema(nullable)]
+    pub payload: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// Return changes with a version greater than this (0 = everything).
+    #[serde(default)]
+    pub since: i64,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<i64>,
+    /// Only this collection.
+    pub collection: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangesPage {
+    /// In increasing version order; includes tombstones.
+    pub changes: Vec<Record>,
+    /// Pass as `since` for the next page (the last version in this page, or `since`).
+    pub cursor: i64,
+    /// True if more changes follow this page.
+    pub more: bool,
+    /// The account's latest version when the page was read.
+    pub latest: i64,
+}
+
+/// One change to write.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Change {
+    pub collection: String,
+    /// 1–128 characters of `A-Z a-z 0-9 - _ . :`.
+    pub id: String,
+    /// The version this change was based on: 0 for a new record.
+    pub base_version: i64,
+    #[serde(default)]
+    pub deleted: bool,
+    /// Ciphertext, base64 (≤ 64 KiB decoded). Must be absent or null when `deleted`.
+    #[serde(default)]
+    pub payload: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchRequest {
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Written {
+    pub collection: String,
+    pub id: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchResponse {
+    /// The new version of every change, in request order.
+    pub written: Vec<Written>,
+    /// The account's latest version after this batch.
+    pub latest: i64,
+}
+
+/// A change whose base version was stale, with the server's current copy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Conflict {
+    pub collection: String,
+    pub id: String,
+    pub base_version: i64,
+    /// The server's current copy (`null` if the record does not exist).
+    #[schema(nullable)]
+    pub current: Option<Record>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}

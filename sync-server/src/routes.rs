@@ -1,0 +1,419 @@
+//! HTTP handlers. Each one is annotated for the OpenAPI document (`/openapi.json`), takes an
+//! [`AuthSession`] when it needs a user, and returns `Result<_, ApiError>`.
+
+use std::collections::HashSet;
+
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::auth::{self, AuthSession};
+use crate::db::{NewChange, WriteLimits};
+use crate::error::{ApiError, ErrorBody};
+use crate::model::*;
+use crate::ratelimit::ClientIp;
+use crate::AppState;
+
+/// `Json` whose rejections are `ApiError`s (so bad bodies get `{code, message}` too).
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "StackSmart sync",
+        description = "End-to-end encrypted sync of wallet and settings records. See docs/sync-protocol.md."
+    ),
+    paths(
+        healthz, auth_params, register, login, logout, list_devices, revoke_device,
+        delete_account, changes, post_batch
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "devices"), (name = "records"), (name = "ops"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// Checks the database.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.store.ping().await?;
+    Ok(Json(Health {
+        status: "ok".into(),
+    }))
+}
+
+/// Key-derivation parameters and salt for an email. Unknown emails get stable fake ones, so
+/// the answer does not reveal whether an account exists.
+#[utoipa::path(post, path = "/v1/auth/params", tag = "auth", request_body = ParamsRequest,
+    responses((status = 200, body = ParamsResponse), (status = 400, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn auth_params(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<ParamsRequest>,
+) -> Result<Json<ParamsResponse>, ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let email = auth::normalize_email(&req.email)?;
+    let kdf = match state.store.kdf_params(&email).await? {
+        Some((mut kdf, salt)) => {
+            kdf.salt = STANDARD.encode(salt);
+            kdf
+        }
+        None => auth::fake_kdf(
+            &state.fake_salt_key,
+            &email,
+            state.config.default_client_kdf,
+        ),
+    };
+    Ok(Json(ParamsResponse { kdf }))
+}
+
+fn device_name(name: &str) -> Result<String, ApiError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(
+            "device_name must be 1–100 printable characters".into(),
+        ));
+    }
+    Ok(n.to_string())
+}
+
+/// Creates an account and logs this device in.
+#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = SessionResponse), (status = 400, body = ErrorBody),
+              (status = 409, description = "email_taken", body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let email = auth::normalize_email(&req.email)?;
+    let key = auth::decode_auth_key(&req.auth_key)?;
+    let salt = auth::validate_kdf(&req.kdf)?;
+    let device = device_name(&req.device_name)?;
+    let hasher = state.hasher.clone();
+    let hash = auth::blocking(move || hasher.hash(&key)).await??;
+    let token = auth::new_token();
+    let device_id = state
+        .store
+        .register(
+            &email,
+            &hash,
+            &req.kdf,
+            &salt,
+            &auth::token_hash(&token),
+            &device,
+        )
+        .await?
+        .ok_or(ApiError::EmailTaken)?;
+    metrics::counter!("accounts_registered_total").increment(1);
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionResponse { token, device_id }),
+    ))
+}
+
+/// Logs a new device in with the email and authentication key.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let email = auth::normalize_email(&req.email)?;
+    state.limits.login_per_email.check(&email)?;
+    let key = auth::decode_auth_key(&req.auth_key)?;
+    let device = device_name(&req.device_name)?;
+    let account = state.store.account_auth(&email).await?;
+    let hasher = state.hasher.clone();
+    let stored = account.as_ref().map(|a| a.auth_hash.clone());
+    let ok = auth::blocking(move || hasher.verify(&key, stored.as_deref())).await?;
+    let account = match account {
+        Some(a) if ok => a,
+        _ => {
+            metrics::counter!("login_failures_total").increment(1);
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    let token = auth::new_token();
+    let device_id = state
+        .store
+        .create_session(account.id, &auth::token_hash(&token), &device)
+        .await?;
+    Ok(Json(SessionResponse { token, device_id }))
+}
+
+/// Ends this device's session.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn logout(
+    State(state): State<AppState>,
+    session: AuthSession,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .delete_session(session.account_id, session.session_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account's devices (sessions).
+#[utoipa::path(get, path = "/v1/devices", tag = "devices", security(("bearer" = [])),
+    responses((status = 200, body = DeviceList), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn list_devices(
+    State(state): State<AppState>,
+    session: AuthSession,
+) -> Result<Json<DeviceList>, ApiError> {
+    let devices = state
+        .store
+        .list_devices(session.account_id, session.session_id)
+        .await?;
+    Ok(Json(DeviceList { devices }))
+}
+
+/// Revokes a device: its token stops working at once.
+#[utoipa::path(delete, path = "/v1/devices/{id}", tag = "devices", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "device id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    session: AuthSession,
+    path: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Path(id) = path?;
+    if state.store.delete_session(session.account_id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("device"))
+    }
+}
+
+/// Deletes the account, all its devices and all its records. Needs the authentication key.
+#[utoipa::path(delete, path = "/v1/account", tag = "auth", security(("bearer" = [])),
+    request_body = DeleteAccountRequest,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: AuthSession,
+    ApiJson(req): ApiJson<DeleteAccountRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let key = auth::decode_auth_key(&req.auth_key)?;
+    let stored = state.store.auth_hash_by_id(session.account_id).await?;
+    let hasher = state.hasher.clone();
+    if !auth::blocking(move || hasher.verify(&key, stored.as_deref())).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    state.store.delete_account(session.account_id).await?;
+    metrics::counter!("accounts_deleted_total").increment(1);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn check_collection(state: &AppState, name: &str) -> Result<(), ApiError> {
+    if state.config.collections.iter().any(|c| c == name) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!("unknown collection {name:?}")))
+    }
+}
+
+/// Changes since a cursor, in version order, tombstones included. 410 if the cursor is older
+/// than the kept tombstones: start again from 0.
+#[utoipa::path(get, path = "/v1/records/changes", tag = "records", security(("bearer" = [])),
+    params(ChangesQuery),
+    responses((status = 200, body = ChangesPage), (status = 401, body = ErrorBody),
+              (status = 410, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn changes(
+    State(state): State<AppState>,
+    session: AuthSession,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ChangesPage>, ApiError> {
+    let Query(q) = query?;
+    if q.since < 0 {
+        return Err(ApiError::BadRequest("since must be ≥ 0".into()));
+    }
+    let limit = q.limit.unwrap_or(state.config.page_default);
+    if !(1..=state.config.page_max).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1..={}",
+            state.config.page_max
+        )));
+    }
+    if let Some(c) = &q.collection {
+        check_collection(&state, c)?;
+    }
+    let page = state
+        .store
+        .changes(session.account_id, q.since, limit, q.collection.as_deref())
+        .await?;
+    let cursor = page.records.last().map_or(q.since, |r| r.version);
+    Ok(Json(ChangesPage {
+        changes: page.records,
+        cursor,
+        more: page.more,
+        latest: page.latest,
+    }))
+}
+
+fn valid_record_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// Writes a batch of changes all-or-nothing. Each change names the version it was based on;
+/// if any is stale nothing is written and the answer is 412 with the server's copies.
+#[utoipa::path(post, path = "/v1/records/batch", tag = "records", security(("bearer" = [])),
+    request_body = BatchRequest,
+    responses((status = 200, body = BatchResponse), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 409, description = "busy: retry after Retry-After", body = ErrorBody),
+              (status = 412, description = "conflict: server copies in `conflicts`", body = ErrorBody),
+              (status = 413, description = "payload_too_large or quota_exceeded", body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(changes))]
+pub async fn post_batch(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: AuthSession,
+    ApiJson(req): ApiJson<BatchRequest>,
+) -> Result<Json<BatchResponse>, ApiError> {
+    state.limits.writes_per_ip.check(&ip)?;
+    state.limits.writes_per_account.check(&session.account_id)?;
+    tracing::Span::current().record("changes", req.changes.len());
+    let cfg = &state.config;
+    if req.changes.is_empty() {
+        return Err(ApiError::BadRequest("changes must not be empty".into()));
+    }
+    if req.changes.len() > cfg.max_batch {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "at most {} changes per batch",
+            cfg.max_batch
+        )));
+    }
+    let mut seen = HashSet::with_capacity(req.changes.len());
+    let mut decoded = Vec::with_capacity(req.changes.len());
+    for c in req.changes {
+        check_collection(&state, &c.collection)?;
+        if !valid_record_id(&c.id) {
+            return Err(ApiError::BadRequest(format!(
+                "invalid record id {:?}",
+                c.id
+            )));
+        }
+        if c.base_version < 0 {
+            return Err(ApiError::BadRequest("base_version must be ≥ 0".into()));
+        }
+        if !seen.insert((c.collection.clone(), c.id.clone())) {
+            return Err(ApiError::BadRequest(format!(
+                "record {}/{} appears twice in the batch",
+                c.collection, c.id
+            )));
+        }
+        let payload = match (c.deleted, c.payload) {
+            (true, None) => None,
+            (true, Some(_)) => {
+                return Err(ApiError::BadRequest(
+                    "a deleted record carries no payload".into(),
+                ))
+            }
+            (false, None) => {
+                return Err(ApiError::BadRequest(format!(
+                    "record {}/{} needs a payload",
+                    c.collection, c.id
+                )))
+            }
+            (false, Some(p)) => {
+                // Cheap size check before decoding.
+                if p.len() > cfg.max_payload_bytes.div_ceil(3) * 4 + 4 {
+                    return Err(too_large(cfg.max_payload_bytes));
+                }
+                let bytes = STANDARD
+                    .decode(p)
+                    .map_err(|_| ApiError::BadRequest("payload is not base64".into()))?;
+                if bytes.len() > cfg.max_payload_bytes {
+                    return Err(too_large(cfg.max_payload_bytes));
+                }
+                Some(bytes)
+            }
+        };
+        decoded.push(NewChange {
+            collection: c.collection,
+            id: c.id,
+            base_version: c.base_version,
+            deleted: c.deleted,
+            payload,
+        });
+    }
+    let limits = WriteLimits {
+        quota_bytes: cfg.quota_bytes,
+        quota_records: cfg.quota_records,
+    };
+    let (versions, latest) = state
+        .store
+        .apply_batch(session.account_id, &decoded, &limits)
+        .await?;
+    metrics::counter!("sync_records_written_total").increment(decoded.len() as u64);
+    let written = decoded
+        .into_iter()
+        .zip(versions)
+        .map(|(c, version)| Written {
+            collection: c.collection,
+            id: c.id,
+            version,
+        })
+        .collect();
+    Ok(Json(BatchResponse { written, latest }))
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::PayloadTooLarge(format!("a record payload is limited to {max} bytes"))
+}

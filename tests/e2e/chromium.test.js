@@ -1,0 +1,147 @@
+// The built extension in real headless Chromium (Debian's, driven by playwright-core).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { dist, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT } from './support.js';
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+let server;
+let context;
+let extensionId;
+let profileDir;
+const pageErrors = [];
+
+async function serviceWorker() {
+  return context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId ?? ''}`))
+    ?? context.waitForEvent('serviceworker', { timeout: 10_000 });
+}
+
+/** Opens a fixture page and waits until the background has stored its result. */
+async function openFixture(name) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
+  const url = `${server.base}/${name}`;
+  await page.goto(url);
+  const tabId = await waitFor(async () => {
+    const sw = await serviceWorker();
+    return sw.evaluate(async (u) => {
+      const all = await chrome.storage.session.get(null);
+      const hit = Object.entries(all).find(([, v]) => v.url === u);
+      return hit ? Number(hit[0].slice('tab:'.length)) : null;
+    }, url);
+  }, { what: `the background's result for ${name}` });
+  return { page, tabId };
+}
+
+async function openPopup(tabId) {
+  const popup = await context.newPage();
+  await popup.setViewportSize({ width: 400, height: 300 });
+  await popup.goto(`chrome-extension://${extensionId}/popup.html?tab=${tabId}`);
+  return popup;
+}
+
+before(async () => {
+  requireBuilt('chrome');
+  server = await serveFixtures();
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stacksmart-chromium-'));
+  const ext = dist('chrome');
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    locale: 'en-US',
+    args: [
+      `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu',
+      '--disable-background-networking', '--disable-component-update', '--no-first-run',
+      '--disable-sync', '--disable-quic',
+    ],
+  });
+  const sw = await serviceWorker();
+  extensionId = new URL(sw.url()).host;
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+});
+
+test('Chromium loads the extension with no manifest warnings or errors', async () => {
+  const page = await context.newPage();
+  await page.goto('chrome://extensions');
+  const info = await page.evaluate(() => new Promise((resolve) => chrome.developerPrivate.getExtensionsInfo(resolve)));
+  const ours = info.find((e) => e.id === extensionId);
+  assert.ok(ours, 'the extension is installed');
+  assert.deepEqual(ours.installWarnings, [], 'install warnings');
+  assert.deepEqual(ours.manifestErrors, [], 'manifest errors');
+  await page.close();
+});
+
+test('the popup shows the product read from JSON-LD', async () => {
+  const { tabId } = await openFixture('product.html');
+  const popup = await openPopup(tabId);
+  const title = popup.getByTestId('product-title');
+  await title.waitFor();
+  assert.equal(await title.textContent(), PRODUCT.title);
+  assert.equal(await popup.getByTestId('product-price').textContent(), PRODUCT.price);
+  assert.equal(await popup.getByTestId('availability').textContent(), 'In stock');
+  const ids = await popup.locator('.ids').textContent();
+  for (const want of ['Acme', 'KT-1700', '4006381333931', 'K17-S']) assert.ok(ids.includes(want), `${want} in ${ids}`);
+  await popup.screenshot({ path: artifactPath('chromium-popup-product.png') });
+  await popup.close();
+});
+
+test('a page without a product says so', async () => {
+  const { tabId } = await openFixture('no-product.html');
+  const popup = await openPopup(tabId);
+  const state = popup.getByTestId('no-product');
+  await state.waitFor();
+  assert.match(await state.textContent(), /No product found on this page/);
+  await popup.screenshot({ path: artifactPath('chromium-popup-no-product.png') });
+  await popup.close();
+});
+
+test('malformed JSON-LD neither throws on the page nor breaks the background', async () => {
+  const { tabId } = await openFixture('malformed.html');
+  const popup = await openPopup(tabId);
+  const title = popup.getByTestId('product-title');
+  await title.waitFor();
+  assert.equal(await title.textContent(), 'Mug with a line break');
+  assert.equal(await popup.getByTestId('product-price').textContent(), '€7.50');
+  await popup.close();
+  assert.deepEqual(pageErrors, [], 'no errors on any fixture page');
+});
+
+test('the popup still shows the product after the service worker was stopped and woken', { timeout: 30_000 }, async () => {
+  const { page, tabId } = await openFixture('product.html');
+  const status = async (p) => p.evaluate(() => chrome.runtime.sendMessage({ type: 'status' }));
+  const probe = await context.newPage();
+  await probe.goto(`chrome-extension://${extensionId}/popup.html?tab=${tabId}`);
+  const before = await status(probe);
+  assert.equal(before.type, 'status');
+  assert.ok(before.events_handled > 0);
+
+  // Stop the worker as Chrome does when it idles: its wasm memory goes with it.
+  const cdp = await context.newCDPSession(page);
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(extensionId));
+  assert.ok(target, 'the extension service worker is running');
+  await cdp.send('Target.closeTarget', { targetId: target.targetId });
+  await waitFor(async () => {
+    const { targetInfos: now } = await cdp.send('Target.getTargets');
+    return !now.some((t) => t.targetId === target.targetId);
+  }, { what: 'the worker to stop' });
+
+  const popup = await openPopup(tabId); // its message wakes a new worker
+  const title = popup.getByTestId('product-title');
+  await title.waitFor();
+  assert.equal(await title.textContent(), PRODUCT.title);
+  assert.equal(await popup.getByTestId('product-price').textContent(), PRODUCT.price);
+  const after = await status(probe);
+  assert.ok(after.instance_started_at_ms > before.instance_started_at_ms, 'a new wasm instance answered');
+  assert.ok(after.events_handled < before.events_handled + 5, 'its counters started again from zero');
+  await popup.screenshot({ path: artifactPath('chromium-popup-after-worker-restart.png') });
+  await Promise.all([popup.close(), probe.close()]);
+});

@@ -1,0 +1,109 @@
+// The built extension in real headless Firefox ESR (selenium-webdriver + geckodriver).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { Builder, By, until } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
+import { dist, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT } from './support.js';
+
+const FIREFOX = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
+const UUID = '5f1c2a57-3d1e-4b6e-9a0c-7e4d2b1f0a11';
+let server;
+let driver;
+let base;
+let gecko;
+
+function geckodriverPath() {
+  if (process.env.GECKODRIVER) return process.env.GECKODRIVER;
+  return execFileSync('sh', ['-c', 'command -v geckodriver'], { encoding: 'utf8' }).trim();
+}
+
+/** Reads the background's per-tab results from an extension page. */
+async function storedResults() {
+  return driver.executeAsyncScript(function (done) {
+    chrome.storage.session.get(null).then((all) => done(JSON.stringify(all)), (e) => done(`error: ${e}`));
+  }).then((text) => (text.startsWith('error') ? assert.fail(text) : JSON.parse(text)));
+}
+
+async function tabIdFor(url) {
+  await driver.get(`${base}/popup.html`);
+  return waitFor(async () => {
+    const hit = Object.entries(await storedResults()).find(([, v]) => v.url === url);
+    return hit ? Number(hit[0].slice('tab:'.length)) : null;
+  }, { what: `the background's result for ${url}` });
+}
+
+async function screenshot(name) {
+  fs.writeFileSync(artifactPath(name), Buffer.from(await driver.takeScreenshot(), 'base64'));
+}
+
+before(async () => {
+  const manifest = requireBuilt('firefox');
+  server = await serveFixtures();
+  const options = new firefox.Options()
+    .setBinary(FIREFOX)
+    .addArguments('-headless')
+    .windowSize({ width: 420, height: 400 })
+    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: UUID }))
+    .setPreference('intl.locale.requested', 'en-US')
+    .setPreference('datareporting.policy.dataSubmissionEnabled', false)
+    .setPreference('app.update.enabled', false);
+  const service = new firefox.ServiceBuilder(geckodriverPath()).addArguments('--allow-system-access');
+  driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+  base = `moz-extension://${UUID}`;
+});
+
+after(async () => {
+  await driver?.quit();
+  await server?.close();
+});
+
+let pageTab;
+let popupTab;
+
+/** Opens `name` in the page tab, then the popup for that tab in the popup tab. */
+async function popupFor(name) {
+  const url = `${server.base}/${name}`;
+  await driver.switchTo().window(pageTab);
+  await driver.get(url);
+  await driver.switchTo().window(popupTab);
+  const tabId = await tabIdFor(url);
+  await driver.get(`${base}/popup.html?tab=${tabId}`);
+}
+
+test('a tab open before install gets the content script, and the popup shows its product', async () => {
+  await driver.get(`${server.base}/product.html`); // opened while the extension is not installed yet
+  pageTab = await driver.getWindowHandle();
+  await driver.installAddon(dist('firefox'), true);
+  await driver.switchTo().newWindow('tab');
+  popupTab = await driver.getWindowHandle();
+  const tabId = await tabIdFor(`${server.base}/product.html`);
+  await driver.get(`${base}/popup.html?tab=${tabId}`);
+  const title = await driver.wait(until.elementLocated(By.css('[data-testid="product-title"]')), 10_000);
+  assert.equal(await title.getText(), PRODUCT.title);
+  assert.equal(await driver.findElement(By.css('[data-testid="product-price"]')).getText(), PRODUCT.price);
+  assert.equal(await driver.findElement(By.css('[data-testid="availability"]')).getText(), 'In stock');
+  await screenshot('firefox-popup-product.png');
+});
+
+test('a page without a product says so', async () => {
+  await popupFor('no-product.html');
+  const state = await driver.wait(until.elementLocated(By.css('[data-testid="no-product"]')), 10_000);
+  assert.match(await state.getText(), /No product found on this page/);
+  await screenshot('firefox-popup-no-product.png');
+});
+
+test('malformed JSON-LD is survived', async () => {
+  await popupFor('malformed.html');
+  const title = await driver.wait(until.elementLocated(By.css('[data-testid="product-title"]')), 10_000);
+  assert.equal(await title.getText(), 'Mug with a line break');
+  assert.equal(await driver.findElement(By.css('[data-testid="product-price"]')).getText(), '€7.50');
+});
+
+test('the popup follows the tab to its next page', async () => {
+  await popupFor('product.html');
+  await driver.wait(until.elementLocated(By.css('[data-testid="product-title"]')), 10_000);
+  await popupFor('no-product.html');
+  await driver.wait(until.elementLocated(By.css('[data-testid="no-product"]')), 10_000);
+});

@@ -1,0 +1,61 @@
+// Shared pieces of the end-to-end tests: paths, the fixture server, artifacts.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const dist = (browser) => path.join(root, 'dist', browser);
+export const artifacts = path.join(root, 'artifacts', 'e2e');
+export const fixtures = path.join(root, 'tests', 'fixtures');
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml', '.css': 'text/css' };
+
+/** Serves tests/fixtures on 127.0.0.1 at a free port. Returns { base, close }. */
+export async function serveFixtures() {
+  const server = http.createServer((req, res) => {
+    const name = path.basename(new URL(req.url, 'http://x').pathname) || 'index.html';
+    const file = path.join(fixtures, name);
+    if (!fs.existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+export function artifactPath(name) {
+  fs.mkdirSync(artifacts, { recursive: true });
+  return path.join(artifacts, name);
+}
+
+export function requireBuilt(browser) {
+  const manifest = path.join(dist(browser), 'manifest.json');
+  if (!fs.existsSync(manifest)) throw new Error(`${manifest} is missing: run 'make build' first`);
+  return JSON.parse(fs.readFileSync(manifest, 'utf8'));
+}
+
+/** Polls `probe` until it returns a truthy value or the time runs out. */
+export async function waitFor(probe, { timeout = 10_000, interval = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+export const PRODUCT = { title: 'StackSmart Test Kettle 1.7 L', price: '$1,234.56' };

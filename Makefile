@@ -53,8 +53,10 @@ size:
 	@scripts/size.sh
 
 # Criterion benchmarks of the engine (stack optimizer vs its brute-force oracle).
-bench:
+bench: setup
 	cargo bench -p stacksmart-engine --bench stack
+	CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile wasm-release --target wasm32-unknown-unknown \
+	  -p stacksmart-background --test wasm_bench -- --nocapture
 
 # Load test of the release sync server from a second process on loopback (wrk).
 bench-server: setup

@@ -54,6 +54,12 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
         }
         Request::GetTabResult { tab_id } => tab_result(tab_id, now_ms).await,
         Request::Status => Response::Status(INSTANCE.with(Cell::get)),
+        Request::Stack { request } => match engine::stack::optimize(&request) {
+            Ok(result) => Response::Stack {
+                result: Box::new(result),
+            },
+            Err(e) => Response::error(ErrorCode::BadStackRequest, e.to_string()),
+        },
     }
 }
 

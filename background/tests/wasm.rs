@@ -75,3 +75,44 @@ async fn unreadable_messages_get_a_typed_error() {
     );
     let _ = answer.dyn_ref::<js_sys::Object>().expect("an object");
 }
+
+fn js(value: &serde_json::Value) -> JsValue {
+    use serde::Serialize;
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("to JS")
+}
+
+#[wasm_bindgen_test]
+async fn the_stack_message_answers_what_the_engine_computes() {
+    let example: serde_json::Value =
+        serde_json::from_str(include_str!("../../examples/stack-amazon-in.json"))
+            .expect("example JSON");
+    let want = engine::stack::optimize(
+        &engine::stack::parse_request(&example.to_string()).expect("example request"),
+    )
+    .expect("example stack");
+
+    let message = serde_json::json!({"type": "stack", "request": example});
+    let answer = background::handle_message(js(&message), None, 1.0).await;
+    assert_eq!(
+        get(&answer, &["type"]).as_string().as_deref(),
+        Some("stack")
+    );
+    assert_eq!(
+        get(&answer, &["result", "net_cost"]).as_string(),
+        Some(want.net_cost.to_string())
+    );
+    assert!(
+        get(&answer, &["result", "stack", "coupons"]).is_array(),
+        "the chosen coupons cross as an array"
+    );
+
+    let mut bad = serde_json::json!({"type": "stack", "request": example});
+    bad["request"]["cart"]["currency"] = serde_json::json!("NOPE");
+    let answer = background::handle_message(js(&bad), None, 1.0).await;
+    assert_eq!(
+        get(&answer, &["code"]).as_string().as_deref(),
+        Some("bad_request")
+    );
+}

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::Detection;
 use crate::snapshot::PageSnapshot;
+use crate::stack::{StackRequest, StackResult};
 
 /// A request to the background.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
     /// Content script → background: what the page in the sender's tab shows.
@@ -19,6 +20,8 @@ pub enum Request {
     GetTabResult { tab_id: i64 },
     /// Any extension page → background: the background's state, for diagnostics and tests.
     Status,
+    /// Popup → background: the exact best stack for a cart and wallet (docs/engine-api.md).
+    Stack { request: Box<StackRequest> },
 }
 
 /// The background's answer to a [`Request`].
@@ -35,6 +38,10 @@ pub enum Response {
         result: Option<Box<TabResult>>,
     },
     Status(Status),
+    /// The best stack, its receipt and the reasons for every offer left out.
+    Stack {
+        result: Box<StackResult>,
+    },
     /// The request could not be served.
     Error(ErrorBody),
 }
@@ -53,6 +60,8 @@ pub enum ErrorCode {
     BadRequest,
     /// The snapshot broke its format or caps.
     BadSnapshot,
+    /// The stack request was refused; the message names the field.
+    BadStackRequest,
     /// A snapshot arrived from something that is not a tab.
     NoTab,
     /// Browser storage failed.
@@ -99,7 +108,7 @@ mod tests {
     fn requests_are_tagged_objects() {
         let r: Request = serde_json::from_str(r#"{"type":"get_tab_result","tab_id":7}"#)
             .expect("tagged request");
-        assert_eq!(r, Request::GetTabResult { tab_id: 7 });
+        assert!(matches!(r, Request::GetTabResult { tab_id: 7 }));
         assert!(serde_json::from_str::<Request>(r#"{"type":"launch_missiles"}"#).is_err());
     }
 

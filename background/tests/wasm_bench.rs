@@ -1,0 +1,49 @@
+//! Benchmark (run by `make bench`, not `make test`): the stack optimizer inside wasm in
+//! headless Chromium, on the realistic example (10 cards, 20 offers, 5 gift cards), built
+//! with the extension's size-optimised profile. Prints the distribution; every run must give
+//! the same answer.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn now_ms() -> f64 {
+    let performance =
+        Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).expect("performance");
+    let now: Function = Reflect::get(&performance, &JsValue::from_str("now"))
+        .expect("performance.now")
+        .into();
+    now.call0(&performance)
+        .expect("call")
+        .as_f64()
+        .expect("number")
+}
+
+#[wasm_bindgen_test]
+fn stack_realistic_case_in_wasm() {
+    let request = engine::stack::parse_request(include_str!(
+        "../../examples/stack-realistic-20-offers.json"
+    ))
+    .expect("example request");
+    let first = engine::stack::optimize(&request).expect("stack").net_cost;
+    let runs = 1000;
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = now_ms();
+        let result = engine::stack::optimize(&request).expect("stack");
+        samples.push(now_ms() - t);
+        assert_eq!(result.net_cost, first);
+    }
+    samples.sort_by(f64::total_cmp);
+    let pct = |p: usize| samples[(runs * p / 100).min(runs - 1)];
+    console_log!(
+        "stack in wasm (Chromium), realistic case, {runs} runs: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        pct(50),
+        pct(90),
+        pct(99),
+        samples[runs - 1]
+    );
+}

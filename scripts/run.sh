@@ -18,4 +18,7 @@ StackSmart is built.
 
   Sync server (optional; the extension works fully without an account): starting now.
 MSG
+# Postgres runs as the unprivileged stacksmart-pg user, which must be able to pass through
+# build/ (browsers under test create it private).
+mkdir -p "$root/build" && chmod a+x "$root/build"
 exec "$root/sync-server/scripts/run-local.sh" "$root/build/pg"

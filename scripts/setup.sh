@@ -50,8 +50,9 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
   step "cargo install wasm-bindgen-cli $wb_version"
   # --locked first (reproducible); its lock can name a yanked crate, then resolve afresh.
-  cargo install --locked --quiet --root "$tools" wasm-bindgen-cli --version "$wb_version" \
-    || cargo install --quiet --root "$tools" wasm-bindgen-cli --version "$wb_version"
+  cargo install --locked --quiet --root "$tools" wasm-bindgen-cli --version "$wb_version" 2>/dev/null \
+    || { echo "setup: its lock file names a yanked crate; resolving its dependencies afresh"
+         cargo install --quiet --root "$tools" wasm-bindgen-cli --version "$wb_version"; }
 fi
 
 if ! command -v geckodriver >/dev/null 2>&1; then

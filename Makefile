@@ -12,7 +12,7 @@ export XDG_CACHE_HOME := $(CURDIR)/build/xdg-cache
 export XDG_CONFIG_HOME := $(CURDIR)/build/xdg-config
 STAGE = scripts/stage.sh
 
-.PHONY: setup build run test test-native test-wasm e2e lint fmt size bench bench-server clean
+.PHONY: setup build run test test-native test-wasm e2e lint fmt size bench bench-server eval clean
 
 setup:
 	@$(STAGE) setup scripts/setup.sh
@@ -57,6 +57,13 @@ bench: setup
 	cargo bench -p stacksmart-engine --bench stack
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile wasm-release --target wasm32-unknown-unknown \
 	  -p stacksmart-background --test wasm_bench -- --nocapture
+
+# Native detection over a folder of saved pages (the product-pages format) and its scores.
+PAGES ?= ../shared/data/product-pages
+eval:
+	@mkdir -p build
+	cargo run --quiet --release -p stacksmart-engine --bin stacksmart -- detect-batch $(PAGES) > build/predictions.json
+	cargo run --quiet --release -p stacksmart-engine --bin stacksmart -- eval $(PAGES) build/predictions.json
 
 # Load test of the release sync server from a second process on loopback (wrk).
 bench-server: setup

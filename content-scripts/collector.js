@@ -94,7 +94,8 @@
   }
 
   function stopIfOrphaned() {
-    if (!chrome.runtime || !chrome.runtime.id) stop();
+    const runtime = globalThis.chrome && chrome.runtime;
+    if (!runtime || !runtime.id) stop();
   }
 
   function schedule() {

@@ -12,8 +12,13 @@
 //! - [`stack`]: the exact best stack of offers for a cart and wallet, with its receipt
 //!   (docs/engine-api.md).
 //! - [`protocol`]: the typed messages between content script, background and popup.
+//! - [`eval`]: scoring detected products against labelled pages.
+//! - `html_snapshot` (feature `cli`, native only): saved HTML page → snapshot.
 
 pub mod detect;
+pub mod eval;
+#[cfg(feature = "cli")]
+pub mod html_snapshot;
 pub mod jsonld;
 pub mod merchant;
 pub mod money;

@@ -3,6 +3,9 @@
 //!
 //! ```text
 //! stacksmart detect-snapshot SNAPSHOT.json   # page snapshot (docs/snapshot.md) → detection JSON
+//! stacksmart detect --url URL PAGE.html[.gz]  # saved page → prediction row (or null)
+//! stacksmart detect-batch DIR                 # labelled page set → {KEY: prediction}
+//! stacksmart eval DIR PREDICTIONS.json [--json]  # per-field precision / recall / F1
 //! stacksmart price [--hint H] TEXT            # price text → {amount, currency, …}
 //! stacksmart offer --jsonl                    # offer texts → structured offers, one per line
 //! stacksmart stack REQUEST.json [--explain]   # best offer stack (docs/engine-api.md)
@@ -10,13 +13,19 @@
 
 use std::process::ExitCode;
 
+mod detect;
+mod detect_batch;
 mod detect_snapshot;
+mod eval;
 mod offer;
 mod price;
 mod stack;
 
 const USAGE: &str = "usage:
   stacksmart detect-snapshot SNAPSHOT.json
+  stacksmart detect --url URL PAGE.html[.gz]
+  stacksmart detect-batch DIR
+  stacksmart eval DIR PREDICTIONS.json [--json]
   stacksmart price [--hint DOMAIN|LOCALE|CODE] TEXT | price --jsonl
   stacksmart offer --jsonl
   stacksmart stack REQUEST.json [--explain]";
@@ -29,6 +38,9 @@ fn main() -> ExitCode {
     };
     let result = match cmd.as_str() {
         "detect-snapshot" => detect_snapshot::run(rest),
+        "detect" => detect::run(rest),
+        "detect-batch" => detect_batch::run(rest),
+        "eval" => eval::run(rest),
         "price" => price::run(rest),
         "offer" => offer::run(rest),
         "stack" => stack::run(rest),

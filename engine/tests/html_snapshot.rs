@@ -1,0 +1,158 @@
+//! Saved HTML → page snapshot, with the collector's semantics (content-scripts/collector.js).
+#![cfg(feature = "cli")]
+
+use engine::html_snapshot::{decode_html, snapshot_from_html};
+use engine::snapshot::{
+    MAX_JSON_LD_BLOCKS, MAX_JSON_LD_BLOCK_BYTES, MAX_SNAPSHOT_BYTES, MAX_TEXT_FIELD_BYTES,
+};
+
+const URL: &str = "https://shop.example/c/shoes/item.html?id=7#top";
+
+#[test]
+fn reads_json_ld_title_lang_and_canonical() {
+    let html = r#"<!doctype html><html lang="pl-PL"><head>
+        <title>
+          Red   shoe &amp; lace
+        </title>
+        <link rel="Alternate Canonical" href="../p/7">
+        <link rel="canonical" href="/second">
+        <script type="application/LD+JSON">{"@type":"Product","name":"A"}</script>
+        <script type="application/json">{"not":"ld"}</script>
+        <script type=" application/ld+json">{"padded":"type is not the exact value"}</script>
+        </head><body>
+        <svg><title>not the document title</title></svg>
+        <template><script type="application/ld+json">{"in":"template"}</script></template>
+        <script type="application/ld+json">{"@type":"Offer"}</script>
+        </body></html>"#;
+    let s = snapshot_from_html(html, URL);
+    assert_eq!(s.version, 1);
+    assert_eq!(s.url, URL);
+    assert_eq!(s.title, "Red shoe & lace");
+    assert_eq!(s.lang.as_deref(), Some("pl-PL"));
+    // rel is a token list matched case-insensitively; the first matching link wins, and a
+    // relative href resolves against the page URL.
+    assert_eq!(
+        s.canonical_url.as_deref(),
+        Some("https://shop.example/c/p/7")
+    );
+    assert_eq!(
+        s.json_ld,
+        [r#"{"@type":"Product","name":"A"}"#, r#"{"@type":"Offer"}"#]
+    );
+    assert!(!s.truncated);
+    assert_eq!(s.validate(), Ok(()));
+}
+
+#[test]
+fn canonical_resolution_and_missing_parts() {
+    let s = snapshot_from_html(
+        r#"<html><head><link rel=canonical href="//cdn.example/x"></head></html>"#,
+        URL,
+    );
+    assert_eq!(s.canonical_url.as_deref(), Some("https://cdn.example/x"));
+    assert_eq!(s.lang, None);
+    assert_eq!(s.title, "");
+
+    let s = snapshot_from_html(
+        r#"<html lang=""><link rel=canonical href="https://other.example/a"></html>"#,
+        URL,
+    );
+    assert_eq!(s.canonical_url.as_deref(), Some("https://other.example/a"));
+    assert_eq!(
+        s.lang, None,
+        "an empty lang is no lang, as in the collector"
+    );
+
+    let s = snapshot_from_html(
+        r#"<head><base href="https://mirror.example/shop/"><link rel=canonical href="p/1"></head>"#,
+        URL,
+    );
+    assert_eq!(
+        s.canonical_url.as_deref(),
+        Some("https://mirror.example/shop/p/1"),
+        "link.href resolves against <base>"
+    );
+
+    let s = snapshot_from_html(r#"<link rel=canonical>"#, URL);
+    assert_eq!(s.canonical_url, None, "a canonical link needs an href");
+}
+
+#[test]
+fn caps_drop_blocks_and_set_truncated() {
+    // Over the block count: the first 32 are kept.
+    let many: String = (0..MAX_JSON_LD_BLOCKS + 3)
+        .map(|i| format!(r#"<script type="application/ld+json">{{"n":{i}}}</script>"#))
+        .collect();
+    let s = snapshot_from_html(&many, URL);
+    assert_eq!(s.json_ld.len(), MAX_JSON_LD_BLOCKS);
+    assert_eq!(s.json_ld[0], r#"{"n":0}"#);
+    assert!(s.truncated);
+
+    // An oversized block is skipped, later ones still read.
+    let big = "x".repeat(MAX_JSON_LD_BLOCK_BYTES + 1);
+    let html = format!(
+        r#"<script type="application/ld+json">{big}</script><script type="application/ld+json">{{}}</script>"#
+    );
+    let s = snapshot_from_html(&html, URL);
+    assert_eq!(s.json_ld, ["{}"]);
+    assert!(s.truncated);
+
+    // The total: blocks that would take it over 1 MiB are skipped.
+    let block = "y".repeat(MAX_JSON_LD_BLOCK_BYTES);
+    let html: String = (0..5)
+        .map(|_| format!(r#"<script type="application/ld+json">{block}</script>"#))
+        .collect();
+    let s = snapshot_from_html(&html, URL);
+    assert_eq!(
+        s.json_ld.len(),
+        MAX_SNAPSHOT_BYTES / MAX_JSON_LD_BLOCK_BYTES
+    );
+    assert!(s.truncated);
+
+    // Title and URL are clipped at 2048 bytes on a character boundary.
+    let long_title = "é".repeat(MAX_TEXT_FIELD_BYTES);
+    let long_url = format!("https://shop.example/{}", "ü".repeat(MAX_TEXT_FIELD_BYTES));
+    let s = snapshot_from_html(&format!("<title>{long_title}</title>"), &long_url);
+    assert_eq!(s.title.len(), MAX_TEXT_FIELD_BYTES);
+    assert!(s.url.len() <= MAX_TEXT_FIELD_BYTES && s.url.len() > MAX_TEXT_FIELD_BYTES - 2);
+    assert!(long_url.starts_with(&s.url));
+    assert_eq!(s.validate(), Ok(()));
+}
+
+#[test]
+fn decodes_the_declared_charset_and_defaults_to_utf8() {
+    // "Привет" in windows-1251.
+    let mut page = b"<html><head><meta charset=\"windows-1251\"><title>".to_vec();
+    page.extend_from_slice(&[0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2]);
+    page.extend_from_slice(b"</title></head></html>");
+    let s = snapshot_from_html(&decode_html(&page), URL);
+    assert_eq!(s.title, "Привет");
+
+    // "Łódź" in windows-1250, declared through http-equiv.
+    let mut page =
+        b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1250\"><title>"
+            .to_vec();
+    page.extend_from_slice(&[0xA3, 0xF3, 0x64, 0x9F]);
+    page.extend_from_slice(b"</title>");
+    assert_eq!(snapshot_from_html(&decode_html(&page), URL).title, "Łódź");
+
+    // No declaration: UTF-8. The first declaration wins over a later, contradicting one
+    // (some dev pages carry `<meta charset=utf-8>` and then an iso-8859-1 http-equiv).
+    let page = "<title>Grüße</title>".as_bytes();
+    assert_eq!(snapshot_from_html(&decode_html(page), URL).title, "Grüße");
+    let page = "<meta charset=utf-8><meta http-equiv=content-type content='text/html; charset=iso-8859-1'><title>Grüße</title>";
+    assert_eq!(
+        snapshot_from_html(&decode_html(page.as_bytes()), URL).title,
+        "Grüße"
+    );
+
+    // A BOM overrides the declaration; bad bytes become U+FFFD, never a panic.
+    let mut page = vec![0xEF, 0xBB, 0xBF];
+    page.extend_from_slice("<meta charset=windows-1251><title>Grüße</title>".as_bytes());
+    assert_eq!(snapshot_from_html(&decode_html(&page), URL).title, "Grüße");
+    let page = b"<title>a\xFF\xFEb\xC3</title>";
+    assert_eq!(
+        snapshot_from_html(&decode_html(page), URL).title,
+        "a\u{FFFD}\u{FFFD}b\u{FFFD}"
+    );
+}

@@ -94,7 +94,7 @@ pub fn snapshot_from_html(html: &str, url: &str) -> PageSnapshot {
         }
     }
 
-    let base = base_href.map_or_else(|| url.to_owned(), |b| resolve(url, &b));
+    let base = base_href.map_or_else(|| url.to_owned(), |b| resolve_url(url, &b));
     let lang = root
         .and_then(|r| r.attr("lang"))
         .filter(|l| !l.is_empty())
@@ -104,7 +104,7 @@ pub fn snapshot_from_html(html: &str, url: &str) -> PageSnapshot {
         url: clip(url),
         title: clip(title.as_deref().unwrap_or_default()),
         lang,
-        canonical_url: canonical_href.map(|h| clip(&resolve(&base, &h))),
+        canonical_url: canonical_href.map(|h| clip(&resolve_url(&base, &h))),
         json_ld,
         truncated,
     }
@@ -179,51 +179,6 @@ pub fn detect_dir(dir: &Path) -> Result<BTreeMap<String, Prediction>, String> {
     } else {
         Err(errors.join("\n"))
     }
-}
-
-/// [`resolve_url`] plus what `link.href` also does: an empty href is the base itself (less
-/// its fragment), and `.`/`..` path segments are removed.
-fn resolve(base: &str, href: &str) -> String {
-    if href.trim().is_empty() {
-        return base.split('#').next().unwrap_or(base).to_owned();
-    }
-    let url = resolve_url(base, href);
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url;
-    };
-    let path_start = url[scheme_end..]
-        .find('/')
-        .map_or(url.len(), |i| scheme_end + i);
-    let path_end = url[path_start..]
-        .find(['?', '#'])
-        .map_or(url.len(), |i| path_start + i);
-    let path = &url[path_start..path_end];
-    if !path.split('/').any(|seg| seg == "." || seg == "..") {
-        return url;
-    }
-    let mut out: Vec<&str> = Vec::new();
-    let segments: Vec<&str> = path.split('/').skip(1).collect();
-    for (i, seg) in segments.iter().enumerate() {
-        let last = i + 1 == segments.len();
-        match *seg {
-            "." | ".." => {
-                if *seg == ".." {
-                    out.pop();
-                }
-                // A trailing `.`/`..` leaves a directory: keep the final slash.
-                if last {
-                    out.push("");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    format!(
-        "{}/{}{}",
-        &url[..path_start],
-        out.join("/"),
-        &url[path_end..]
-    )
 }
 
 fn in_template(el: ElementRef<'_>) -> bool {
@@ -416,21 +371,6 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(bytes)
             );
-        }
-    }
-
-    #[test]
-    fn resolution_removes_dot_segments_like_link_href() {
-        let base = "https://a.example/x/y/z.html?q=1#f";
-        for (href, want) in [
-            ("../p/7", "https://a.example/x/p/7"),
-            ("./p", "https://a.example/x/y/p"),
-            ("../../../../p?a=b", "https://a.example/p?a=b"),
-            ("..", "https://a.example/x/"),
-            ("", "https://a.example/x/y/z.html?q=1"),
-            ("/plain/path", "https://a.example/plain/path"),
-        ] {
-            assert_eq!(resolve(base, href), want, "{href}");
         }
     }
 

@@ -405,8 +405,17 @@ fn normalise_gtin(text: &str) -> Option<String> {
     ok.then_some(digits)
 }
 
-/// Resolves a possibly relative URL against the page's, enough for links in structured data.
+/// Resolves a possibly relative URL against the page's as a browser's `link.href` does for
+/// the links shops publish: an empty href is the page itself (less its fragment), and `.`/`..`
+/// path segments are removed.
 pub fn resolve_url(base: &str, href: &str) -> String {
+    if href.trim().is_empty() {
+        return base.split('#').next().unwrap_or(base).to_owned();
+    }
+    remove_dot_segments(join_url(base, href))
+}
+
+fn join_url(base: &str, href: &str) -> String {
     let href = href.trim();
     if href.starts_with("http://") || href.starts_with("https://") || href.starts_with("data:") {
         return href.to_owned();
@@ -434,6 +443,45 @@ pub fn resolve_url(base: &str, href: &str) -> String {
     } else {
         format!("{}{href}", &base[..dir_end])
     }
+}
+
+fn remove_dot_segments(url: String) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url;
+    };
+    let path_start = url[scheme_end..]
+        .find('/')
+        .map_or(url.len(), |i| scheme_end + i);
+    let path_end = url[path_start..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| path_start + i);
+    let path = &url[path_start..path_end];
+    if !path.split('/').any(|seg| seg == "." || seg == "..") {
+        return url;
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *seg {
+            "." | ".." => {
+                if *seg == ".." {
+                    out.pop();
+                }
+                // A trailing `.`/`..` leaves a directory: keep the final slash.
+                if last {
+                    out.push("");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    format!(
+        "{}/{}{}",
+        &url[..path_start],
+        out.join("/"),
+        &url[path_end..]
+    )
 }
 
 /// Decodes the HTML entities that leak into JSON-LD text (`&amp;`, `&#39;`, `&#x2F;`, …).

@@ -178,6 +178,21 @@ fn relative_urls_resolve_against_the_page() {
 }
 
 #[test]
+fn resolution_removes_dot_segments_like_link_href() {
+    let base = "https://a.example/x/y/z.html?q=1#f";
+    for (href, want) in [
+        ("../p/7", "https://a.example/x/p/7"),
+        ("./p", "https://a.example/x/y/p"),
+        ("../../../../p?a=b", "https://a.example/p?a=b"),
+        ("..", "https://a.example/x/"),
+        ("", "https://a.example/x/y/z.html?q=1"),
+        ("/plain/path", "https://a.example/plain/path"),
+    ] {
+        assert_eq!(resolve_url(base, href), want, "{href}");
+    }
+}
+
+#[test]
 fn detect_validates_the_snapshot_then_extracts() {
     let snap = PageSnapshot {
         version: 1,

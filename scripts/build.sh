@@ -11,8 +11,8 @@ target_dir="${CARGO_TARGET_DIR:-$cache/target}"
 profile="${WASM_PROFILE:-wasm-release}"
 
 # The CLI must be the crate's exact version or the glue and the module disagree at runtime.
-want="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)"
-have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')"
+want="$(scripts/wasm-bindgen-version.sh locked)"
+have="$(scripts/wasm-bindgen-version.sh installed)"
 if [ "$want" != "$have" ]; then
   echo "build: wasm-bindgen CLI is '${have:-missing}' but Cargo.lock has $want; run 'make setup'" >&2
   exit 1

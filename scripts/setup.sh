@@ -42,12 +42,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # The wasm-bindgen CLI must match the crate version locked in Cargo.lock exactly.
-wb_version="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$here/Cargo.lock")"
+wb_version="$("$here/scripts/wasm-bindgen-version.sh" locked)"
 if [ -z "$wb_version" ]; then
   echo "setup: cannot read the wasm-bindgen version from Cargo.lock" >&2
   exit 1
 fi
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
+if [ "$("$here/scripts/wasm-bindgen-version.sh" installed)" != "$wb_version" ]; then
   step "cargo install wasm-bindgen-cli $wb_version"
   # --locked first (reproducible); its lock can name a yanked crate, then resolve afresh.
   cargo install --locked --quiet --root "$tools" wasm-bindgen-cli --version "$wb_version" 2>/dev/null \

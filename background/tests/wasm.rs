@@ -76,13 +76,6 @@ async fn unreadable_messages_get_a_typed_error() {
     let _ = answer.dyn_ref::<js_sys::Object>().expect("an object");
 }
 
-fn js(value: &serde_json::Value) -> JsValue {
-    use serde::Serialize;
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("to JS")
-}
-
 #[wasm_bindgen_test]
 async fn the_stack_message_answers_what_the_engine_computes() {
     let example: serde_json::Value =
@@ -94,7 +87,7 @@ async fn the_stack_message_answers_what_the_engine_computes() {
     .expect("example stack");
 
     let message = serde_json::json!({"type": "stack", "request": example});
-    let answer = background::handle_message(js(&message), None, 1.0).await;
+    let answer = background::handle_message(background::to_js(&message), None, 1.0).await;
     assert_eq!(
         get(&answer, &["type"]).as_string().as_deref(),
         Some("stack")
@@ -110,7 +103,7 @@ async fn the_stack_message_answers_what_the_engine_computes() {
 
     let mut bad = serde_json::json!({"type": "stack", "request": example});
     bad["request"]["cart"]["currency"] = serde_json::json!("NOPE");
-    let answer = background::handle_message(js(&bad), None, 1.0).await;
+    let answer = background::handle_message(background::to_js(&bad), None, 1.0).await;
     assert_eq!(
         get(&answer, &["code"]).as_string().as_deref(),
         Some("bad_request")

@@ -1,8 +1,9 @@
-// StackSmart page collector (snapshot format v1, docs/snapshot.md).
+// StackSmart page collector (snapshot format v2, docs/snapshot.md).
 //
 // Reads what the page says about itself and hands it to the background, where the Rust
 // engine interprets it. It does no interpretation here: it never parses JSON-LD, so broken
-// markup cannot throw. It never makes a network request, never writes to the page, runs in
+// markup cannot throw; it only picks out candidate texts by cheap, documented rules that
+// engine/src/html_snapshot.rs mirrors for saved pages (a Chromium test compares the two). It never makes a network request, never writes to the page, runs in
 // the top frame only, and bounds its work. Everything is wrapped so nothing reaches the page.
 (() => {
   'use strict';
@@ -14,6 +15,35 @@
   const MAX_TEXT = 2048;
   const SENDS_PER_URL = 4;
   const DEBOUNCE_MS = 600;
+  // Version 2 caps (engine/src/snapshot.rs).
+  const MAX_META = 64;
+  const MAX_ITEMS = 64;
+  const MAX_ITEM_PROPS = 512;
+  const MAX_PRICES = 48;
+  const MAX_FACTS = 128;
+  const MAX_TEXTS = 32;
+  const MAX_VALUE = 512;
+  const MAX_PRICE_TEXT = 48;
+  const MAX_CLIMB = 4;
+  const MAX_CHILDREN = 6;
+  const MAX_STOCK_TEXT = 120;
+  const MAX_OFFER_TEXT = 300;
+  const MAX_FACT_TEXT = 200;
+  const MAX_TEXT_NODES = 20000;
+  const MAX_FACT_ELEMENTS = 4000;
+  const CURRENCY_SIGNS = /[$€£¥₹₽₩₪₫₴₦₱฿₸₺元円]/;
+  const CURRENCY_WORDS = ['zł', 'kč', 'лв', 'руб', 'грн', 'р.', 'kr', 'kn', 'lei', 'ft', 'rs',
+    'inr', 'usd', 'eur', 'gbp', 'chf', 'cad', 'aud', 'clp', 'ars', 'brl', 'mxn', 'pln', 'ron',
+    'czk', 'huf', 'sek', 'nok', 'dkk', 'twd', 'byn', 'rub', 'uah', 'jpy', 'cny', 'try', 'tl'];
+  const PRICE_HINTS = ['price', 'prix', 'preis', 'prec', 'preç', 'prezz', 'cena', 'hind',
+    'цен', '價', '价', 'amount'];
+  const STOCK_HINTS = ['avail', 'stock', 'inventory', 'dispon', 'verfügb', 'verfugb', 'lager',
+    'sklad', 'наличи'];
+  const OFFER_WORDS = ['coupon', 'use code', 'promo code', 'voucher', 'bank offer',
+    'instant discount', 'cashback', 'cash back', 'subscribe & save', 'subscribe and save',
+    'no cost emi', 'no-cost emi', 'clip ', '% off'];
+  const SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SELECT', 'TEXTAREA',
+    'svg', 'SVG', 'HEAD']);
 
   // One live collector per tab. A newer one (injected on install or update) takes over from
   // an older one, which may belong to an extension instance that no longer exists.
@@ -39,6 +69,248 @@
   globalThis.__stackSmartCollector = { stop };
 
   const clip = (s) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
+  const clipValue = (s) => (s.length > MAX_VALUE ? s.slice(0, MAX_VALUE) : s);
+  const collapse = (s) => s.replace(/\s+/g, ' ').trim();
+  const textOf = (el) => collapse(el.textContent || '');
+  const attr = (el, name) => el.getAttribute(name);
+  const isLetter = (c) => c !== undefined && /\p{L}/u.test(c);
+
+  function hasCurrency(text) {
+    if (CURRENCY_SIGNS.test(text)) return true;
+    const lower = text.toLowerCase();
+    for (const w of CURRENCY_WORDS) {
+      let i = lower.indexOf(w);
+      while (i !== -1) {
+        if (!isLetter(lower[i - 1]) && !isLetter(lower[i + w.length])) return true;
+        i = lower.indexOf(w, i + 1);
+      }
+    }
+    return false;
+  }
+
+  function collectMeta(snap) {
+    for (const el of document.querySelectorAll('meta')) {
+      const raw = attr(el, 'property') || attr(el, 'name');
+      const content = attr(el, 'content');
+      if (!raw || content === null) continue;
+      const key = raw.trim().toLowerCase();
+      const wanted = key.startsWith('og:') || key.startsWith('product:') ||
+        key.startsWith('twitter:') || ['price', 'brand', 'sku', 'gtin', 'mpn'].includes(key);
+      if (!wanted) continue;
+      if (snap.meta.length >= MAX_META) { snap.truncated = true; break; }
+      snap.meta.push([clipValue(key), clipValue(collapse(content))]);
+    }
+  }
+
+  // A property's value as the microdata standard reads it; a `content` attribute wins.
+  function propValue(el, microdata) {
+    const content = attr(el, 'content');
+    if (content !== null) return collapse(content);
+    const name = el.localName;
+    let a = null;
+    if (name === 'a' || name === 'area' || name === 'link') a = 'href';
+    else if (['img', 'audio', 'embed', 'iframe', 'source', 'track', 'video'].includes(name)) a = 'src';
+    else if (microdata && name === 'object') a = 'data';
+    else if (microdata && (name === 'data' || name === 'meter')) a = 'value';
+    else if (name === 'time' && el.hasAttribute('datetime')) a = 'datetime';
+    else if (name === 'meta') return '';
+    return a ? (attr(el, a) || '').trim() : textOf(el);
+  }
+
+  function collectItems(snap) {
+    const index = new Map();
+    let props = 0;
+    const els = document.querySelectorAll('[itemscope],[itemprop],[typeof],[property]');
+    for (const el of els) {
+      for (const microdata of [true, false]) {
+        const scopeAttr = microdata ? 'itemscope' : 'typeof';
+        const propAttr = microdata ? 'itemprop' : 'property';
+        const names = (attr(el, propAttr) || '').trim().split(/\s+/).filter(Boolean);
+        const ownerEl = el.parentElement && el.parentElement.closest('[' + scopeAttr + ']');
+        const owner = ownerEl && index.has(ownerEl) ? index.get(ownerEl) : null;
+        if (el.hasAttribute(scopeAttr)) {
+          if (snap.items.length >= MAX_ITEMS) { snap.truncated = true; continue; }
+          index.set(el, snap.items.length);
+          const type = ((microdata ? attr(el, 'itemtype') : attr(el, 'typeof')) || '')
+            .trim().split(/\s+/)[0] || '';
+          snap.items.push({
+            syntax: microdata ? 'microdata' : 'rdfa',
+            type: clipValue(type),
+            parent: owner,
+            prop: names.length ? clipValue(names[0]) : null,
+            props: [],
+          });
+        } else if (owner !== null && names.length) {
+          const value = clipValue(propValue(el, microdata));
+          for (const name of names) {
+            if (props >= MAX_ITEM_PROPS) { snap.truncated = true; break; }
+            props += 1;
+            snap.items[owner].props.push([clipValue(name), value]);
+          }
+        }
+      }
+    }
+  }
+
+  function hasSignals(snap) {
+    if (snap.json_ld.length || snap.items.length) return true;
+    for (const [k, v] of snap.meta) {
+      if (k.startsWith('product:') || k.startsWith('og:price') ||
+        (k === 'og:type' && v.includes('product'))) return true;
+    }
+    return document.querySelector('[itemprop="price"],[id*="price" i],[class*="price" i],' +
+      '[id*="cart" i],[class*="cart" i],[id*="basket" i],[class*="basket" i],[name*="cart" i]') !== null;
+  }
+
+  function hidden(el) {
+    return el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden';
+  }
+
+  function struck(el) {
+    for (let e = el, i = 0; e && i < 4; e = e.parentElement, i += 1) {
+      if (['DEL', 'S', 'STRIKE'].includes(e.tagName)) return true;
+      if (getComputedStyle(e).textDecorationLine.includes('line-through')) return true;
+    }
+    return false;
+  }
+
+  function hintOf(el) {
+    const parts = [];
+    for (let e = el, i = 0; e && i < 3; e = e.parentElement, i += 1) {
+      for (const a of ['id', 'class', 'itemprop']) {
+        const v = (attr(e, a) || '').trim();
+        if (v) parts.push(v);
+      }
+    }
+    return parts.join(' ').toLowerCase();
+  }
+
+  // The outermost ancestor (≤ MAX_CLIMB up, below <body>, none with more than MAX_CHILDREN
+  // element children) whose text is at most `max` characters and, for prices, still holds
+  // one number: `€` + `66` + `,75` join, a price and its "was" price stay apart.
+  const numberGroups = (t) => (t.match(/[0-9](?:[.,']?[0-9])*/g) || []).length;
+  function climb(start, max, oneNumber) {
+    if (textOf(start).length > max) return null;
+    let el = start;
+    for (let i = 0; i < MAX_CLIMB; i += 1) {
+      const parent = el.parentElement;
+      if (!parent || parent === document.body || parent.childElementCount > MAX_CHILDREN) break;
+      // An offer is one list item or row, not the whole list of offers.
+      if (!oneNumber && ['UL', 'OL', 'DL', 'TABLE', 'TBODY'].includes(parent.tagName)) break;
+      const t = textOf(parent);
+      if (t.length > max || (oneNumber && numberGroups(t) > 1)) break;
+      el = parent;
+    }
+    return el;
+  }
+
+  function collectTexts(snap, heading) {
+    const body = document.body;
+    if (!body) return;
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => (n.nodeType === 1
+        ? (SKIPPED.has(n.tagName) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP)
+        : NodeFilter.FILTER_ACCEPT),
+    });
+    const seenPrices = new Set();
+    const seenOffers = new Set();
+    const pending = [];
+    let headingAt = null;
+    const headingTop = heading ? heading.getBoundingClientRect().top : 0;
+    let count = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      count += 1;
+      if (count > MAX_TEXT_NODES) { snap.truncated = true; break; }
+      const parent = node.parentElement;
+      if (!parent) continue;
+      if (headingAt === null && heading && heading.contains(parent)) headingAt = count;
+      const data = node.data;
+      if (snap.prices.length < MAX_PRICES && /[0-9]/.test(data)) {
+        const el = climb(parent, MAX_PRICE_TEXT, true);
+        if (el && !seenPrices.has(el)) {
+          seenPrices.add(el);
+          if (!hidden(el)) {
+            const t = textOf(el);
+            const hint = hintOf(el);
+            if (hasCurrency(t) || PRICE_HINTS.some((w) => hint.includes(w))) {
+              const style = getComputedStyle(el);
+              pending.push([snap.prices.length, count]);
+              snap.prices.push({
+                text: clipValue(t),
+                hint: clipValue(hint),
+                struck: struck(el),
+                size: parseFloat(style.fontSize) || null,
+                from_heading: heading ? el.getBoundingClientRect().top - headingTop : null,
+                order: null,
+              });
+            }
+          }
+        }
+      }
+      if (snap.offers.length < MAX_TEXTS) {
+        const lower = data.toLowerCase();
+        if (OFFER_WORDS.some((w) => lower.includes(w))) {
+          const el = climb(parent, MAX_OFFER_TEXT, false);
+          if (el && !hidden(el)) {
+            const t = textOf(el);
+            if (!seenOffers.has(t)) { seenOffers.add(t); snap.offers.push(clipValue(t)); }
+          }
+        }
+      }
+    }
+    for (const [i, at] of pending) snap.prices[i].order = headingAt === null ? null : at - headingAt;
+  }
+
+  function inSkipped(el) {
+    for (let e = el.parentElement; e; e = e.parentElement) if (SKIPPED.has(e.tagName)) return true;
+    return false;
+  }
+
+  function collectFacts(snap) {
+    let looked = 0;
+    for (const el of document.querySelectorAll('dt, tr, li')) {
+      looked += 1;
+      if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
+        if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
+        break;
+      }
+      if (el.closest('template') || inSkipped(el)) continue;
+      let pair = null;
+      if (el.localName === 'dt') {
+        const dd = el.nextElementSibling;
+        if (dd && dd.localName === 'dd') pair = [textOf(el), textOf(dd)];
+      } else if (el.localName === 'tr') {
+        const cells = [...el.children].filter((c) => c.localName === 'td' || c.localName === 'th');
+        if (cells.length === 2) pair = [textOf(cells[0]), textOf(cells[1])];
+      } else {
+        const t = textOf(el);
+        const at = t.indexOf(':');
+        if ([...t].length <= MAX_FACT_TEXT && at !== -1) pair = [t.slice(0, at).trim(), t.slice(at + 1).trim()];
+      }
+      if (pair && pair[0] && pair[1] && [...pair[0]].length <= MAX_FACT_TEXT) {
+        snap.facts.push([clipValue(pair[0]), clipValue(pair[1])]);
+      }
+    }
+  }
+
+  function collectStock(snap) {
+    const seen = new Set();
+    const els = document.querySelectorAll('button, input[type="submit" i], [id], [class], [itemprop]');
+    for (const el of els) {
+      if (snap.stock.length >= MAX_TEXTS) break;
+      const isButton = el.localName === 'button' ||
+        (el.localName === 'input' && (attr(el, 'type') || '').toLowerCase() === 'submit');
+      const own = [attr(el, 'id'), attr(el, 'class'), attr(el, 'itemprop')]
+        .filter((v) => v !== null).join(' ').toLowerCase();
+      const stocky = STOCK_HINTS.some((w) => own.includes(w));
+      if (!(isButton || stocky) || el.closest('template') || inSkipped(el) || hidden(el)) continue;
+      if (isButton && el.hasAttribute('disabled')) continue;
+      const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : textOf(el);
+      if (!t || [...t].length > MAX_STOCK_TEXT || seen.has(t)) continue;
+      seen.add(t);
+      snap.stock.push(clipValue(t));
+    }
+  }
 
   function collect() {
     let truncated = false;
@@ -57,15 +329,36 @@
     }
     const canonical = document.querySelector('link[rel~="canonical" i][href]');
     const lang = document.documentElement.getAttribute('lang');
-    return {
-      version: 1,
+    const snap = {
+      version: 2,
       url: clip(location.href),
       title: clip(document.title || ''),
       lang: lang ? clip(lang) : null,
       canonical_url: canonical ? clip(canonical.href) : null,
       json_ld: jsonLd,
       truncated,
+      meta: [],
+      items: [],
+      heading: null,
+      prices: [],
+      facts: [],
+      stock: [],
+      offers: [],
+      signals: true,
     };
+    collectMeta(snap);
+    collectItems(snap);
+    snap.signals = hasSignals(snap);
+    if (!snap.signals) return snap;
+    let heading = null;
+    for (const h of document.querySelectorAll('h1')) {
+      if (!h.closest('template') && !hidden(h) && textOf(h)) { heading = h; break; }
+    }
+    snap.heading = heading ? clipValue(textOf(heading)) : null;
+    collectTexts(snap, heading);
+    collectFacts(snap);
+    collectStock(snap);
+    return snap;
   }
 
   function send() {
@@ -74,7 +367,9 @@
     if (!globalThis.chrome || !chrome.runtime || !chrome.runtime.id) { stop(); return; }
     const snapshot = collect();
     if (snapshot.url !== lastUrl) { lastUrl = snapshot.url; sendsForUrl = 0; lastSent = ''; }
-    const key = snapshot.title + '\u0000' + snapshot.json_ld.join('\u0000');
+    // Resend when what the page says changed (a late-rendered price, a variant picked).
+    const key = JSON.stringify([snapshot.title, snapshot.json_ld, snapshot.items,
+      snapshot.prices.map((p) => p.text), snapshot.stock]);
     if (key === lastSent || sendsForUrl >= SENDS_PER_URL) return;
     lastSent = key;
     sendsForUrl += 1;

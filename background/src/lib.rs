@@ -45,7 +45,7 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
             let Some(tab_id) = sender_tab_id else {
                 return Response::error(ErrorCode::NoTab, "snapshots must come from a tab");
             };
-            match detect_and_store(i64::from(tab_id), snapshot, now_ms).await {
+            match detect_and_store(i64::from(tab_id), *snapshot, now_ms).await {
                 Ok(result) => Response::SnapshotAccepted {
                     has_product: result.detection.product.is_some(),
                 },

@@ -26,6 +26,7 @@ fn snapshot() -> PageSnapshot {
         canonical_url: None,
         json_ld: vec![r#"{"@type":"Product","name":"Kettle","offers":{"price":"0.30","priceCurrency":"USD"}}"#.into()],
         truncated: false,
+        ..PageSnapshot::default()
     }
 }
 

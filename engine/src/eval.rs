@@ -62,10 +62,10 @@ pub fn prediction_from_product(product: &Product) -> Prediction {
         currency: product.price.map(|m| m.currency.code().to_owned()),
         gtin: product.gtin.clone(),
         image: product.image.clone(),
-        // Detection does not report a list price yet.
-        list_price: None,
+        list_price: product.list_price.map(|m| m.amount.normalize().to_string()),
         mpn: product.mpn.clone(),
-        price: product.price.map(|m| m.amount.to_string()),
+        // Plain decimals: "978.0" and "50.00" are 978 and 50.
+        price: product.price.map(|m| m.amount.normalize().to_string()),
         sku: product.sku.clone(),
         title: Some(product.title.clone()).filter(|t| !t.is_empty()),
     }

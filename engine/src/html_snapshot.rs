@@ -1,4 +1,4 @@
-//! Saved HTML page → [`PageSnapshot`] v1, natively, with the semantics of the extension's
+//! Saved HTML page → [`PageSnapshot`] v2, natively, with the semantics of the extension's
 //! content-script collector (`content-scripts/collector.js`), so pages on disk can be run
 //! through the same detection as live pages. Native tooling only (feature `cli`): the HTML
 //! parser must not end up in the extension's wasm.
@@ -11,15 +11,17 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
+use ego_tree::NodeRef;
 use encoding_rs::Encoding;
-use scraper::{ElementRef, Html};
+use scraper::{ElementRef, Html, Node};
 
 use crate::eval::{self, Prediction};
 use crate::jsonld::resolve_url;
 use crate::product::Product;
 use crate::snapshot::{
-    PageSnapshot, MAX_JSON_LD_BLOCKS, MAX_JSON_LD_BLOCK_BYTES, MAX_SNAPSHOT_BYTES,
-    MAX_TEXT_FIELD_BYTES, SNAPSHOT_VERSION,
+    has_currency, Item, PageSnapshot, PriceCandidate, Syntax, MAX_FACTS, MAX_ITEMS, MAX_ITEM_PROPS,
+    MAX_JSON_LD_BLOCKS, MAX_JSON_LD_BLOCK_BYTES, MAX_META, MAX_PRICES, MAX_SNAPSHOT_BYTES,
+    MAX_TEXTS, MAX_TEXT_FIELD_BYTES, MAX_VALUE_BYTES, SNAPSHOT_VERSION,
 };
 
 /// How far into the bytes a `<meta charset>` is looked for. The HTML standard's prescan
@@ -99,7 +101,7 @@ pub fn snapshot_from_html(html: &str, url: &str) -> PageSnapshot {
         .and_then(|r| r.attr("lang"))
         .filter(|l| !l.is_empty())
         .map(clip);
-    PageSnapshot {
+    let mut snapshot = PageSnapshot {
         version: SNAPSHOT_VERSION,
         url: clip(url),
         title: clip(title.as_deref().unwrap_or_default()),
@@ -107,7 +109,516 @@ pub fn snapshot_from_html(html: &str, url: &str) -> PageSnapshot {
         canonical_url: canonical_href.map(|h| clip(&resolve_url(&base, &h))),
         json_ld,
         truncated,
+        signals: true,
+        ..PageSnapshot::default()
+    };
+    if let Some(root) = root {
+        collect_v2(root, &mut snapshot);
     }
+    snapshot
+}
+
+// ---- Version 2: the same rules as collector.js, on a static tree. Keep the two in step:
+// a Chromium test compares them on the fixture pages.
+
+/// Words in an element's id/class/itemprop that mark prices, stock notices and offers.
+const PRICE_HINTS: &[&str] = &[
+    "price", "prix", "preis", "prec", "preç", "prezz", "cena", "hind", "цен", "價", "价", "amount",
+];
+const STOCK_HINTS: &[&str] = &[
+    "avail",
+    "stock",
+    "inventory",
+    "dispon",
+    "verfügb",
+    "verfugb",
+    "lager",
+    "sklad",
+    "наличи",
+];
+const OFFER_WORDS: &[&str] = &[
+    "coupon",
+    "use code",
+    "promo code",
+    "voucher",
+    "bank offer",
+    "instant discount",
+    "cashback",
+    "cash back",
+    "subscribe & save",
+    "subscribe and save",
+    "no cost emi",
+    "no-cost emi",
+    "clip ",
+    "% off",
+];
+/// Subtrees whose text is never shown as page text.
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "select", "textarea", "svg", "head",
+];
+/// Price candidates: the element's text at most this many characters; climbing stops at an
+/// element with more children than this or more levels than `MAX_CLIMB`.
+const MAX_PRICE_TEXT: usize = 48;
+const MAX_CLIMB: usize = 4;
+const MAX_CHILDREN: usize = 6;
+const MAX_STOCK_TEXT: usize = 120;
+const MAX_OFFER_TEXT: usize = 300;
+const MAX_FACT_TEXT: usize = 200;
+/// The walk's budget: text nodes and candidate elements looked at.
+const MAX_TEXT_NODES: usize = 20_000;
+const MAX_FACT_ELEMENTS: usize = 4_000;
+
+fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+    collect_meta(root, snap);
+    collect_items(root, snap);
+    snap.signals = has_signals(root, snap);
+    if !snap.signals {
+        return;
+    }
+    let heading = root
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().name() == "h1" && !hidden(*e) && !collapse(&text(*e)).is_empty());
+    snap.heading = heading.map(|h| clip_to(&collapse(&text(h)), MAX_VALUE_BYTES));
+    collect_texts(root, heading, snap);
+    collect_facts(root, snap);
+    collect_stock(root, snap);
+}
+
+fn collect_meta(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+    for el in elements(root).filter(|e| e.value().name() == "meta") {
+        let Some(key) = el.attr("property").or_else(|| el.attr("name")) else {
+            continue;
+        };
+        let key = key.trim().to_lowercase();
+        let wanted = ["og:", "product:", "twitter:"]
+            .iter()
+            .any(|p| key.starts_with(p))
+            || matches!(key.as_str(), "price" | "brand" | "sku" | "gtin" | "mpn");
+        let Some(content) = el.attr("content") else {
+            continue;
+        };
+        if !wanted {
+            continue;
+        }
+        if snap.meta.len() >= MAX_META {
+            snap.truncated = true;
+            break;
+        }
+        snap.meta.push((
+            clip_to(&key, MAX_VALUE_BYTES),
+            clip_to(&collapse(content), MAX_VALUE_BYTES),
+        ));
+    }
+}
+
+fn collect_items(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+    // Node → item index, for parents found by walking up.
+    let mut index: BTreeMap<ego_tree::NodeId, usize> = BTreeMap::new();
+    let mut props = 0usize;
+    for el in elements(root) {
+        for syntax in [Syntax::Microdata, Syntax::Rdfa] {
+            let (scope_attr, prop_attr) = match syntax {
+                Syntax::Microdata => ("itemscope", "itemprop"),
+                Syntax::Rdfa => ("typeof", "property"),
+            };
+            let starts_item = el.attr(scope_attr).is_some();
+            let prop = el.attr(prop_attr).and_then(|p| p.split_whitespace().next());
+            let owner = el
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .find(|a| a.attr(scope_attr).is_some())
+                .and_then(|a| index.get(&a.id()).copied());
+            if starts_item {
+                if snap.items.len() >= MAX_ITEMS {
+                    snap.truncated = true;
+                    continue;
+                }
+                index.insert(el.id(), snap.items.len());
+                let r#type = match syntax {
+                    Syntax::Microdata => el.attr("itemtype"),
+                    Syntax::Rdfa => el.attr("typeof"),
+                };
+                snap.items.push(Item {
+                    syntax,
+                    r#type: clip_to(
+                        r#type
+                            .and_then(|t| t.split_whitespace().next())
+                            .unwrap_or(""),
+                        MAX_VALUE_BYTES,
+                    ),
+                    parent: owner,
+                    prop: prop.map(|p| clip_to(p, MAX_VALUE_BYTES)),
+                    props: Vec::new(),
+                });
+            } else if let (Some(owner), Some(_)) = (owner, prop) {
+                let names = el.attr(prop_attr).unwrap_or_default();
+                let value = clip_to(&prop_value(el, syntax), MAX_VALUE_BYTES);
+                for name in names.split_whitespace() {
+                    if props >= MAX_ITEM_PROPS {
+                        snap.truncated = true;
+                        break;
+                    }
+                    props += 1;
+                    snap.items[owner]
+                        .props
+                        .push((clip_to(name, MAX_VALUE_BYTES), value.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// A property's value as the microdata standard reads it (RDFa: `content`, then the link,
+/// then the text). A `content` attribute wins on any element, as shops use it that way.
+fn prop_value(el: ElementRef<'_>, syntax: Syntax) -> String {
+    if let Some(c) = el.attr("content") {
+        return collapse(c);
+    }
+    let name = el.value().name();
+    let attr = match (syntax, name) {
+        (_, "a" | "area" | "link") => Some("href"),
+        (_, "img" | "audio" | "embed" | "iframe" | "source" | "track" | "video") => Some("src"),
+        (Syntax::Microdata, "object") => Some("data"),
+        (Syntax::Microdata, "data" | "meter") => Some("value"),
+        (_, "time") if el.attr("datetime").is_some() => Some("datetime"),
+        (_, "meta") => return String::new(),
+        _ => None,
+    };
+    match attr {
+        Some(a) => el.attr(a).unwrap_or_default().trim().to_owned(),
+        None => collapse(&text(el)),
+    }
+}
+
+/// Whether the page shows any sign of a product; without one the collector stops early.
+fn has_signals(root: ElementRef<'_>, snap: &PageSnapshot) -> bool {
+    if !snap.json_ld.is_empty() || !snap.items.is_empty() {
+        return true;
+    }
+    let meta = snap.meta.iter().any(|(k, v)| {
+        k.starts_with("product:")
+            || k.starts_with("og:price")
+            || (k == "og:type" && v.contains("product"))
+    });
+    meta || elements(root).any(|e| {
+        if e.attr("itemprop") == Some("price") {
+            return true;
+        }
+        let id = e.attr("id").unwrap_or_default().to_lowercase();
+        let class = e.attr("class").unwrap_or_default().to_lowercase();
+        let name = e.attr("name").unwrap_or_default().to_lowercase();
+        ["price", "cart", "basket"]
+            .iter()
+            .any(|w| id.contains(w) || class.contains(w))
+            || name.contains("cart")
+    })
+}
+
+/// The text-node walk: price candidates and offer texts.
+fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &mut PageSnapshot) {
+    let mut seen_prices = std::collections::BTreeSet::new();
+    let mut seen_offers = std::collections::BTreeSet::new();
+    let mut heading_at: Option<i64> = None;
+    let mut count: i64 = 0;
+    let mut pending: Vec<(usize, i64)> = Vec::new();
+    let body = elements(root).find(|e| e.value().name() == "body");
+    let Some(body) = body else { return };
+    for node in text_nodes(*body) {
+        count += 1;
+        if count > MAX_TEXT_NODES as i64 {
+            snap.truncated = true;
+            break;
+        }
+        let Some(data) = node.value().as_text() else {
+            continue;
+        };
+        let Some(parent) = node.parent().and_then(ElementRef::wrap) else {
+            continue;
+        };
+        if heading_at.is_none()
+            && heading.is_some_and(|h| {
+                h.id() == parent.id() || parent.ancestors().any(|a| a.id() == h.id())
+            })
+        {
+            heading_at = Some(count);
+        }
+        if data.chars().any(|c| c.is_ascii_digit()) && snap.prices.len() < MAX_PRICES {
+            if let Some(el) = climb(parent, MAX_PRICE_TEXT, true) {
+                if seen_prices.insert(el.id()) && !hidden(el) {
+                    let t = collapse(&text(el));
+                    let hint = hint_of(el);
+                    if has_currency(&t) || PRICE_HINTS.iter().any(|w| hint.contains(w)) {
+                        pending.push((snap.prices.len(), count));
+                        snap.prices.push(PriceCandidate {
+                            text: clip_to(&t, MAX_VALUE_BYTES),
+                            hint: clip_to(&hint, MAX_VALUE_BYTES),
+                            struck: struck(el),
+                            ..PriceCandidate::default()
+                        });
+                    }
+                }
+            }
+        }
+        let lower = data.to_lowercase();
+        if snap.offers.len() < MAX_TEXTS && OFFER_WORDS.iter().any(|w| lower.contains(w)) {
+            if let Some(el) = climb(parent, MAX_OFFER_TEXT, false) {
+                let t = collapse(&text(el));
+                if !hidden(el) && seen_offers.insert(t.clone()) {
+                    snap.offers.push(clip_to(&t, MAX_VALUE_BYTES));
+                }
+            }
+        }
+    }
+    for (i, at) in pending {
+        snap.prices[i].order = heading_at.map(|h| at - h);
+    }
+}
+
+/// From a text node's element, the outermost ancestor (at most [`MAX_CLIMB`] levels up,
+/// below `<body>`, none with more than [`MAX_CHILDREN`] element children) whose text is at
+/// most `max` characters — and, for prices (`one_number`), still holds a single number, so
+/// `€` + `66` + `,75` in three spans join but a price and its "was" price stay apart; for
+/// offers, never a whole list.
+/// `None` when the element's own text is already longer.
+fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementRef<'_>> {
+    if char_len(&collapse(&text(start))) > max {
+        return None;
+    }
+    let mut el = start;
+    for _ in 0..MAX_CLIMB {
+        let Some(parent) = el.parent().and_then(ElementRef::wrap) else {
+            break;
+        };
+        // An offer is one list item or row, not the whole list of offers.
+        let list = matches!(
+            parent.value().name(),
+            "ul" | "ol" | "dl" | "table" | "tbody"
+        );
+        if parent.value().name() == "body"
+            || (!one_number && list)
+            || parent.children().filter_map(ElementRef::wrap).count() > MAX_CHILDREN
+        {
+            break;
+        }
+        let t = collapse(&text(parent));
+        if char_len(&t) > max || (one_number && number_groups(&t) > 1) {
+            break;
+        }
+        el = parent;
+    }
+    Some(el)
+}
+
+fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+    let mut looked = 0usize;
+    for el in elements(root) {
+        let name = el.value().name();
+        if !matches!(name, "dt" | "tr" | "li") {
+            continue;
+        }
+        looked += 1;
+        if looked > MAX_FACT_ELEMENTS || snap.facts.len() >= MAX_FACTS {
+            snap.truncated |= looked > MAX_FACT_ELEMENTS;
+            break;
+        }
+        if in_skipped(el) {
+            continue;
+        }
+        let pair = match name {
+            "dt" => {
+                let dd = el
+                    .next_siblings()
+                    .filter_map(ElementRef::wrap)
+                    .next()
+                    .filter(|d| d.value().name() == "dd");
+                dd.map(|d| (collapse(&text(el)), collapse(&text(d))))
+            }
+            "tr" => {
+                let cells: Vec<ElementRef<'_>> = el
+                    .children()
+                    .filter_map(ElementRef::wrap)
+                    .filter(|c| matches!(c.value().name(), "td" | "th"))
+                    .collect();
+                (cells.len() == 2).then(|| (collapse(&text(cells[0])), collapse(&text(cells[1]))))
+            }
+            _ => {
+                let t = collapse(&text(el));
+                if char_len(&t) > MAX_FACT_TEXT {
+                    None
+                } else {
+                    t.split_once(':')
+                        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                }
+            }
+        };
+        if let Some((k, v)) = pair {
+            if !k.is_empty() && !v.is_empty() && char_len(&k) <= MAX_FACT_TEXT {
+                snap.facts
+                    .push((clip_to(&k, MAX_VALUE_BYTES), clip_to(&v, MAX_VALUE_BYTES)));
+            }
+        }
+    }
+}
+
+fn collect_stock(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+    let mut seen = std::collections::BTreeSet::new();
+    for el in elements(root) {
+        if snap.stock.len() >= MAX_TEXTS {
+            break;
+        }
+        let name = el.value().name();
+        let is_button = name == "button"
+            || (name == "input"
+                && el
+                    .attr("type")
+                    .is_some_and(|t| t.eq_ignore_ascii_case("submit")));
+        let own = [el.attr("id"), el.attr("class"), el.attr("itemprop")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let stocky = STOCK_HINTS.iter().any(|w| own.contains(w));
+        if !(is_button || stocky) || in_skipped(el) || hidden(el) {
+            continue;
+        }
+        if is_button && el.attr("disabled").is_some() {
+            continue;
+        }
+        let t = if name == "input" {
+            collapse(el.attr("value").unwrap_or_default())
+        } else {
+            collapse(&text(el))
+        };
+        if t.is_empty() || char_len(&t) > MAX_STOCK_TEXT {
+            continue;
+        }
+        if seen.insert(t.clone()) {
+            snap.stock.push(clip_to(&t, MAX_VALUE_BYTES));
+        }
+    }
+}
+
+/// Every element under `root` in document order, except inside subtrees never shown.
+fn elements(root: ElementRef<'_>) -> impl Iterator<Item = ElementRef<'_>> {
+    root.descendants()
+        .filter_map(ElementRef::wrap)
+        .filter(|e| e.value().name() != "template" && !in_template(*e))
+}
+
+/// Text nodes under `root` in document order, skipping [`SKIPPED`] subtrees.
+fn text_nodes(root: NodeRef<'_, Node>) -> Vec<NodeRef<'_, Node>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Text(_) => out.push(node),
+            Node::Element(e) if SKIPPED.contains(&e.name()) => {}
+            _ => {
+                // Reverse so the stack pops children in document order.
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+    }
+    out
+}
+
+fn in_skipped(el: ElementRef<'_>) -> bool {
+    el.ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| SKIPPED.contains(&a.value().name()))
+}
+
+/// `textContent`: all descendant text, scripts and styles included, as the DOM has it.
+fn text(el: ElementRef<'_>) -> String {
+    el.text().collect()
+}
+
+/// Hidden without layout: the `hidden` attribute or an inline `display:none` /
+/// `visibility:hidden` on the element or an ancestor.
+fn hidden(el: ElementRef<'_>) -> bool {
+    std::iter::once(el)
+        .chain(el.ancestors().filter_map(ElementRef::wrap))
+        .any(|e| {
+            e.attr("hidden").is_some()
+                || e.attr("style").is_some_and(|s| {
+                    let s: String = s.to_lowercase().split_whitespace().collect();
+                    s.contains("display:none") || s.contains("visibility:hidden")
+                })
+        })
+}
+
+/// Struck through without layout: inside `<del>`, `<s>` or `<strike>` (three levels up),
+/// or an inline `line-through`.
+fn struck(el: ElementRef<'_>) -> bool {
+    std::iter::once(el)
+        .chain(el.ancestors().filter_map(ElementRef::wrap))
+        .take(4)
+        .any(|e| {
+            matches!(e.value().name(), "del" | "s" | "strike")
+                || e.attr("style")
+                    .is_some_and(|s| s.to_lowercase().contains("line-through"))
+        })
+}
+
+/// Lower-cased id, class and itemprop of the element and its two nearest ancestors.
+fn hint_of(el: ElementRef<'_>) -> String {
+    std::iter::once(el)
+        .chain(el.ancestors().filter_map(ElementRef::wrap))
+        .take(3)
+        .flat_map(|e| [e.attr("id"), e.attr("class"), e.attr("itemprop")])
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs of digits joined by `.` `,` `'` (`1,234.56` is one, `34.99 49.99` two).
+fn number_groups(s: &str) -> usize {
+    let chars: Vec<char> = s.chars().collect();
+    let mut groups = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            groups += 1;
+            i += 1;
+            // Separators continue the group only when a digit follows them.
+            while i < chars.len() {
+                if chars[i].is_ascii_digit() {
+                    i += 1;
+                } else if matches!(chars[i], '.' | ',' | '\'')
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+                {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    groups
+}
+
+fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn clip_to(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
 }
 
 /// Decodes page bytes as a browser would: a byte-order mark wins, then the charset declared

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use crate::money::{parse_structured_number, Currency, Money};
+use crate::price_text::{self, PriceHint};
 use crate::product::{Availability, Product};
 
 type Object = Map<String, Value>;
@@ -26,6 +27,23 @@ pub struct Extraction {
 
 /// Finds the page's product in its JSON-LD blocks. Never panics on any input.
 pub fn extract(blocks: &[String], page_url: &str, canonical_url: Option<&str>) -> Extraction {
+    let (values, mut problems) = parse_blocks(blocks);
+    let found = find(&values, page_url, canonical_url, &[]);
+    if let Some(n) = found.listing {
+        problems.push(format!(
+            "{n} different priced products in JSON-LD: treated as a listing page"
+        ));
+    }
+    let product = found
+        .partials
+        .into_iter()
+        .next()
+        .and_then(|p| p.into_product());
+    Extraction { product, problems }
+}
+
+/// Parses every block leniently: the values, and one problem line per unreadable block.
+pub(crate) fn parse_blocks(blocks: &[String]) -> (Vec<Value>, Vec<String>) {
     let mut problems = Vec::new();
     let mut values = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
@@ -34,40 +52,124 @@ pub fn extract(blocks: &[String], page_url: &str, canonical_url: Option<&str>) -
             Err(e) => problems.push(format!("JSON-LD block {}: {e}", i + 1)),
         }
     }
+    (values, problems)
+}
 
+/// The products schema.org data describes, the page's own first.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Found {
+    /// Best first: the first product with a price, then the others in document order.
+    pub partials: Vec<Partial>,
+    /// Set (to the number of distinct priced products) when the data describes a listing.
+    pub listing: Option<usize>,
+}
+
+/// What one schema.org product node says, before it is reconciled with the rest of the page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Partial {
+    pub title: Option<String>,
+    /// Every offer's price, the chosen (buyable) one first.
+    pub offers: Vec<OfferPrice>,
+    /// A list / strike-through price from a `priceSpecification`.
+    pub list_amount: Option<Decimal>,
+    pub brand: Option<String>,
+    pub sku: Option<String>,
+    pub gtin: Option<String>,
+    pub mpn: Option<String>,
+    pub image: Option<String>,
+    pub url: String,
+}
+
+impl Partial {
+    /// A product when the node has a name; the price only when its currency is known.
+    pub fn into_product(self) -> Option<Product> {
+        let offer = self.offers.first();
+        let price = offer.and_then(|o| Some(Money::new(o.amount, o.currency?)));
+        Some(Product {
+            title: self.title?,
+            list_price: price
+                .and(self.list_amount)
+                .zip(price)
+                .filter(|(l, p)| *l > p.amount)
+                .map(|(l, p)| Money::new(l, p.currency)),
+            price,
+            availability: offer.and_then(|o| o.availability),
+            brand: self.brand,
+            sku: self.sku,
+            gtin: self.gtin,
+            mpn: self.mpn,
+            image: self.image,
+            url: self.url,
+            evidence: Vec::new(),
+        })
+    }
+}
+
+/// Products in parsed schema.org values (JSON-LD, or microdata/RDFa items rebuilt as JSON).
+/// `headlines` (the page's heading and title) pick the page's own product out of several,
+/// so recommendation carousels beside it do not make the page a listing.
+pub(crate) fn find(
+    values: &[Value],
+    page_url: &str,
+    canonical_url: Option<&str>,
+    headlines: &[&str],
+) -> Found {
     let mut nodes = Vec::new();
-    for v in &values {
+    for v in values {
         collect_product_nodes(v, 0, &mut nodes);
     }
-    let mut candidates: Vec<Product> = nodes
+    let mut partials: Vec<Partial> = nodes
         .iter()
         .filter_map(|n| product_from_node(n, page_url, canonical_url))
         .collect();
-
-    let mut names: Vec<&str> = candidates
+    let mut names: Vec<&str> = partials
         .iter()
-        .filter(|p| p.price.is_some())
-        .map(|p| p.title.as_str())
+        .filter(|p| !p.offers.is_empty())
+        .filter_map(|p| p.title.as_deref())
         .collect();
     names.sort_unstable();
     names.dedup();
+    let own = partials.iter().position(|p| {
+        p.title
+            .as_deref()
+            .is_some_and(|t| headlines.iter().any(|h| same_name(t, h)))
+    });
+    if let Some(own) = own {
+        let chosen = partials.remove(own);
+        partials.insert(0, chosen);
+        return Found {
+            partials,
+            listing: None,
+        };
+    }
     if names.len() > MAX_PRODUCTS_ON_A_PRODUCT_PAGE {
-        problems.push(format!(
-            "{} different priced products in JSON-LD: treated as a listing page",
-            names.len()
-        ));
-        return Extraction {
-            product: None,
-            problems,
+        return Found {
+            partials: Vec::new(),
+            listing: Some(names.len()),
         };
     }
     // The page's product is the first one with a price; else the first one named.
-    let best = candidates
-        .iter()
-        .position(|p| p.price.is_some())
-        .unwrap_or(0);
-    let product = (!candidates.is_empty()).then(|| candidates.swap_remove(best));
-    Extraction { product, problems }
+    if let Some(best) = partials.iter().position(|p| !p.offers.is_empty()) {
+        let chosen = partials.remove(best);
+        partials.insert(0, chosen);
+    }
+    Found {
+        partials,
+        listing: None,
+    }
+}
+
+/// A product name and a headline name the same thing: equal, or one contains the other
+/// (titles add the shop's name), compared without case and extra spaces.
+fn same_name(name: &str, headline: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let (n, h) = (norm(name), norm(headline));
+    n.chars().count() >= 8 && h.chars().count() >= 8 && (n == h || h.contains(&n) || n.contains(&h))
 }
 
 /// Parses one block leniently. A block may hold several concatenated JSON values.
@@ -141,7 +243,7 @@ fn repair(text: &str) -> String {
     out
 }
 
-fn type_names(node: &Object) -> Vec<&str> {
+pub(crate) fn type_names(node: &Object) -> Vec<&str> {
     let names: Vec<&str> = match node.get("@type") {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
@@ -201,10 +303,10 @@ fn collect_product_nodes<'a>(value: &'a Value, depth: usize, out: &mut Vec<&'a O
 
 /// A price read from one offer.
 #[derive(Debug, Clone, PartialEq)]
-struct OfferPrice {
-    amount: Decimal,
-    currency: Option<String>,
-    availability: Option<Availability>,
+pub(crate) struct OfferPrice {
+    pub amount: Decimal,
+    pub currency: Option<Currency>,
+    pub availability: Option<Availability>,
 }
 
 fn offers_of(value: &Value) -> Vec<OfferPrice> {
@@ -232,20 +334,21 @@ fn collect_offers(value: &Value, inherited: Option<&str>, depth: usize, out: &mu
                 .get("availability")
                 .and_then(text_of)
                 .and_then(|t| Availability::parse(&t));
-            let minor = currency
+            let code = currency
                 .as_deref()
-                .and_then(|c| Currency::from_code(c).ok())
-                .map(Currency::minor_units);
+                .and_then(|c| Currency::from_code(c.trim()).ok());
+            let minor = code.map(Currency::minor_units);
             let own = o
                 .get("price")
                 .and_then(|p| number_of(p, minor))
                 .or_else(|| price_from_specification(o.get("priceSpecification"), minor))
                 .or_else(|| o.get("lowPrice").and_then(|p| number_of(p, minor)));
-            if let Some(amount) = own {
-                let spec_currency = spec_currency(o.get("priceSpecification"));
+            if let Some((amount, text_currency)) = own {
+                let spec_currency = spec_currency(o.get("priceSpecification"))
+                    .and_then(|c| Currency::from_code(c.trim()).ok());
                 out.push(OfferPrice {
                     amount,
-                    currency: currency.clone().or(spec_currency),
+                    currency: code.or(spec_currency).or(text_currency),
                     availability,
                 });
             }
@@ -259,7 +362,10 @@ fn collect_offers(value: &Value, inherited: Option<&str>, depth: usize, out: &mu
 }
 
 /// The selling price in a `priceSpecification`, skipping list/strike-through prices.
-fn price_from_specification(spec: Option<&Value>, minor: Option<u32>) -> Option<Decimal> {
+fn price_from_specification(
+    spec: Option<&Value>,
+    minor: Option<u32>,
+) -> Option<(Decimal, Option<Currency>)> {
     let specs: Vec<&Object> = match spec? {
         Value::Object(o) => vec![o],
         Value::Array(a) => a.iter().filter_map(Value::as_object).collect(),
@@ -284,16 +390,48 @@ fn spec_currency(spec: Option<&Value>) -> Option<String> {
     }
 }
 
-fn number_of(value: &Value, minor: Option<u32>) -> Option<Decimal> {
+/// A number, or a string holding one; strings shops fill with display text (`C $11.19`,
+/// `24,99 €`) are read as price text, which may also name the currency.
+fn number_of(value: &Value, minor: Option<u32>) -> Option<(Decimal, Option<Currency>)> {
     let text = match value {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.clone(),
+        Value::Array(a) => return a.iter().find_map(|v| number_of(v, minor)),
         _ => return None,
     };
-    parse_structured_number(&text, minor).filter(|d| !d.is_sign_negative())
+    if let Some(d) = parse_structured_number(&text, minor) {
+        return (!d.is_sign_negative()).then_some((d, None));
+    }
+    let parsed = price_text::parse_price(&text, &PriceHint::default());
+    parsed
+        .amount
+        .filter(|d| !d.is_sign_negative() && !parsed.is_per_unit)
+        .map(|d| (d, parsed.currency))
 }
 
-fn product_from_node(node: &Object, page_url: &str, canonical: Option<&str>) -> Option<Product> {
+/// The list / strike-through price in a `priceSpecification`, if one is given.
+fn list_price_of(value: &Value) -> Option<Decimal> {
+    let specs: Vec<&Object> = match value {
+        Value::Object(o) => match o.get("priceSpecification") {
+            Some(Value::Object(s)) => vec![s],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_object).collect(),
+            _ => return None,
+        },
+        Value::Array(a) => return a.iter().find_map(list_price_of),
+        _ => return None,
+    };
+    specs.into_iter().find_map(|s| {
+        let kind = s.get("priceType").and_then(text_of).unwrap_or_default();
+        let is_list =
+            kind.contains("ListPrice") || kind.contains("Strikethrough") || kind.contains("SRP");
+        is_list
+            .then(|| s.get("price").and_then(|p| number_of(p, None)))
+            .flatten()
+            .map(|(d, _)| d)
+    })
+}
+
+fn product_from_node(node: &Object, page_url: &str, canonical: Option<&str>) -> Option<Partial> {
     // A ProductGroup's variants are products of their own: prefer the one this URL shows.
     let variants: Vec<&Object> = match node.get("hasVariant") {
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_object).collect(),
@@ -322,21 +460,18 @@ fn product_from_node(node: &Object, page_url: &str, canonical: Option<&str>) -> 
         .and_then(text_of)
         .or_else(|| chosen_variant.and_then(|v| v.get("name")).and_then(text_of))?;
 
-    let mut offers = chosen_variant
+    let offers_value = chosen_variant
         .and_then(|v| v.get("offers"))
-        .map(offers_of)
-        .unwrap_or_default();
-    if offers.is_empty() {
-        offers = node.get("offers").map(offers_of).unwrap_or_default();
-    }
-    let offer = offers
+        .filter(|o| !offers_of(o).is_empty())
+        .or_else(|| node.get("offers"));
+    let mut offers = offers_value.map(offers_of).unwrap_or_default();
+    if let Some(buyable) = offers
         .iter()
-        .find(|o| o.availability.is_some_and(Availability::can_buy))
-        .or_else(|| offers.first());
-    let price = offer.and_then(|o| {
-        let currency = Currency::from_code(o.currency.as_deref()?).ok()?;
-        Some(Money::new(o.amount, currency))
-    });
+        .position(|o| o.availability.is_some_and(Availability::can_buy))
+    {
+        let chosen = offers.remove(buyable);
+        offers.insert(0, chosen);
+    }
 
     let gtin = ["gtin13", "gtin", "gtin12", "gtin14", "gtin8", "isbn"]
         .iter()
@@ -355,10 +490,10 @@ fn product_from_node(node: &Object, page_url: &str, canonical: Option<&str>) -> 
         .or_else(|| canonical.map(str::to_owned))
         .unwrap_or_else(|| page_url.to_owned());
 
-    Some(Product {
-        title,
-        price,
-        availability: offer.and_then(|o| o.availability),
+    Some(Partial {
+        title: Some(title),
+        list_amount: offers_value.and_then(list_price_of),
+        offers,
         brand,
         sku: field("sku").or_else(|| field("productID")),
         gtin,
@@ -370,7 +505,7 @@ fn product_from_node(node: &Object, page_url: &str, canonical: Option<&str>) -> 
 
 /// A field's text: strings (entity-decoded, trimmed), numbers, `{"name"}`/`{"@value"}`
 /// objects, or the first usable item of an array.
-fn text_of(value: &Value) -> Option<String> {
+pub(crate) fn text_of(value: &Value) -> Option<String> {
     let text = match value {
         Value::String(s) => decode_entities(s.trim()),
         Value::Number(n) => n.to_string(),
@@ -397,12 +532,30 @@ fn image_of(value: &Value) -> Option<String> {
     }
 }
 
-/// GTINs are 8, 12, 13 or 14 digits (ISBN-10 aside); anything else is not a GTIN.
-fn normalise_gtin(text: &str) -> Option<String> {
+/// GTINs are 8, 12, 13 or 14 digits with a valid check digit (ISBN-10 aside, whose check
+/// character may be X); anything else — `0000000000000` placeholders included — is not one.
+pub(crate) fn normalise_gtin(text: &str) -> Option<String> {
     let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let ok =
-        digits.chars().all(|c| c.is_ascii_digit()) && matches!(digits.len(), 8 | 10 | 12 | 13 | 14);
-    ok.then_some(digits)
+    if digits.len() == 10 {
+        let ok = digits
+            .char_indices()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 9 && matches!(c, 'X' | 'x')));
+        return ok.then(|| digits.to_ascii_uppercase());
+    }
+    let ok = digits.chars().all(|c| c.is_ascii_digit()) && matches!(digits.len(), 8 | 12 | 13 | 14);
+    if !ok || digits.chars().all(|c| c == '0') {
+        return None;
+    }
+    // GS1 check digit: weights 3,1,3,… from the right, excluding the check digit itself.
+    let values: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    let (body, check) = values.split_at(values.len() - 1);
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .sum();
+    ((10 - sum % 10) % 10 == check[0]).then_some(digits)
 }
 
 /// Resolves a possibly relative URL against the page's as a browser's `link.href` does for

@@ -14,7 +14,7 @@ use crate::merchant;
 use crate::money::Currency;
 use crate::price_text::{chars_and_lower, find_amounts, find_word, word_at, Amount, PriceHint};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferKind {
     BankInstantDiscount,
@@ -30,7 +30,7 @@ pub enum OfferKind {
 }
 
 /// Whether the offer is about this product or the whole shop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     Product,
@@ -38,7 +38,7 @@ pub enum Scope {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CardType {
     Credit,
@@ -48,7 +48,7 @@ pub enum CardType {
 
 /// One offer read from text. Amounts are in `currency`; fields the text does not give are
 /// `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Offer {
     pub kind: OfferKind,
     pub percent: Option<Decimal>,

@@ -63,6 +63,9 @@ pub struct Product {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<Money>,
+    /// The "was" / list / RRP price the page shows beside the price (always above it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_price: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +80,39 @@ pub struct Product {
     pub image: Option<String>,
     /// The product's own address (JSON-LD `url`, else the canonical URL, else the page URL).
     pub url: String,
+    /// Where each field came from and how sure the detector is of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+}
+
+/// Which part of the page a field was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    JsonLd,
+    Microdata,
+    Rdfa,
+    /// Open Graph / `product:` meta tags.
+    Meta,
+    /// The visible page: heading, price texts, stock notices, buy buttons.
+    Page,
+    /// A product-details table (`SKU: …`, `EAN: …`).
+    Details,
+    /// Not stated, inferred (a price and a buy button, no out-of-stock notice → in stock).
+    Inferred,
+    /// The page address (a product id in the URL).
+    Url,
+}
+
+/// One field's provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// `title`, `price`, `list_price`, `availability`, `brand`, `sku`, `gtin`, `mpn`, `image`.
+    pub field: String,
+    pub source: Source,
+    /// 0–100: how sure the detector is (structured data agreeing with the visible page is
+    /// near 100; a lone visible guess is low).
+    pub confidence: u8,
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::stack::{StackRequest, StackResult};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
     /// Content script → background: what the page in the sender's tab shows.
-    PageSnapshot { snapshot: PageSnapshot },
+    PageSnapshot { snapshot: Box<PageSnapshot> },
     /// Popup → background: what was detected in a tab.
     GetTabResult { tab_id: i64 },
     /// Any extension page → background: the background's state, for diagnostics and tests.

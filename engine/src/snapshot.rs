@@ -4,17 +4,52 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The version this engine reads. Older or newer snapshots are refused with a clear error.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// The version collectors write. Version 1 (JSON-LD only) is a subset and still read; other
+/// versions are refused with a clear error.
+pub const SNAPSHOT_VERSION: u32 = 2;
 /// Caps the content script honours; the engine re-checks them so a misbehaving page cannot
 /// make the background hold megabytes per tab.
 pub const MAX_JSON_LD_BLOCKS: usize = 32;
 pub const MAX_JSON_LD_BLOCK_BYTES: usize = 256 * 1024;
 pub const MAX_SNAPSHOT_BYTES: usize = 1024 * 1024;
 pub const MAX_TEXT_FIELD_BYTES: usize = 2048;
+/// Version 2 caps: meta tags, microdata/RDFa items and their properties, price candidates,
+/// label/value facts, short texts (stock notices, buttons, offers).
+pub const MAX_META: usize = 64;
+pub const MAX_ITEMS: usize = 64;
+pub const MAX_ITEM_PROPS: usize = 512;
+pub const MAX_PRICES: usize = 48;
+pub const MAX_FACTS: usize = 128;
+pub const MAX_TEXTS: usize = 32;
+/// Values of meta tags, properties, facts and short texts are clipped to this many bytes.
+pub const MAX_VALUE_BYTES: usize = 512;
 
-/// Version 1 of the page snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Currency signs and codes that make a short text with a digit a price candidate.
+pub const CURRENCY_SIGNS: &[char] = &[
+    '$', '€', '£', '¥', '₹', '₽', '₩', '₪', '₫', '₴', '₦', '₱', '฿', '₸', '₺', '元', '円',
+];
+pub const CURRENCY_WORDS: &[&str] = &[
+    "zł", "kč", "лв", "руб", "грн", "р.", "kr", "kn", "lei", "ft", "rs", "inr", "usd", "eur",
+    "gbp", "chf", "cad", "aud", "clp", "ars", "brl", "mxn", "pln", "ron", "czk", "huf", "sek",
+    "nok", "dkk", "twd", "byn", "rub", "uah", "jpy", "cny", "try", "tl",
+];
+/// A currency sign anywhere, or a currency word standing alone (not inside a longer word).
+pub fn has_currency(text: &str) -> bool {
+    if text.contains(CURRENCY_SIGNS) {
+        return true;
+    }
+    let lower = text.to_lowercase();
+    CURRENCY_WORDS.iter().any(|w| {
+        lower.match_indices(w).any(|(i, _)| {
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + w.len()..].chars().next();
+            !before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic)
+        })
+    })
+}
+
+/// The page snapshot (version 2; version 1 lacks everything after `truncated`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageSnapshot {
     /// Always [`SNAPSHOT_VERSION`].
@@ -36,6 +71,96 @@ pub struct PageSnapshot {
     /// True when the collector dropped blocks or truncated text to stay within the caps.
     #[serde(default)]
     pub truncated: bool,
+    /// `<meta>` tags the detector reads, as `[key, content]`: Open Graph (`og:`), `product:`,
+    /// Twitter (`twitter:`) properties and a few product names (`price`, `brand` …); keys
+    /// lower-cased, in document order.
+    #[serde(default)]
+    pub meta: Vec<(String, String)>,
+    /// Microdata (`itemscope`) and RDFa (`typeof`) items, in document order.
+    #[serde(default)]
+    pub items: Vec<Item>,
+    /// Text of the first visible `<h1>`.
+    #[serde(default)]
+    pub heading: Option<String>,
+    /// Visible texts that look like prices, with the layout evidence that tells the real price
+    /// from others; in document order.
+    #[serde(default)]
+    pub prices: Vec<PriceCandidate>,
+    /// Label/value pairs the page shows (`<dt>/<dd>`, two-cell table rows, `Label: value`
+    /// list items): where product details tables put SKU, model, EAN and brand.
+    #[serde(default)]
+    pub facts: Vec<(String, String)>,
+    /// Short texts of elements the page marks as about stock or availability, and of buy
+    /// buttons.
+    #[serde(default)]
+    pub stock: Vec<String>,
+    /// Short texts that look like offers (coupon, bank offer, "use code", subscribe & save).
+    #[serde(default)]
+    pub offers: Vec<String>,
+    /// False when the collector found no sign of a product (no structured data, no price,
+    /// no buy button) and skipped the rest of the page. Version 1 snapshots count as true.
+    #[serde(default = "yes")]
+    pub signals: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Which markup an [`Item`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Syntax {
+    #[default]
+    Microdata,
+    Rdfa,
+}
+
+/// One microdata or RDFa item: its type, where it hangs in its parent item, and its own
+/// properties with their values read as the microdata standard says (`content`, `href`,
+/// `src`, `datetime`, `value`, else the text).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    #[serde(default)]
+    pub syntax: Syntax,
+    /// `itemtype` / `typeof` as written (`https://schema.org/Product`, `schema:Offer`).
+    #[serde(default)]
+    pub r#type: String,
+    /// Index of the enclosing item in `items`, when this item is a property value.
+    #[serde(default)]
+    pub parent: Option<usize>,
+    /// The property this item is the value of in its parent (`offers`, `brand`).
+    #[serde(default)]
+    pub prop: Option<String>,
+    /// `[name, value]` pairs; a name may repeat.
+    #[serde(default)]
+    pub props: Vec<(String, String)>,
+}
+
+/// A visible text that looks like a price.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceCandidate {
+    /// The element's text (whitespace collapsed), e.g. `£1,234.56` or `Was 49,99 €`.
+    pub text: String,
+    /// Lower-cased `id`, `class`, `itemprop` and `data-*` names of the element and its two
+    /// nearest ancestors: `price`, `old`, `was`, `sale` … are strong hints.
+    #[serde(default)]
+    pub hint: String,
+    /// Drawn struck through (`line-through`, `<del>`, `<s>`): a "was" price.
+    #[serde(default)]
+    pub struck: bool,
+    /// Font size in CSS pixels (layout only; null from the static-HTML collector).
+    #[serde(default)]
+    pub size: Option<f64>,
+    /// Vertical distance in CSS pixels from the main heading (layout only).
+    #[serde(default)]
+    pub from_heading: Option<f64>,
+    /// Elements between the main heading and this one in document order (negative: before
+    /// it); null when the page has no heading.
+    #[serde(default)]
+    pub order: Option<i64>,
 }
 
 /// Why a snapshot was refused.
@@ -55,12 +180,20 @@ pub enum SnapshotError {
     TooManyBlocks { count: usize },
     #[error("snapshot url `{0}` is not an http(s) address")]
     BadUrl(String),
+    #[error("snapshot has {count} entries in `{field}`, over the cap of {limit}")]
+    TooMany {
+        field: &'static str,
+        count: usize,
+        limit: usize,
+    },
+    #[error("snapshot item {index} names a parent that does not come before it")]
+    BadItemParent { index: usize },
 }
 
 impl PageSnapshot {
     /// Checks the version and the size caps.
     pub fn validate(&self) -> Result<(), SnapshotError> {
-        if self.version != SNAPSHOT_VERSION {
+        if !(1..=SNAPSHOT_VERSION).contains(&self.version) {
             return Err(SnapshotError::UnsupportedVersion {
                 found: self.version,
             });
@@ -84,7 +217,53 @@ impl PageSnapshot {
             check_len("json_ld[]", block.len(), MAX_JSON_LD_BLOCK_BYTES)?;
             total += block.len();
         }
+        check_count("meta", self.meta.len(), MAX_META)?;
+        check_count("items", self.items.len(), MAX_ITEMS)?;
+        check_count("prices", self.prices.len(), MAX_PRICES)?;
+        check_count("facts", self.facts.len(), MAX_FACTS)?;
+        check_count("stock", self.stock.len(), MAX_TEXTS)?;
+        check_count("offers", self.offers.len(), MAX_TEXTS)?;
+        let props: usize = self.items.iter().map(|i| i.props.len()).sum();
+        check_count("items[].props", props, MAX_ITEM_PROPS)?;
+        let pairs = self
+            .meta
+            .iter()
+            .chain(&self.facts)
+            .chain(self.items.iter().flat_map(|i| &i.props));
+        for (k, v) in pairs {
+            check_len("pair", k.len().max(v.len()), MAX_VALUE_BYTES)?;
+            total += k.len() + v.len();
+        }
+        let texts = self
+            .stock
+            .iter()
+            .chain(&self.offers)
+            .chain(self.heading.iter())
+            .chain(self.prices.iter().map(|p| &p.text))
+            .chain(self.prices.iter().map(|p| &p.hint))
+            .chain(self.items.iter().map(|i| &i.r#type));
+        for t in texts {
+            check_len("text", t.len(), MAX_VALUE_BYTES)?;
+            total += t.len();
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            if item.parent.is_some_and(|p| p >= i) {
+                return Err(SnapshotError::BadItemParent { index: i });
+            }
+        }
         check_len("snapshot", total, MAX_SNAPSHOT_BYTES)
+    }
+}
+
+fn check_count(field: &'static str, count: usize, limit: usize) -> Result<(), SnapshotError> {
+    if count > limit {
+        Err(SnapshotError::TooMany {
+            field,
+            count,
+            limit,
+        })
+    } else {
+        Ok(())
     }
 }
 
@@ -115,7 +294,7 @@ mod tests {
             lang: Some("en".into()),
             canonical_url: None,
             json_ld: vec!["{}".into()],
-            truncated: false,
+            ..PageSnapshot::default()
         }
     }
 
@@ -127,11 +306,30 @@ mod tests {
     #[test]
     fn refuses_other_versions_bad_urls_and_oversized_parts() {
         let mut s = snapshot();
-        s.version = 2;
+        s.version = 3;
         assert_eq!(
             s.validate(),
-            Err(SnapshotError::UnsupportedVersion { found: 2 })
+            Err(SnapshotError::UnsupportedVersion { found: 3 })
         );
+        s.version = 2;
+        assert_eq!(s.validate(), Ok(()));
+
+        let mut s = snapshot();
+        s.prices = vec![PriceCandidate::default(); MAX_PRICES + 1];
+        assert!(matches!(
+            s.validate(),
+            Err(SnapshotError::TooMany {
+                field: "prices",
+                ..
+            })
+        ));
+
+        let mut s = snapshot();
+        s.items = vec![Item {
+            parent: Some(0),
+            ..Item::default()
+        }];
+        assert_eq!(s.validate(), Err(SnapshotError::BadItemParent { index: 0 }));
 
         let mut s = snapshot();
         s.url = "javascript:alert(1)".into();

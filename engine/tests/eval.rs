@@ -152,6 +152,8 @@ fn a_product_becomes_a_row_with_plain_decimal_price_and_two_availabilities() {
         mpn: None,
         image: None,
         url: "https://x.example/".into(),
+        list_price: None,
+        evidence: Vec::new(),
     };
     let row = engine::eval::prediction_from_product(&product);
     assert_eq!(row.price.as_deref(), Some("1234.56"));

@@ -25,7 +25,7 @@ fn reads_json_ld_title_lang_and_canonical() {
         <script type="application/ld+json">{"@type":"Offer"}</script>
         </body></html>"#;
     let s = snapshot_from_html(html, URL);
-    assert_eq!(s.version, 1);
+    assert_eq!(s.version, 2);
     assert_eq!(s.url, URL);
     assert_eq!(s.title, "Red shoe & lace");
     assert_eq!(s.lang.as_deref(), Some("pl-PL"));
@@ -155,4 +155,114 @@ fn decodes_the_declared_charset_and_defaults_to_utf8() {
         snapshot_from_html(&decode_html(page), URL).title,
         "a\u{FFFD}\u{FFFD}b\u{FFFD}"
     );
+}
+
+#[test]
+fn version_2_reads_meta_items_heading_prices_facts_stock_and_offers() {
+    let html = r#"<!doctype html><html lang="en-GB"><head>
+        <meta property="og:title" content="Steel Kettle">
+        <meta property="product:price:amount" content="34.99">
+        <meta name="description" content="not collected">
+        </head><body>
+        <nav><a href="/">Home</a> <span class="cart-count">2</span></nav>
+        <div itemscope itemtype="https://schema.org/Product">
+          <h1 itemprop="name">Steel   Kettle 1.7 L</h1>
+          <span itemprop="brand" itemscope itemtype="https://schema.org/Brand"><span itemprop="name">Kettleco</span></span>
+          <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
+            <span class="price-now" itemprop="price" content="34.99">£34.99</span>
+            <del class="price-was">£49.99</del>
+            <link itemprop="availability" href="https://schema.org/InStock">
+          </div>
+        </div>
+        <p class="promo">Use code KETTLE10 for 10% off orders over £30</p>
+        <p style="display:none" class="price">£1.00</p>
+        <table><tr><th>EAN</th><td>5012345678900</td></tr><tr><td>a</td><td>b</td><td>c</td></tr></table>
+        <dl><dt>Model</dt><dd>SK-17</dd></dl>
+        <ul><li>SKU: K-1234</li><li>No colon here</li></ul>
+        <p class="stock-status">In stock</p>
+        <button type="submit">Add to basket</button>
+        <button disabled>Notify me</button>
+        <script>var price = "£99.99";</script>
+        </body></html>"#;
+    let s = snapshot_from_html(html, URL);
+    assert!(s.signals);
+    assert_eq!(
+        s.meta,
+        [
+            ("og:title".to_owned(), "Steel Kettle".to_owned()),
+            ("product:price:amount".to_owned(), "34.99".to_owned())
+        ]
+    );
+    assert_eq!(s.heading.as_deref(), Some("Steel Kettle 1.7 L"));
+    assert_eq!(s.items.len(), 3);
+    assert_eq!(s.items[1].parent, Some(0));
+    assert_eq!(s.items[1].prop.as_deref(), Some("brand"));
+    assert_eq!(s.items[2].prop.as_deref(), Some("offers"));
+    assert!(s.items[2].props.contains(&(
+        "availability".to_owned(),
+        "https://schema.org/InStock".to_owned()
+    )));
+    assert!(s.items[2]
+        .props
+        .contains(&("price".to_owned(), "34.99".to_owned())));
+    let texts: Vec<(&str, bool)> = s
+        .prices
+        .iter()
+        .map(|p| (p.text.as_str(), p.struck))
+        .collect();
+    // The hidden £1.00 and the script's £99.99 are not candidates; the was price is struck;
+    // the short promo line is one too (the engine ranks it low: "over £30").
+    assert_eq!(
+        texts,
+        [
+            ("£34.99", false),
+            ("£49.99", true),
+            ("Use code KETTLE10 for 10% off orders over £30", false)
+        ]
+    );
+    assert!(s.prices[0].order.is_some_and(|o| o > 0));
+    assert_eq!(s.offers, ["Use code KETTLE10 for 10% off orders over £30"]);
+    assert!(s
+        .facts
+        .contains(&("EAN".to_owned(), "5012345678900".to_owned())));
+    assert!(s.facts.contains(&("Model".to_owned(), "SK-17".to_owned())));
+    assert!(s.facts.contains(&("SKU".to_owned(), "K-1234".to_owned())));
+    assert_eq!(s.stock, ["In stock", "Add to basket"]);
+    assert_eq!(s.validate(), Ok(()));
+
+    let d = engine::detect::detect(&s).expect("valid");
+    let p = d.product.expect("a product");
+    assert_eq!(p.title, "Steel Kettle 1.7 L");
+    assert_eq!(
+        p.price.map(|m| m.amount.to_string()).as_deref(),
+        Some("34.99")
+    );
+    assert_eq!(
+        p.list_price.map(|m| m.amount.to_string()).as_deref(),
+        Some("49.99")
+    );
+    assert_eq!(p.brand.as_deref(), Some("Kettleco"));
+    assert_eq!(p.gtin.as_deref(), Some("5012345678900"));
+    assert_eq!(p.sku.as_deref(), Some("K-1234"));
+    assert_eq!(d.offers.len(), 1);
+    assert_eq!(d.offers[0].code.as_deref(), Some("KETTLE10"));
+}
+
+#[test]
+fn pages_without_product_signals_stop_early_and_listings_give_no_product() {
+    let article =
+        r#"<html><body><h1>News</h1><p>Prices rose 3% in 2024, to $5 a loaf.</p></body></html>"#;
+    let s = snapshot_from_html(article, URL);
+    assert!(!s.signals);
+    assert!(s.prices.is_empty() && s.heading.is_none());
+    assert_eq!(engine::detect::detect(&s).expect("valid").product, None);
+
+    let tiles: String = (1..=20)
+        .map(|i| format!(r#"<div class="tile"><a href="/p/{i}">Shoe {i}</a><span class="price">£{i}.99</span></div>"#))
+        .collect();
+    let listing = format!("<html><body><h1>Shoes</h1>{tiles}</body></html>");
+    let s = snapshot_from_html(&listing, URL);
+    assert!(s.signals);
+    assert_eq!(s.prices.len(), 20);
+    assert_eq!(engine::detect::detect(&s).expect("valid").product, None);
 }

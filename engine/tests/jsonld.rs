@@ -205,6 +205,7 @@ fn detect_validates_the_snapshot_then_extracts() {
                 .into(),
         ],
         truncated: true,
+        ..PageSnapshot::default()
     };
     let d = detect(&snap).unwrap();
     let p = d.product.unwrap();

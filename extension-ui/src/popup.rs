@@ -148,6 +148,7 @@ mod tests {
             detected_at_ms: 1,
             detection: Detection {
                 product,
+                offers: Vec::new(),
                 problems: vec!["x".into()],
             },
         }
@@ -172,6 +173,8 @@ mod tests {
             mpn: None,
             image: None,
             url: "https://a.example/".into(),
+            list_price: None,
+            evidence: Vec::new(),
         };
         assert_eq!(
             PopupState::from_result(Some(Box::new(result(Some(p.clone()))))),

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { dist, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT } from './support.js';
+import { execFileSync } from 'node:child_process';
+import { dist, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT, fixtures, root } from './support.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 let server;
@@ -144,4 +145,55 @@ test('the popup still shows the product after the service worker was stopped and
   assert.ok(after.events_handled < before.events_handled + 5, 'its counters started again from zero');
   await popup.screenshot({ path: artifactPath('chromium-popup-after-worker-restart.png') });
   await Promise.all([popup.close(), probe.close()]);
+});
+
+// The static-HTML collector (engine/src/html_snapshot.rs, used by `stacksmart detect` and
+// the page evaluations) must read pages as the content script does; only layout differs.
+test('the content script and the static-HTML collector agree on the fixture pages', { timeout: 180_000 }, async () => {
+  const withoutLayout = (s) => ({ ...s, prices: s.prices.map(({ size, from_heading, ...rest }) => rest) });
+  for (const name of ['product.html', 'no-product.html', 'malformed.html', 'offers.html']) {
+    const { page, tabId } = await openFixture(name);
+    const sw = await serviceWorker();
+    const live = await sw.evaluate((id) => chrome.tabs.sendMessage(id, { type: 'collect' }), tabId);
+    const url = `${server.base}/${name}`;
+    const native = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--bin', 'stacksmart', '--',
+      'snapshot', '--url', url, path.join(fixtures, name)], { cwd: root, encoding: 'utf8' }));
+    assert.equal(live.version, 2);
+    assert.deepEqual(withoutLayout(live), withoutLayout(native), name);
+    if (name === 'offers.html') {
+      const now = live.prices.find((p) => p.text === '₹4,999');
+      const mrp = live.prices.find((p) => p.text.includes('7,495'));
+      assert.ok(now && mrp, 'both prices are candidates');
+      assert.ok(now.size > mrp.size, 'layout: the price is drawn larger than the M.R.P.');
+    }
+    await page.close();
+  }
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a microdata page without JSON-LD: price, M.R.P., details and on-page offers', async () => {
+  const { page, tabId } = await openFixture('offers.html');
+  const sw = await serviceWorker();
+  const stored = await sw.evaluate(async (id) => (await chrome.storage.session.get(`tab:${id}`))[`tab:${id}`], tabId);
+  const { product, offers } = stored.detection;
+  assert.equal(product.title, 'Aero Blender 600 W');
+  assert.equal(String(product.price.amount), '4999');
+  assert.equal(product.price.currency, 'INR');
+  assert.equal(String(product.list_price.amount), '7495');
+  assert.equal(product.brand, 'Aero');
+  assert.equal(product.mpn, 'AB-600');
+  assert.equal(product.gtin, '8901234567890');
+  assert.equal(product.availability, 'InStock');
+  const price = product.evidence.find((e) => e.field === 'price');
+  assert.equal(price.source, 'microdata');
+  assert.ok(price.confidence >= 90, 'structured price seen on the page');
+  const bank = offers.find((o) => o.kind === 'bank_instant_discount');
+  assert.ok(bank, JSON.stringify(offers));
+  assert.equal(String(bank.percent), '10');
+  assert.equal(String(bank.cap), '1250');
+  assert.equal(String(bank.min_spend), '5000');
+  assert.equal(bank.issuer, 'HDFC Bank');
+  const coupon = offers.find((o) => o.kind === 'coupon_code');
+  assert.equal(coupon?.code, 'BLEND200');
+  await page.close();
 });

@@ -4,6 +4,7 @@
 //! ```text
 //! stacksmart detect-snapshot SNAPSHOT.json   # page snapshot (docs/snapshot.md) → detection JSON
 //! stacksmart detect --url URL PAGE.html[.gz]  # saved page → prediction row (or null)
+//! stacksmart snapshot --url URL PAGE.html[.gz] # saved page → its page snapshot
 //! stacksmart detect-batch DIR                 # labelled page set → {KEY: prediction}
 //! stacksmart eval DIR PREDICTIONS.json [--json]  # per-field precision / recall / F1
 //! stacksmart price [--hint H] TEXT            # price text → {amount, currency, …}
@@ -19,11 +20,13 @@ mod detect_snapshot;
 mod eval;
 mod offer;
 mod price;
+mod snapshot;
 mod stack;
 
 const USAGE: &str = "usage:
   stacksmart detect-snapshot SNAPSHOT.json
   stacksmart detect --url URL PAGE.html[.gz]
+  stacksmart snapshot --url URL PAGE.html[.gz]
   stacksmart detect-batch DIR
   stacksmart eval DIR PREDICTIONS.json [--json]
   stacksmart price [--hint DOMAIN|LOCALE|CODE] TEXT | price --jsonl
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "detect-snapshot" => detect_snapshot::run(rest),
         "detect" => detect::run(rest),
+        "snapshot" => snapshot::run(rest),
         "detect-batch" => detect_batch::run(rest),
         "eval" => eval::run(rest),
         "price" => price::run(rest),

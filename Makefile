@@ -12,7 +12,7 @@ export XDG_CACHE_HOME := $(CURDIR)/build/xdg-cache
 export XDG_CONFIG_HOME := $(CURDIR)/build/xdg-config
 STAGE = scripts/stage.sh
 
-.PHONY: setup build run test test-native test-wasm e2e lint fmt size bench bench-server eval clean
+.PHONY: setup build run test test-native test-wasm e2e lint fmt size bench bench-server eval eval-pages clean
 
 setup:
 	@$(STAGE) setup scripts/setup.sh
@@ -60,6 +60,13 @@ bench: setup
 
 # Native detection over a folder of saved pages (the product-pages format) and its scores.
 PAGES ?= ../shared/data/product-pages
+# The built extension in headless Chromium over a page set (pages served at their own
+# addresses from the saved files, nothing else reaches the network); scripts on and off.
+OUT ?= build/eval-pages/predictions.json
+eval-pages: build
+	cargo build --quiet --release -p stacksmart-engine --bin stacksmart
+	cd tests && STACKSMART_BIN=$(CARGO_TARGET_DIR)/release/stacksmart node eval-pages.js $(abspath $(PAGES)) $(abspath $(OUT))
+
 eval:
 	@mkdir -p build
 	cargo run --quiet --release -p stacksmart-engine --bin stacksmart -- detect-batch $(PAGES) > build/predictions.json

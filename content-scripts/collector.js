@@ -31,6 +31,7 @@
   const MAX_FACT_TEXT = 200;
   const MAX_TEXT_NODES = 20000;
   const MAX_FACT_ELEMENTS = 4000;
+  const MAX_RAW_TEXT = 4096;
   const CURRENCY_SIGNS = /[$€£¥₹₽₩₪₫₴₦₱฿₸₺元円]/;
   const CURRENCY_WORDS = ['zł', 'kč', 'лв', 'руб', 'грн', 'р.', 'kr', 'kn', 'lei', 'ft', 'rs',
     'inr', 'usd', 'eur', 'gbp', 'chf', 'cad', 'aud', 'clp', 'ars', 'brl', 'mxn', 'pln', 'ron',
@@ -39,9 +40,7 @@
     'цен', '價', '价', 'amount'];
   const STOCK_HINTS = ['avail', 'stock', 'inventory', 'dispon', 'verfügb', 'verfugb', 'lager',
     'sklad', 'наличи'];
-  const OFFER_WORDS = ['coupon', 'use code', 'promo code', 'voucher', 'bank offer',
-    'instant discount', 'cashback', 'cash back', 'subscribe & save', 'subscribe and save',
-    'no cost emi', 'no-cost emi', 'clip ', '% off'];
+  const OFFER_WORDS = /coupon|use code|promo code|voucher|bank offer|instant discount|cashback|cash back|subscribe & save|subscribe and save|no cost emi|no-cost emi|clip |% off/i;
   const SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SELECT', 'TEXTAREA',
     'svg', 'SVG', 'HEAD']);
 
@@ -68,10 +67,48 @@
   };
   globalThis.__stackSmartCollector = { stop };
 
-  const clip = (s) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s);
-  const clipValue = (s) => (s.length > MAX_VALUE ? s.slice(0, MAX_VALUE) : s);
+  // Caps count UTF-8 bytes, as the engine checks them.
+  function utf8Length(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i += 1) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c < 0xdc00) { n += 4; i += 1; } // a surrogate pair
+      else n += 3;
+    }
+    return n;
+  }
+  function clipBytes(s, max) {
+    if (s.length * 3 <= max) return s;
+    let n = 0;
+    let i = 0;
+    for (const ch of s) {
+      const c = ch.codePointAt(0);
+      const size = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+      if (n + size > max) break;
+      n += size;
+      i += ch.length;
+    }
+    return s.slice(0, i);
+  }
+  const clip = (s) => clipBytes(s, MAX_TEXT);
+  const clipValue = (s) => clipBytes(s, MAX_VALUE);
   const collapse = (s) => s.replace(/\s+/g, ' ').trim();
   const textOf = (el) => collapse(el.textContent || '');
+  // An element's text, or null when its raw text is over MAX_RAW_TEXT characters: reading a
+  // huge container's text once per candidate would make the walk quadratic.
+  function boundedText(el) {
+    let n = 0;
+    const parts = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      n += t.data.length;
+      if (n > MAX_RAW_TEXT) return null;
+      parts.push(t.data);
+    }
+    return collapse(parts.join(''));
+  }
   const attr = (el, name) => el.getAttribute(name);
   const isLetter = (c) => c !== undefined && /\p{L}/u.test(c);
 
@@ -190,15 +227,16 @@
   // one number: `€` + `66` + `,75` join, a price and its "was" price stay apart.
   const numberGroups = (t) => (t.match(/[0-9](?:[.,']?[0-9])*/g) || []).length;
   function climb(start, max, oneNumber) {
-    if (textOf(start).length > max) return null;
+    const own = boundedText(start);
+    if (own === null || own.length > max) return null;
     let el = start;
     for (let i = 0; i < MAX_CLIMB; i += 1) {
       const parent = el.parentElement;
       if (!parent || parent === document.body || parent.childElementCount > MAX_CHILDREN) break;
       // An offer is one list item or row, not the whole list of offers.
       if (!oneNumber && ['UL', 'OL', 'DL', 'TABLE', 'TBODY'].includes(parent.tagName)) break;
-      const t = textOf(parent);
-      if (t.length > max || (oneNumber && numberGroups(t) > 1)) break;
+      const t = boundedText(parent);
+      if (t === null || t.length > max || (oneNumber && numberGroups(t) > 1)) break;
       el = parent;
     }
     return el;
@@ -248,8 +286,7 @@
         }
       }
       if (snap.offers.length < MAX_TEXTS) {
-        const lower = data.toLowerCase();
-        if (OFFER_WORDS.some((w) => lower.includes(w))) {
+        if (OFFER_WORDS.test(data)) {
           const el = climb(parent, MAX_OFFER_TEXT, false);
           if (el && !hidden(el)) {
             const t = textOf(el);
@@ -278,14 +315,14 @@
       let pair = null;
       if (el.localName === 'dt') {
         const dd = el.nextElementSibling;
-        if (dd && dd.localName === 'dd') pair = [textOf(el), textOf(dd)];
+        if (dd && dd.localName === 'dd') pair = [boundedText(el), boundedText(dd)];
       } else if (el.localName === 'tr') {
         const cells = [...el.children].filter((c) => c.localName === 'td' || c.localName === 'th');
-        if (cells.length === 2) pair = [textOf(cells[0]), textOf(cells[1])];
+        if (cells.length === 2) pair = [boundedText(cells[0]), boundedText(cells[1])];
       } else {
-        const t = textOf(el);
-        const at = t.indexOf(':');
-        if ([...t].length <= MAX_FACT_TEXT && at !== -1) pair = [t.slice(0, at).trim(), t.slice(at + 1).trim()];
+        const t = boundedText(el);
+        const at = t === null ? -1 : t.indexOf(':');
+        if (at !== -1 && [...t].length <= MAX_FACT_TEXT) pair = [t.slice(0, at).trim(), t.slice(at + 1).trim()];
       }
       if (pair && pair[0] && pair[1] && [...pair[0]].length <= MAX_FACT_TEXT) {
         snap.facts.push([clipValue(pair[0]), clipValue(pair[1])]);
@@ -295,7 +332,9 @@
 
   function collectStock(snap) {
     const seen = new Set();
-    const els = document.querySelectorAll('button, input[type="submit" i], [id], [class], [itemprop]');
+    // The hint words as attribute selectors: the browser filters the elements natively.
+    const hinted = STOCK_HINTS.flatMap((w) => ['id', 'class', 'itemprop'].map((a) => `[${a}*="${w}" i]`));
+    const els = document.querySelectorAll(['button', 'input[type="submit" i]', ...hinted].join(','));
     for (const el of els) {
       if (snap.stock.length >= MAX_TEXTS) break;
       const isButton = el.localName === 'button' ||
@@ -305,7 +344,7 @@
       const stocky = STOCK_HINTS.some((w) => own.includes(w));
       if (!(isButton || stocky) || el.closest('template') || inSkipped(el) || hidden(el)) continue;
       if (isButton && el.hasAttribute('disabled')) continue;
-      const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : textOf(el);
+      const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : boundedText(el);
       if (!t || [...t].length > MAX_STOCK_TEXT || seen.has(t)) continue;
       seen.add(t);
       snap.stock.push(clipValue(t));
@@ -313,6 +352,13 @@
   }
 
   function collect() {
+    const started = performance.now();
+    const snap = read();
+    snap.cost_ms = Math.round((performance.now() - started) * 1000) / 1000;
+    return snap;
+  }
+
+  function read() {
     let truncated = false;
     let total = 0;
     const jsonLd = [];
@@ -320,11 +366,12 @@
     for (const script of scripts) {
       if (jsonLd.length >= MAX_BLOCKS) { truncated = true; break; }
       const text = script.textContent || '';
-      if (text.length > MAX_BLOCK_BYTES || total + text.length > MAX_TOTAL_BYTES) {
+      const bytes = utf8Length(text);
+      if (bytes > MAX_BLOCK_BYTES || total + bytes > MAX_TOTAL_BYTES) {
         truncated = true;
         continue;
       }
-      total += text.length;
+      total += bytes;
       jsonLd.push(text);
     }
     const canonical = document.querySelector('link[rel~="canonical" i][href]');
@@ -345,6 +392,7 @@
       stock: [],
       offers: [],
       signals: true,
+      cost_ms: null,
     };
     collectMeta(snap);
     collectItems(snap);

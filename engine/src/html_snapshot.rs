@@ -167,6 +167,9 @@ const MAX_FACT_TEXT: usize = 200;
 /// The walk's budget: text nodes and candidate elements looked at.
 const MAX_TEXT_NODES: usize = 20_000;
 const MAX_FACT_ELEMENTS: usize = 4_000;
+/// An element whose raw text is longer than this is too long for any candidate, whatever
+/// its collapsed length (the collector stops reading there to stay linear).
+const MAX_RAW_TEXT: usize = 4_096;
 
 fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     collect_meta(root, snap);
@@ -382,7 +385,7 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
 /// offers, never a whole list.
 /// `None` when the element's own text is already longer.
 fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementRef<'_>> {
-    if char_len(&collapse(&text(start))) > max {
+    if bounded_text(start).is_none_or(|t| char_len(&t) > max) {
         return None;
     }
     let mut el = start;
@@ -401,7 +404,9 @@ fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementR
         {
             break;
         }
-        let t = collapse(&text(parent));
+        let Some(t) = bounded_text(parent) else {
+            break;
+        };
         if char_len(&t) > max || (one_number && number_groups(&t) > 1) {
             break;
         }
@@ -432,7 +437,7 @@ fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
                     .filter_map(ElementRef::wrap)
                     .next()
                     .filter(|d| d.value().name() == "dd");
-                dd.map(|d| (collapse(&text(el)), collapse(&text(d))))
+                dd.and_then(|d| Some((bounded_text(el)?, bounded_text(d)?)))
             }
             "tr" => {
                 let cells: Vec<ElementRef<'_>> = el
@@ -440,17 +445,18 @@ fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
                     .filter_map(ElementRef::wrap)
                     .filter(|c| matches!(c.value().name(), "td" | "th"))
                     .collect();
-                (cells.len() == 2).then(|| (collapse(&text(cells[0])), collapse(&text(cells[1]))))
-            }
-            _ => {
-                let t = collapse(&text(el));
-                if char_len(&t) > MAX_FACT_TEXT {
-                    None
+                if cells.len() == 2 {
+                    bounded_text(cells[0]).zip(bounded_text(cells[1]))
                 } else {
-                    t.split_once(':')
-                        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                    None
                 }
             }
+            _ => bounded_text(el)
+                .filter(|t| char_len(t) <= MAX_FACT_TEXT)
+                .and_then(|t| {
+                    t.split_once(':')
+                        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                }),
         };
         if let Some((k, v)) = pair {
             if !k.is_empty() && !v.is_empty() && char_len(&k) <= MAX_FACT_TEXT {
@@ -489,7 +495,7 @@ fn collect_stock(root: ElementRef<'_>, snap: &mut PageSnapshot) {
         let t = if name == "input" {
             collapse(el.attr("value").unwrap_or_default())
         } else {
-            collapse(&text(el))
+            bounded_text(el).unwrap_or_default()
         };
         if t.is_empty() || char_len(&t) > MAX_STOCK_TEXT {
             continue;
@@ -529,6 +535,21 @@ fn in_skipped(el: ElementRef<'_>) -> bool {
     el.ancestors()
         .filter_map(ElementRef::wrap)
         .any(|a| SKIPPED.contains(&a.value().name()))
+}
+
+/// [`text`] collapsed, or `None` when the raw text is over [`MAX_RAW_TEXT`] characters
+/// (UTF-16 units in the collector; the same for the text shops use).
+fn bounded_text(el: ElementRef<'_>) -> Option<String> {
+    let mut n = 0;
+    let mut out = String::new();
+    for t in el.text() {
+        n += t.encode_utf16().count();
+        if n > MAX_RAW_TEXT {
+            return None;
+        }
+        out.push_str(t);
+    }
+    Some(collapse(&out))
 }
 
 /// `textContent`: all descendant text, scripts and styles included, as the DOM has it.

@@ -101,6 +101,11 @@ pub struct PageSnapshot {
     /// no buy button) and skipped the rest of the page. Version 1 snapshots count as true.
     #[serde(default = "yes")]
     pub signals: bool,
+    /// Milliseconds the collector spent on the page's main thread building this snapshot
+    /// (null from the static-HTML collector). Never leaves the browser; the page evaluation
+    /// reports its distribution.
+    #[serde(default)]
+    pub cost_ms: Option<f64>,
 }
 
 fn yes() -> bool {
@@ -232,7 +237,6 @@ impl PageSnapshot {
             .chain(self.items.iter().flat_map(|i| &i.props));
         for (k, v) in pairs {
             check_len("pair", k.len().max(v.len()), MAX_VALUE_BYTES)?;
-            total += k.len() + v.len();
         }
         let texts = self
             .stock
@@ -242,9 +246,10 @@ impl PageSnapshot {
             .chain(self.prices.iter().map(|p| &p.text))
             .chain(self.prices.iter().map(|p| &p.hint))
             .chain(self.items.iter().map(|i| &i.r#type));
+        // Counts × the value cap bound the version 2 parts (under 1 MiB together); the
+        // total below is the JSON-LD's, as in version 1.
         for t in texts {
             check_len("text", t.len(), MAX_VALUE_BYTES)?;
-            total += t.len();
         }
         for (i, item) in self.items.iter().enumerate() {
             if item.parent.is_some_and(|p| p >= i) {

@@ -150,7 +150,7 @@ test('the popup still shows the product after the service worker was stopped and
 // The static-HTML collector (engine/src/html_snapshot.rs, used by `stacksmart detect` and
 // the page evaluations) must read pages as the content script does; only layout differs.
 test('the content script and the static-HTML collector agree on the fixture pages', { timeout: 180_000 }, async () => {
-  const withoutLayout = (s) => ({ ...s, prices: s.prices.map(({ size, from_heading, ...rest }) => rest) });
+  const withoutLayout = ({ cost_ms, ...s }) => ({ ...s, prices: s.prices.map(({ size, from_heading, ...rest }) => rest) });
   for (const name of ['product.html', 'no-product.html', 'malformed.html', 'offers.html']) {
     const { page, tabId } = await openFixture(name);
     const sw = await serviceWorker();
@@ -159,6 +159,7 @@ test('the content script and the static-HTML collector agree on the fixture page
     const native = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--bin', 'stacksmart', '--',
       'snapshot', '--url', url, path.join(fixtures, name)], { cwd: root, encoding: 'utf8' }));
     assert.equal(live.version, 2);
+    assert.ok(live.cost_ms >= 0 && live.cost_ms < 1000, `collector cost ${live.cost_ms} ms`);
     assert.deepEqual(withoutLayout(live), withoutLayout(native), name);
     if (name === 'offers.html') {
       const now = live.prices.find((p) => p.text === '₹4,999');

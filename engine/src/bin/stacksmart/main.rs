@@ -7,6 +7,7 @@
 //! stacksmart snapshot --url URL PAGE.html[.gz] # saved page → its page snapshot
 //! stacksmart detect-batch DIR                 # labelled page set → {KEY: prediction}
 //! stacksmart eval DIR PREDICTIONS.json [--json]  # per-field precision / recall / F1
+//! stacksmart to-predictions PRODUCTS.json     # stored products → prediction rows
 //! stacksmart price [--hint H] TEXT            # price text → {amount, currency, …}
 //! stacksmart offer --jsonl                    # offer texts → structured offers, one per line
 //! stacksmart stack REQUEST.json [--explain]   # best offer stack (docs/engine-api.md)
@@ -22,6 +23,7 @@ mod offer;
 mod price;
 mod snapshot;
 mod stack;
+mod to_predictions;
 
 const USAGE: &str = "usage:
   stacksmart detect-snapshot SNAPSHOT.json
@@ -29,6 +31,7 @@ const USAGE: &str = "usage:
   stacksmart snapshot --url URL PAGE.html[.gz]
   stacksmart detect-batch DIR
   stacksmart eval DIR PREDICTIONS.json [--json]
+  stacksmart to-predictions PRODUCTS.json
   stacksmart price [--hint DOMAIN|LOCALE|CODE] TEXT | price --jsonl
   stacksmart offer --jsonl
   stacksmart stack REQUEST.json [--explain]";
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         "snapshot" => snapshot::run(rest),
         "detect-batch" => detect_batch::run(rest),
         "eval" => eval::run(rest),
+        "to-predictions" => to_predictions::run(rest),
         "price" => price::run(rest),
         "offer" => offer::run(rest),
         "stack" => stack::run(rest),

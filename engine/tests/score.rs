@@ -193,6 +193,27 @@ fn thin_history_uses_the_page_claims_and_says_so() {
     assert!(reasons(&r).contains(&"list_above_page_lowest_30d".to_owned()));
     assert!(component(&r, "percentile").is_none());
     assert!(r.skipped.iter().any(|s| s.key == "percentile"));
+    assert!(
+        r.summary.contains("only 2 day(s) of history"),
+        "{}",
+        r.summary
+    );
+    // 59.99 carried over three days is no spread to call 49.99 an anomaly against.
+    assert_eq!(r.flags.anomaly, None);
+
+    // A "lowest in 30 days" line above a price seen here is capped and flagged.
+    let o = vec![
+        obs(TODAY - 3, "50.00", "shop.example"),
+        with_list(obs(TODAY, "52.00", "shop.example"), "54.99"),
+    ];
+    let mut req = request("shop.example", o);
+    req.page_claims.lowest_30d = Some(dec("54.99"));
+    let r = score(&req).expect("scores");
+    assert_eq!(
+        r.honest_reference.as_ref().map(|h| h.amount),
+        Some(dec("50.00"))
+    );
+    assert!(reasons(&r).contains(&"page_lowest_30d_too_high".to_owned()));
 
     // A list price alone, with no price seen in 30 days, counts at half weight.
     let req = request(
@@ -582,5 +603,63 @@ proptest! {
             record(&mut h, key(), x.clone()).expect("valid");
         }
         prop_assert_eq!(h, once);
+    }
+}
+
+const URL_PIECES: &[&str] = &[
+    "https://",
+    "http://",
+    "HTTP://",
+    "a",
+    "B",
+    "shop",
+    ".",
+    ":",
+    ":443",
+    ":80",
+    "@",
+    "/",
+    "//",
+    "?",
+    "&",
+    "=",
+    "#",
+    "ref=x",
+    "utm_source=y",
+    "tag=z",
+    "id=1",
+    "İ",
+    "ß",
+    " ",
+    "%20",
+    "[",
+    "]",
+    "-",
+    "\u{a0}",
+    "ö",
+];
+
+fn url_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(URL_PIECES), 0..14).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// A key is a storage key: whatever the page gives, the key written reads back as itself.
+    #[test]
+    fn identity_keys_read_back_as_written(
+        url in url_text(),
+        merchant in prop::option::of(url_text()),
+        sku in prop::option::of("[ a-zA-Z0-9:]{0,8}"),
+        gtin in prop::option::of("[0-9 -]{0,16}"),
+    ) {
+        let r = ProductRef { gtin, merchant, sku, url: Some(url.clone()) };
+        if let Some(k) = identity(&r) {
+            prop_assert_eq!(ProductKey::parse(&k.to_string()), Ok(k.clone()));
+        }
+        if let Some(c) = canonical_url(&url) {
+            prop_assert_eq!(canonical_url(&c), Some(c.clone()), "from {:?}", url);
+        }
     }
 }

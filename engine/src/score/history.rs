@@ -146,13 +146,15 @@ pub fn identity_of(p: &Product) -> Option<ProductKey> {
 }
 
 /// A merchant as a registrable domain (`www.Amazon.com` → `amazon.com`); text that is not
-/// a host is kept lower-cased so a name still identifies the merchant.
+/// a host is kept lower-cased so a name still identifies the merchant. `:` becomes `_` (an
+/// IPv6 host, a name with a colon), because `:` ends the merchant in a `sku:` key.
 pub fn normalize_merchant(text: &str) -> Option<String> {
     let t = text.trim();
     if t.is_empty() {
         return None;
     }
-    Some(merchant::registrable_domain(t).unwrap_or_else(|| t.to_lowercase()))
+    let m = merchant::registrable_domain(t).unwrap_or_else(|| t.to_lowercase());
+    Some(m.replace(':', "_"))
 }
 
 /// GTIN-8/12/13/14 → 14 digits with a valid check digit. Spaces and hyphens are ignored;
@@ -262,24 +264,35 @@ pub fn canonical_url(text: &str) -> Option<String> {
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let mut host = host_port.trim_end_matches('.').to_lowercase();
-    for (s, port) in [("http", ":80"), ("https", ":443")] {
-        if scheme == s {
-            if let Some(h) = host.strip_suffix(port) {
-                host = h.to_owned();
-            }
-        }
-    }
-    if host.is_empty() {
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, p),
+        _ => (host_port, ""),
+    };
+    let host = host.trim_end_matches('.').to_lowercase();
+    let valid = !host.is_empty()
+        && !host.starts_with('.')
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !valid {
         return None;
     }
+    let default_port = matches!((scheme.as_str(), port), ("http", "80") | ("https", "443"));
+    let host = if port.is_empty() || default_port {
+        host
+    } else {
+        format!("{host}:{port}")
+    };
     let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+    // Whitespace around segments and parameters is noise (and would not survive a re-read).
     let segments: Vec<&str> = path
         .split('/')
+        .map(str::trim)
         .filter(|s| !s.is_empty() && !s.starts_with("ref="))
         .collect();
     let mut params: Vec<&str> = query
         .split('&')
+        .map(str::trim)
         .filter(|p| !p.is_empty() && !is_tracking(p.split('=').next().unwrap_or_default()))
         .collect();
     params.sort_unstable();
@@ -323,21 +336,24 @@ impl Observation {
             && self.merchant == other.merchant
     }
 
-    /// Checks bounds; `field` prefixes the error path (`observations[3]`).
-    pub fn validate(&self, field: &str) -> Result<(), ScoreError> {
+    /// Checks bounds; `field` gives the error path's prefix (`observations[3]`), built only
+    /// when there is an error (validation runs on every observation of every request).
+    pub fn validate(&self, field: impl Fn() -> String) -> Result<(), ScoreError> {
         if !(0..=MAX_MS).contains(&self.at_ms) {
             return Err(ScoreError::bad(
-                format!("{field}.at_ms"),
+                format!("{}.at_ms", field()),
                 format!("must be between 0 and {MAX_MS} (got {})", self.at_ms),
             ));
         }
-        check_amount(self.price, &format!("{field}.price"))?;
-        if let Some(l) = self.list_price {
-            check_amount(l, &format!("{field}.list_price"))?;
+        if let Some(m) = amount_problem(self.price) {
+            return Err(ScoreError::bad(format!("{}.price", field()), m));
+        }
+        if let Some(m) = self.list_price.and_then(amount_problem) {
+            return Err(ScoreError::bad(format!("{}.list_price", field()), m));
         }
         if self.merchant.trim().is_empty() {
             return Err(ScoreError::bad(
-                format!("{field}.merchant"),
+                format!("{}.merchant", field()),
                 "must not be empty",
             ));
         }
@@ -345,14 +361,13 @@ impl Observation {
     }
 }
 
+pub(crate) fn amount_problem(d: Decimal) -> Option<String> {
+    (d <= Decimal::ZERO || d > MAX_AMOUNT)
+        .then(|| format!("must be above 0 and at most {MAX_AMOUNT} (got {d})"))
+}
+
 pub(crate) fn check_amount(d: Decimal, field: &str) -> Result<(), ScoreError> {
-    if d <= Decimal::ZERO || d > MAX_AMOUNT {
-        return Err(ScoreError::bad(
-            field,
-            format!("must be above 0 and at most {MAX_AMOUNT} (got {d})"),
-        ));
-    }
-    Ok(())
+    amount_problem(d).map_or(Ok(()), |m| Err(ScoreError::bad(field, m)))
 }
 
 /// Everything the extension keeps: observations per product, each list sorted by time.
@@ -398,7 +413,7 @@ pub enum Recorded {
 /// visits within the hour add nothing, and recording or importing the same observations
 /// again never adds a point (a kept point is never removed by `record`).
 pub fn record(h: &mut History, key: ProductKey, obs: Observation) -> Result<Recorded, ScoreError> {
-    obs.validate("observation")?;
+    obs.validate(|| "observation".into())?;
     let mut obs = obs;
     obs.merchant = normalize_merchant(&obs.merchant).unwrap_or_default();
     let list = h.products.entry(key).or_default();
@@ -545,8 +560,7 @@ fn cap_product(list: &mut Vec<Observation>, cap: usize) {
 /// (`products["gtin:…"][3].price`). Observations are put in time order and merchants
 /// normalised, so an edited file is still usable.
 pub fn parse_history(json: &str) -> Result<History, ScoreError> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    let mut h: History = serde_path_to_error::deserialize(de).map_err(ScoreError::from_path)?;
+    let mut h: History = super::from_json(json)?;
     if h.version != HISTORY_VERSION {
         return Err(ScoreError::bad(
             "version",
@@ -558,7 +572,7 @@ pub fn parse_history(json: &str) -> Result<History, ScoreError> {
     }
     for (k, list) in &mut h.products {
         for (i, o) in list.iter_mut().enumerate() {
-            o.validate(&format!("products[\"{k}\"][{i}]"))?;
+            o.validate(|| format!("products[\"{k}\"][{i}]"))?;
             o.merchant = normalize_merchant(&o.merchant).unwrap_or_default();
         }
         list.sort_by_key(|o| o.at_ms);

@@ -21,11 +21,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
+use history::{
+    amount_problem, check_amount, day_of, normalize_merchant, DAY_MS, MAX_AMOUNT, MAX_MS,
+};
 pub use history::{
     canonical_url, compact, identity, identity_of, merge, normalize_gtin, parse_history, record,
     History, Limits, Observation, ProductKey, ProductRef, Recorded,
 };
-use history::{check_amount, day_of, normalize_merchant, DAY_MS, MAX_AMOUNT, MAX_MS};
 pub use model::*;
 use stats::{cheaper_than_share, to_f64, DailySeries};
 
@@ -52,6 +54,15 @@ impl ScoreError {
             e.into_inner().to_string(),
         )
     }
+}
+
+/// Parses JSON; only when that fails is it parsed again while tracking the path, to name the
+/// bad field (tracking it costs more than the parse itself on a 1,000-observation history).
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, ScoreError> {
+    serde_json::from_str(json).or_else(|_| {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(ScoreError::from_path)
+    })
 }
 
 /// Observed days at the merchant (today included) below which history is "not enough".
@@ -95,15 +106,14 @@ pub const DEFAULT_RELIABILITY: f64 = 0.60;
 
 /// Reads a request from JSON; errors name the path of the bad field.
 pub fn parse_request(json: &str) -> Result<ScoreRequest, ScoreError> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    let req: ScoreRequest = serde_path_to_error::deserialize(de).map_err(ScoreError::from_path)?;
+    let req: ScoreRequest = from_json(json)?;
     validate(&req)?;
     Ok(req)
 }
 
 /// JSON in, response out: the entry point for the wasm shell and the command line.
 pub fn score_json(json: &str) -> Result<ScoreResponse, ScoreError> {
-    score(&parse_request(json)?)
+    score_valid(&parse_request(json)?)
 }
 
 fn validate(req: &ScoreRequest) -> Result<(), ScoreError> {
@@ -120,7 +130,7 @@ fn validate(req: &ScoreRequest) -> Result<(), ScoreError> {
         return Err(ScoreError::bad("observations", "more than 100000"));
     }
     for (i, o) in req.observations.iter().enumerate() {
-        o.validate(&format!("observations[{i}]"))?;
+        o.validate(|| format!("observations[{i}]"))?;
     }
     if let Some(l) = req.page_claims.list_price {
         check_amount(l, "page_claims.list_price")?;
@@ -137,7 +147,9 @@ fn validate(req: &ScoreRequest) -> Result<(), ScoreError> {
         }
     }
     for (i, m) in req.other_merchants.iter().enumerate() {
-        check_amount(m.price, &format!("other_merchants[{i}].price"))?;
+        if let Some(msg) = amount_problem(m.price) {
+            return Err(ScoreError::bad(format!("other_merchants[{i}].price"), msg));
+        }
         if m.at_ms.is_some_and(|t| !(0..=MAX_MS).contains(&t)) {
             return Err(ScoreError::bad(
                 format!("other_merchants[{i}].at_ms"),
@@ -244,17 +256,27 @@ fn reduction_in_progress(series: &DailySeries, today: i64) -> Option<Reduction> 
 /// The best stack, net price, flags and all: see the module docs and `docs/score.md`.
 pub fn score(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
     validate(req)?;
+    score_valid(req)
+}
+
+fn score_valid(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
     let merchant = normalize_merchant(&req.merchant).unwrap_or_default();
-    let mut obs: Vec<Observation> = req
-        .observations
-        .iter()
-        .filter(|o| o.at_ms <= req.now_ms)
-        .cloned()
-        .map(|mut o| {
-            o.merchant = normalize_merchant(&o.merchant).unwrap_or_default();
-            o
-        })
-        .collect();
+    // A history names a handful of merchants: normalise each spelling once.
+    let mut names: BTreeMap<&str, String> = BTreeMap::new();
+    let mut obs: Vec<Observation> = Vec::with_capacity(req.observations.len());
+    for o in req.observations.iter().filter(|o| o.at_ms <= req.now_ms) {
+        let name = names
+            .entry(o.merchant.as_str())
+            .or_insert_with(|| normalize_merchant(&o.merchant).unwrap_or_default());
+        obs.push(Observation {
+            at_ms: o.at_ms,
+            price: o.price,
+            list_price: o.list_price,
+            currency: o.currency,
+            availability: o.availability,
+            merchant: name.clone(),
+        });
+    }
     obs.sort_by_key(|o| o.at_ms);
     let current = obs
         .iter()
@@ -540,7 +562,12 @@ pub fn score(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
             list_price,
             stats.lowest_30d,
         ),
-        anomaly: anomaly(&window30, price, currency),
+        // Carried-forward days from one or two sightings are no spread to measure against.
+        anomaly: if enough {
+            anomaly(&window30, price, currency)
+        } else {
+            None
+        },
     };
 
     let has_reference = enough || honest.is_some() || !market.is_empty();
@@ -886,22 +913,35 @@ fn summary(
     merchant: &str,
     flags: &Flags,
 ) -> String {
+    let limited = state == ScoreState::LimitedHistory;
+    let band = |great: &str, good: &str, fair: &str, poor: &str| match score {
+        Some(80..) => great.to_owned(),
+        Some(60..=79) => good.to_owned(),
+        Some(40..=59) => fair.to_owned(),
+        _ => poor.to_owned(),
+    };
     let mut s = match score {
         None => {
             return format!(
                 "Not enough history to judge this price yet: {days} day(s) seen at {merchant}, and the page states no earlier price."
             )
         }
-        Some(80..) => "Great price: a good time to buy.".to_owned(),
-        Some(60..=79) => "Good price.".to_owned(),
-        Some(40..=59) => "Fair price: nothing special.".to_owned(),
-        Some(_) => "Poor price: it has been cheaper; consider waiting.".to_owned(),
+        // Without history the verdict is about the deal as shown, not about the price's past.
+        Some(_) if limited => band(
+            "Looks like a great deal.",
+            "Looks like a good deal.",
+            "Looks like an ordinary price.",
+            "Looks like a weak deal.",
+        ) + &format!(
+            " Judged from the page's claims, other merchants and the stack: only {days} day(s) of history here."
+        ),
+        Some(_) => band(
+            "Great price: a good time to buy.",
+            "Good price.",
+            "Fair price: nothing special.",
+            "Poor price: it has been cheaper; consider waiting.",
+        ),
     };
-    if state == ScoreState::LimitedHistory {
-        s.push_str(&format!(
-            " Based on the page's claims, other merchants and the stack only ({days} day(s) of history)."
-        ));
-    }
     if flags.fake_discount.is_some() {
         s.push_str(" The \"was\" price looks inflated.");
     }

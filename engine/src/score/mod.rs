@@ -7,12 +7,17 @@
 //! - [`history`]: product identity, recording with de-duplication, compaction, export/import.
 //! - [`stats`]: the daily price series and its statistics.
 //! - [`model`]: the request and response types.
+//! - `reference`: the honest reference (Omnibus, most common price, page claims).
+//! - `flags`: fake-discount and anomaly flags; `chart`: the popup's series.
 //!
 //! Money stays `Decimal` (references, averages and chart points are exact or rounded to the
 //! currency's minor unit); ratios, the statistics and the score are `f64`.
 
+mod chart;
+mod flags;
 pub mod history;
 pub mod model;
+mod reference;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -20,7 +25,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use history::{
     amount_problem, check_amount, day_of, normalize_merchant, DAY_MS, MAX_AMOUNT, MAX_MS,
 };
@@ -231,29 +236,7 @@ struct Part {
     explanation: String,
 }
 
-/// Where the honest reference came from, before it is judged.
-struct Reduction {
-    /// First day of a reduction still running (progressive steps count from the first).
-    start: i64,
-}
-
-/// A reduction in progress at the end of the series: the last price change was a decrease,
-/// it began at most 30 days before `today`; progressive steps count from the first.
-fn reduction_in_progress(series: &DailySeries, today: i64) -> Option<Reduction> {
-    let changes = series.changes();
-    let mut start = None;
-    for &(day, decrease) in changes.iter().rev() {
-        if !decrease {
-            break;
-        }
-        start = Some(day);
-    }
-    start
-        .filter(|&s| today - s <= 30)
-        .map(|start| Reduction { start })
-}
-
-/// The best stack, net price, flags and all: see the module docs and `docs/score.md`.
+/// Scores today's price at `req.merchant`: components, flags, chart (see `docs/score.md`).
 pub fn score(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
     validate(req)?;
     score_valid(req)
@@ -327,7 +310,7 @@ fn score_valid(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
         .list_price
         .or(current.list_price)
         .filter(|&l| l > price);
-    let reduction = reduction_in_progress(&series, today);
+    let reduction = reference::reduction_in_progress(&series, today);
 
     let mut parts: Vec<Part> = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
@@ -431,39 +414,12 @@ fn score_valid(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
 
     // The honest reference: history first, then what the page states, judged by history.
     let history_ref = if enough {
-        honest_from_history(&series, today, reduction.as_ref())
+        reference::from_history(&series, today, reduction.as_ref())
     } else {
         None
     };
-    let honest = history_ref.or_else(|| {
-        let lowest_seen = stats.lowest_30d;
-        let cap = |claim: Decimal| lowest_seen.map_or(claim, |l| l.min(claim));
-        if let Some(p) = req.page_claims.lowest_30d {
-            Some(HonestReference {
-                amount: cap(p),
-                rule: ReferenceRule::PageLowest30d,
-                verified: true,
-                explanation: match lowest_seen {
-                    Some(l) if l < p => format!("the page says the lowest price in 30 days was {p}, but {l} was seen here"),
-                    _ => format!("the page's \"lowest price in the last 30 days\" ({p})"),
-                },
-            })
-        } else {
-            req.page_claims
-                .list_price
-                .or(current.list_price)
-                .map(|l| HonestReference {
-                    amount: cap(l),
-                    rule: ReferenceRule::PageListPrice,
-                    verified: lowest_seen.is_some(),
-                    explanation: match lowest_seen {
-                        Some(s) if s < l => format!("the page's list price {l} capped by the lowest price seen here in 30 days, {s}"),
-                        Some(_) => format!("the page's list price {l}, at or below every price seen here in 30 days"),
-                        None => format!("the page's list price {l}, which no history confirms (half weight)"),
-                    },
-                })
-        }
-    });
+    let honest = history_ref
+        .or_else(|| reference::from_page(&req.page_claims, current.list_price, stats.lowest_30d));
     match &honest {
         Some(r) => {
             let d = (to_f64(r.amount) - c) / to_f64(r.amount);
@@ -553,7 +509,7 @@ fn score_valid(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
     }
 
     let flags = Flags {
-        fake_discount: fake_discount(
+        fake_discount: flags::fake_discount(
             req,
             &series,
             &mine,
@@ -564,7 +520,7 @@ fn score_valid(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
         ),
         // Carried-forward days from one or two sightings are no spread to measure against.
         anomaly: if enough {
-            anomaly(&window30, price, currency)
+            flags::anomaly(&window30, price, currency)
         } else {
             None
         },
@@ -612,7 +568,7 @@ fn score_valid(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
 
     let based_on = based_on(req, &stats, &merchant, enough, honest.as_ref(), &market);
     let summary = summary(score, state, observed_days, &merchant, &flags);
-    let chart = chart(
+    let chart = chart::chart(
         &obs,
         &mine,
         &series,
@@ -649,51 +605,11 @@ fn to_score(x: f64) -> u8 {
     x.round().clamp(0.0, 100.0) as u8
 }
 
-/// Omnibus when a reduction is running; else the most common price of 90 days, capped by
-/// the lowest of the last 30 (so a cut today is still judged by the Omnibus rule). Neither
-/// depends on today's price, which keeps the score monotone in it.
-fn honest_from_history(
-    series: &DailySeries,
-    today: i64,
-    reduction: Option<&Reduction>,
-) -> Option<HonestReference> {
-    if let Some(r) = reduction {
-        if let Some(low) = stats::min(&series.window(r.start - 30, r.start)) {
-            return Some(HonestReference {
-                amount: low,
-                rule: ReferenceRule::LowestBeforeDrop,
-                verified: true,
-                explanation: format!(
-                    "the lowest price in the 30 days before the drop on {}",
-                    date_of_day(r.start)
-                ),
-            });
-        }
-    }
-    let common = stats::mode(&series.window(today - 90, today));
-    let low30 = stats::min(&series.window(today - 30, today));
-    let (amount, explanation) = match (common, low30) {
-        (Some(m), Some(l)) if l < m => (
-            l,
-            format!("the most common price {m}, capped by the 30-day low"),
-        ),
-        (Some(m), _) => (m, "the most common price of the last 90 days".to_owned()),
-        (None, Some(l)) => (l, "the lowest price of the last 30 days".to_owned()),
-        (None, None) => return None,
-    };
-    Some(HonestReference {
-        amount,
-        rule: ReferenceRule::MostCommon,
-        verified: true,
-        explanation,
-    })
-}
-
 fn market_entries(
     req: &ScoreRequest,
     obs: &[Observation],
     merchant: &str,
-    currency: crate::money::Currency,
+    currency: Currency,
 ) -> Vec<MarketEntry> {
     let since = req.now_ms - MARKET_FRESH_DAYS * DAY_MS;
     let mut latest: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
@@ -733,121 +649,6 @@ fn market_entries(
     // Cheapest first; the merchant name breaks ties.
     out.sort_by(|a, b| a.price.cmp(&b.price).then(a.merchant.cmp(&b.merchant)));
     out
-}
-
-fn fake_discount(
-    req: &ScoreRequest,
-    series: &DailySeries,
-    mine: &[&Observation],
-    today: i64,
-    reduction: Option<&Reduction>,
-    list_price: Option<Decimal>,
-    lowest_30d_seen: Option<Decimal>,
-) -> Option<FakeDiscount> {
-    let list = list_price?;
-    let mut reasons = Vec::new();
-    let (from, to, before_what) = match reduction {
-        Some(r) => (
-            r.start - 30,
-            r.start,
-            format!("the 30 days before the drop on {}", date_of_day(r.start)),
-        ),
-        None => (today - 30, today, "the last 30 days".to_owned()),
-    };
-    if let Some(low) = stats::min(&series.window(from, to)) {
-        if list > low {
-            reasons.push(FlagReason {
-                code: "list_above_30d_low".into(),
-                message: format!(
-                    "The page's was/list price {list} is above {low}, the lowest price seen here in {before_what}."
-                ),
-            });
-        }
-    }
-    if let Some(p) = req.page_claims.lowest_30d {
-        if list > p {
-            reasons.push(FlagReason {
-                code: "list_above_page_lowest_30d".into(),
-                message: format!(
-                    "The page's was/list price {list} is above its own \"lowest price in 30 days\", {p}."
-                ),
-            });
-        }
-        if let Some(seen) = lowest_30d_seen.filter(|&s| s < p) {
-            reasons.push(FlagReason {
-                code: "page_lowest_30d_too_high".into(),
-                message: format!(
-                    "The page says the lowest price in 30 days was {p}, but {seen} was seen here."
-                ),
-            });
-        }
-    }
-    // The start of the trailing run of observations showing this list price; when the list
-    // price comes from the page claims only, it appears today.
-    let run_start = mine
-        .iter()
-        .rposition(|o| o.list_price != Some(list))
-        .map_or(0, |i| i + 1);
-    let last = mine.len().saturating_sub(1);
-    let appeared = mine
-        .get(run_start)
-        .or(mine.last())
-        .map_or(req.now_ms, |o| o.at_ms);
-    // Since the first observation it is unknown when the list price appeared: no rise check.
-    let rise = (1..=run_start.min(last))
-        .rev()
-        .map(|j| (mine[j - 1], mine[j]))
-        .find(|(a, b)| b.price > a.price && b.at_ms >= appeared - RISE_WINDOW_DAYS * DAY_MS);
-    if let Some((a, b)) = rise {
-        reasons.push(FlagReason {
-            code: "list_appeared_with_rise".into(),
-            message: format!(
-                "The was/list price {list} appeared on {}, {} day(s) after the price rose from {} to {}.",
-                date_of_day(day_of(appeared)),
-                (appeared - b.at_ms) / DAY_MS,
-                a.price,
-                b.price
-            ),
-        });
-    }
-    (!reasons.is_empty()).then_some(FakeDiscount {
-        list_price: list,
-        reasons,
-    })
-}
-
-fn anomaly(
-    window30: &[Decimal],
-    price: Decimal,
-    currency: crate::money::Currency,
-) -> Option<Anomaly> {
-    if window30.len() < MIN_HISTORY_DAYS {
-        return None;
-    }
-    let avg = stats::mean(window30)?;
-    let sd = stats::std_dev(window30)?;
-    let sd_used = sd.max(ANOMALY_MIN_SD_SHARE * to_f64(avg));
-    let z = (to_f64(price) - to_f64(avg)) / sd_used;
-    if z.abs() <= ANOMALY_Z || !z.is_finite() {
-        return None;
-    }
-    let avg = Money::new(avg, currency).round_to_minor().amount;
-    let direction = if z < 0.0 { "below" } else { "above" };
-    Some(Anomaly {
-        direction: direction.into(),
-        moving_average_30d: avg,
-        standard_deviation: sd,
-        z,
-        message: format!(
-            "Today's {price} is {:.1} standard deviations {direction} the 30-day average of {avg}: {}",
-            z.abs(),
-            if z < 0.0 {
-                "possibly a pricing error or a short flash sale; check before relying on it."
-            } else {
-                "an unusual spike; waiting is likely to pay."
-            }
-        ),
-    })
 }
 
 fn based_on(
@@ -952,116 +753,6 @@ fn summary(
         ));
     }
     s
-}
-
-#[allow(clippy::too_many_arguments)]
-fn chart(
-    obs: &[Observation],
-    mine: &[&Observation],
-    series: &DailySeries,
-    today: i64,
-    currency: crate::money::Currency,
-    merchant: &str,
-    stats: &Stats,
-    honest: Option<&HonestReference>,
-    net_price: Option<Decimal>,
-) -> Chart {
-    let from_ms = (today - 365) * DAY_MS;
-    let point = |o: &&Observation| ChartPoint {
-        at_ms: o.at_ms,
-        value: o.price,
-    };
-    let mut series_out = vec![ChartSeries {
-        key: "price".into(),
-        label: format!("Price at {merchant}"),
-        points: mine
-            .iter()
-            .filter(|o| o.at_ms >= from_ms)
-            .map(point)
-            .collect(),
-    }];
-    let list: Vec<ChartPoint> = mine
-        .iter()
-        .filter(|o| o.at_ms >= from_ms)
-        .filter_map(|o| {
-            o.list_price.map(|l| ChartPoint {
-                at_ms: o.at_ms,
-                value: l,
-            })
-        })
-        .collect();
-    if !list.is_empty() {
-        series_out.push(ChartSeries {
-            key: "list_price".into(),
-            label: "List / \"was\" price shown".into(),
-            points: list,
-        });
-    }
-    // Trailing 30-day mean per known day, from a running sum over the series.
-    let days: Vec<(i64, Decimal)> = series.days.iter().map(|&(d, p, _)| (d, p)).collect();
-    let mut ma = Vec::new();
-    let (mut lo, mut sum) = (0, Decimal::ZERO);
-    for (hi, &(d, p)) in days.iter().enumerate() {
-        sum += p;
-        while days[lo].0 <= d - 30 {
-            sum -= days[lo].1;
-            lo += 1;
-        }
-        if d >= today - 365 {
-            let n = Decimal::from(hi + 1 - lo);
-            ma.push(ChartPoint {
-                at_ms: d * DAY_MS,
-                value: Money::new(sum / n, currency).round_to_minor().amount,
-            });
-        }
-    }
-    if !ma.is_empty() {
-        series_out.push(ChartSeries {
-            key: "moving_average_30d".into(),
-            label: "30-day average".into(),
-            points: ma,
-        });
-    }
-    let mut others: BTreeMap<&str, Vec<ChartPoint>> = BTreeMap::new();
-    for o in obs
-        .iter()
-        .filter(|o| o.merchant != merchant && o.currency == currency && o.at_ms >= from_ms)
-    {
-        others.entry(&o.merchant).or_default().push(ChartPoint {
-            at_ms: o.at_ms,
-            value: o.price,
-        });
-    }
-    for (m, points) in others {
-        series_out.push(ChartSeries {
-            key: format!("merchant:{m}"),
-            label: format!("Price at {m}"),
-            points,
-        });
-    }
-    let mut lines = Vec::new();
-    let mut line = |key: &str, label: &str, v: Option<Decimal>| {
-        if let Some(value) = v {
-            lines.push(ChartLine {
-                key: key.into(),
-                label: label.into(),
-                value,
-            });
-        }
-    };
-    line(
-        "honest_reference",
-        "Honest reference",
-        honest.map(|h| h.amount),
-    );
-    line("all_time_low", "All-time low", stats.all_time_low);
-    line("average_90d", "90-day average", stats.average_90d);
-    line("net_price", "Net price after the stack", net_price);
-    Chart {
-        currency,
-        series: series_out,
-        lines,
-    }
 }
 
 #[cfg(test)]

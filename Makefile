@@ -52,9 +52,10 @@ fmt:
 size:
 	@scripts/size.sh
 
-# Criterion benchmarks of the engine (stack optimizer vs its brute-force oracle).
+# Criterion benchmarks of the engine (stack optimizer vs its brute-force oracle; deal score).
 bench: setup
 	cargo bench -p stacksmart-engine --bench stack
+	cargo bench -p stacksmart-engine --bench score
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile wasm-release --target wasm32-unknown-unknown \
 	  -p stacksmart-background --test wasm_bench -- --nocapture
 

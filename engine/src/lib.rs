@@ -11,6 +11,8 @@
 //! - [`merchant`]: registrable domain of a URL and its country's currency.
 //! - [`stack`]: the exact best stack of offers for a cart and wallet, with its receipt
 //!   (docs/engine-api.md).
+//! - [`score`]: the 0–100 deal score from the price history, page claims, stack and other
+//!   merchants, and the history's identity, de-duplication and compaction (docs/score.md).
 //! - [`protocol`]: the typed messages between content script, background and popup.
 //! - [`eval`]: scoring detected products against labelled pages.
 //! - `html_snapshot` (feature `cli`, native only): saved HTML page → snapshot.
@@ -26,5 +28,6 @@ pub mod offer_text;
 pub mod price_text;
 pub mod product;
 pub mod protocol;
+pub mod score;
 pub mod snapshot;
 pub mod stack;

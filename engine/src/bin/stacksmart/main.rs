@@ -11,6 +11,7 @@
 //! stacksmart price [--hint H] TEXT            # price text → {amount, currency, …}
 //! stacksmart offer --jsonl                    # offer texts → structured offers, one per line
 //! stacksmart stack REQUEST.json [--explain]   # best offer stack (docs/engine-api.md)
+//! stacksmart score HISTORY.json               # deal score and its components (docs/score.md)
 //! ```
 
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ mod detect_snapshot;
 mod eval;
 mod offer;
 mod price;
+mod score;
 mod snapshot;
 mod stack;
 mod to_predictions;
@@ -34,7 +36,8 @@ const USAGE: &str = "usage:
   stacksmart to-predictions PRODUCTS.json
   stacksmart price [--hint DOMAIN|LOCALE|CODE] TEXT | price --jsonl
   stacksmart offer --jsonl
-  stacksmart stack REQUEST.json [--explain]";
+  stacksmart stack REQUEST.json [--explain]
+  stacksmart score HISTORY.json";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         "price" => price::run(rest),
         "offer" => offer::run(rest),
         "stack" => stack::run(rest),
+        "score" => score::run(rest),
         "-h" | "--help" | "help" => Ok(USAGE.to_owned()),
         other => Err(format!("unknown command `{other}`\n{USAGE}")),
     };

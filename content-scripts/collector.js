@@ -38,11 +38,32 @@
     'czk', 'huf', 'sek', 'nok', 'dkk', 'twd', 'byn', 'rub', 'uah', 'jpy', 'cny', 'try', 'tl'];
   const PRICE_HINTS = ['price', 'prix', 'preis', 'prec', 'preç', 'prezz', 'cena', 'hind',
     'цен', '價', '价', 'amount'];
-  const STOCK_HINTS = ['avail', 'stock', 'inventory', 'dispon', 'verfügb', 'verfugb', 'lager',
-    'sklad', 'наличи'];
+  // Stock and buy-button wording: the same list as engine/src/detect/visible.rs (BUY,
+  // OUT_OF_STOCK, IN_STOCK); a test compares them. Only picks candidates; the engine reads them.
+  const STOCK_PHRASES = [
+    'add to cart', 'add to basket', 'add to bag', 'add to trolley', 'add to your basket',
+    'buy now', 'buy it now', 'ajouter au panier', 'in den warenkorb', 'añadir al carrito',
+    'añadir al carro', 'agregar al carrito', 'agregar al carro', 'aggiungi al carrello',
+    'dodaj do koszyka', 'do košíka', 'do košíku', 'в корзину', 'adicionar ao carrinho',
+    'comprar', 'lisa ostukorvi', 'kosárba', '加入購物車', '立即購買', 'adaugă în coș', 'adauga in cos',
+    'place bid', 'contact seller', 'out of stock', 'currently unavailable', 'sold out',
+    'unavailable', 'no longer available', 'not available', 'indisponible', 'épuisé', 'rupture',
+    'nicht verfügbar', 'ausverkauft', 'nicht lieferbar', 'agotado', 'sin stock', 'no disponible',
+    'esaurito', 'non disponibile', 'niedostępny', 'brak w magazynie', 'vypredané', 'nedostupné',
+    'nie je skladom', 'není skladem', 'нет в наличии', 'отсутствует', 'indisponível', 'esgotado',
+    'otsas', 'pole laos', '缺貨', '售完', 'sold', 'stoc epuizat', 'indisponibil', 'in stock',
+    'en stock', 'auf lager', 'disponible', 'available', 'купить', 'ostukorvi', 'laos', 'skladom',
+    'na sklade', 'skladem', 'disponibil', 'in stoc', 'dostępny', 'w magazynie', 'disponibile',
+    'verfügbar', 'lieferbar', 'bid', 'в наличии',
+  ];
+  const STOCK_RE = new RegExp(STOCK_PHRASES.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
   const OFFER_WORDS = /coupon|use code|promo code|voucher|bank offer|instant discount|cashback|cash back|subscribe & save|subscribe and save|no cost emi|no-cost emi|clip |% off/i;
   const SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SELECT', 'TEXTAREA',
     'svg', 'SVG', 'HEAD']);
+  // A text node is never a candidate when its parent is one of these or is not HTML (SVG
+  // text): a parent test per node, where `closest()` per node cost milliseconds.
+  const TEXT_PARENTS_SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEXTAREA', 'OPTION', 'OPTGROUP', 'TITLE']);
+  const HTML_NS = 'http://www.w3.org/1999/xhtml';
 
   // One live collector per tab. A newer one (injected on install or update) takes over from
   // an older one, which may belong to an extension instance that no longer exists.
@@ -98,17 +119,20 @@
   const textOf = (el) => collapse(el.textContent || '');
   // An element's text, or null when its raw text is over MAX_RAW_TEXT characters: reading a
   // huge container's text once per candidate would make the walk quadratic.
+  let textCache = new Map();
   function boundedText(el) {
-    let n = 0;
-    const parts = [];
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-      n += t.data.length;
-      if (n > MAX_RAW_TEXT) return null;
-      parts.push(t.data);
-    }
-    return collapse(parts.join(''));
+    if (textCache.has(el)) return textCache.get(el);
+    const t = readBoundedText(el);
+    textCache.set(el, t);
+    return t;
   }
+  function readBoundedText(el) {
+    // Native textContent is far cheaper than walking text nodes in script; the cache above
+    // keeps it to once per element per collection.
+    const raw = el.textContent || '';
+    return raw.length > MAX_RAW_TEXT ? null : collapse(raw);
+  }
+
   const attr = (el, name) => el.getAttribute(name);
   const isLetter = (c) => c !== undefined && /\p{L}/u.test(c);
 
@@ -200,6 +224,7 @@
   }
 
   function hidden(el) {
+    if (el.checkVisibility) return !el.checkVisibility({ visibilityProperty: true });
     return el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden';
   }
 
@@ -242,56 +267,66 @@
     return el;
   }
 
+  // Every text node under <body> counts for `order`; only those outside SKIPPED subtrees
+  // can be candidates. Cheap tests (a digit, a short text, an offer word) come first; layout
+  // is asked only for the few candidates left.
   function collectTexts(snap, heading) {
     const body = document.body;
     if (!body) return;
-    const walker = document.createTreeWalker(body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
-      acceptNode: (n) => (n.nodeType === 1
-        ? (SKIPPED.has(n.tagName) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP)
-        : NodeFilter.FILTER_ACCEPT),
-    });
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
     const seenPrices = new Set();
     const seenOffers = new Set();
     const pending = [];
     let headingAt = null;
     const headingTop = heading ? heading.getBoundingClientRect().top : 0;
+    const headingFirst = heading ? document.createTreeWalker(heading, NodeFilter.SHOW_TEXT).nextNode() : null;
+    const seenStock = new Set();
     let count = 0;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       count += 1;
       if (count > MAX_TEXT_NODES) { snap.truncated = true; break; }
       const parent = node.parentElement;
       if (!parent) continue;
-      if (headingAt === null && heading && heading.contains(parent)) headingAt = count;
+      if (node === headingFirst) headingAt = count;
       const data = node.data;
-      if (snap.prices.length < MAX_PRICES && /[0-9]/.test(data)) {
+      const priced = snap.prices.length < MAX_PRICES && /[0-9]/.test(data) &&
+        (data.length <= MAX_PRICE_TEXT || collapse(data).length <= MAX_PRICE_TEXT);
+      const offered = snap.offers.length < MAX_TEXTS && OFFER_WORDS.test(data);
+      const stocky = snap.stock.length < MAX_TEXTS &&
+        (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT) && STOCK_RE.test(data);
+      if (!(priced || offered || stocky) || TEXT_PARENTS_SKIPPED.has(parent.tagName) ||
+        parent.namespaceURI !== HTML_NS) continue;
+      if (stocky) {
+        // The notice as its element shows it, else the text itself.
+        const own = boundedText(parent);
+        const t = own !== null && own.length <= MAX_STOCK_TEXT ? own : collapse(data);
+        if (t && !seenStock.has(t) && !hidden(parent)) { seenStock.add(t); snap.stock.push(clipValue(t)); }
+      }
+      if (priced) {
         const el = climb(parent, MAX_PRICE_TEXT, true);
         if (el && !seenPrices.has(el)) {
           seenPrices.add(el);
-          if (!hidden(el)) {
-            const t = textOf(el);
-            const hint = hintOf(el);
-            if (hasCurrency(t) || PRICE_HINTS.some((w) => hint.includes(w))) {
-              const style = getComputedStyle(el);
-              pending.push([snap.prices.length, count]);
-              snap.prices.push({
-                text: clipValue(t),
-                hint: clipValue(hint),
-                struck: struck(el),
-                size: parseFloat(style.fontSize) || null,
-                from_heading: heading ? el.getBoundingClientRect().top - headingTop : null,
-                order: null,
-              });
-            }
+          const t = textOf(el);
+          const hint = hintOf(el);
+          if ((hasCurrency(t) || PRICE_HINTS.some((w) => hint.includes(w))) && !hidden(el)) {
+            const style = getComputedStyle(el);
+            pending.push([snap.prices.length, count]);
+            snap.prices.push({
+              text: clipValue(t),
+              hint: clipValue(hint),
+              struck: struck(el),
+              size: parseFloat(style.fontSize) || null,
+              from_heading: heading ? el.getBoundingClientRect().top - headingTop : null,
+              order: null,
+            });
           }
         }
       }
-      if (snap.offers.length < MAX_TEXTS) {
-        if (OFFER_WORDS.test(data)) {
-          const el = climb(parent, MAX_OFFER_TEXT, false);
-          if (el && !hidden(el)) {
-            const t = textOf(el);
-            if (!seenOffers.has(t)) { seenOffers.add(t); snap.offers.push(clipValue(t)); }
-          }
+      if (offered) {
+        const el = climb(parent, MAX_OFFER_TEXT, false);
+        if (el) {
+          const t = textOf(el);
+          if (!seenOffers.has(t) && !hidden(el)) { seenOffers.add(t); snap.offers.push(clipValue(t)); }
         }
       }
     }
@@ -311,7 +346,7 @@
         if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
         break;
       }
-      if (el.closest('template') || inSkipped(el)) continue;
+      if (inSkipped(el)) continue;
       let pair = null;
       if (el.localName === 'dt') {
         const dd = el.nextElementSibling;
@@ -319,10 +354,13 @@
       } else if (el.localName === 'tr') {
         const cells = [...el.children].filter((c) => c.localName === 'td' || c.localName === 'th');
         if (cells.length === 2) pair = [boundedText(cells[0]), boundedText(cells[1])];
-      } else {
+      } else if (el.childElementCount <= MAX_CHILDREN) {
+        // `Label: value`, else `Label - value` (a list item holding a menu is no fact).
         const t = boundedText(el);
-        const at = t === null ? -1 : t.indexOf(':');
-        if (at !== -1 && [...t].length <= MAX_FACT_TEXT) pair = [t.slice(0, at).trim(), t.slice(at + 1).trim()];
+        let at = t === null ? -1 : t.indexOf(':');
+        let sep = 1;
+        if (t !== null && at === -1) { at = t.indexOf(' - '); sep = 3; }
+        if (at !== -1 && [...t].length <= MAX_FACT_TEXT) pair = [t.slice(0, at).trim(), t.slice(at + sep).trim()];
       }
       if (pair && pair[0] && pair[1] && [...pair[0]].length <= MAX_FACT_TEXT) {
         snap.facts.push([clipValue(pair[0]), clipValue(pair[1])]);
@@ -330,22 +368,14 @@
     }
   }
 
-  function collectStock(snap) {
-    const seen = new Set();
-    // The hint words as attribute selectors: the browser filters the elements natively.
-    const hinted = STOCK_HINTS.flatMap((w) => ['id', 'class', 'itemprop'].map((a) => `[${a}*="${w}" i]`));
-    const els = document.querySelectorAll(['button', 'input[type="submit" i]', ...hinted].join(','));
-    for (const el of els) {
+  // Buy buttons, after the stock notices the text walk found.
+  function collectButtons(snap) {
+    const seen = new Set(snap.stock);
+    for (const el of document.querySelectorAll('button, input[type="submit" i]')) {
       if (snap.stock.length >= MAX_TEXTS) break;
-      const isButton = el.localName === 'button' ||
-        (el.localName === 'input' && (attr(el, 'type') || '').toLowerCase() === 'submit');
-      const own = [attr(el, 'id'), attr(el, 'class'), attr(el, 'itemprop')]
-        .filter((v) => v !== null).join(' ').toLowerCase();
-      const stocky = STOCK_HINTS.some((w) => own.includes(w));
-      if (!(isButton || stocky) || el.closest('template') || inSkipped(el) || hidden(el)) continue;
-      if (isButton && el.hasAttribute('disabled')) continue;
+      if (el.hasAttribute('disabled')) continue;
       const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : boundedText(el);
-      if (!t || [...t].length > MAX_STOCK_TEXT || seen.has(t)) continue;
+      if (!t || t.length > MAX_STOCK_TEXT || seen.has(t) || inSkipped(el) || hidden(el)) continue;
       seen.add(t);
       snap.stock.push(clipValue(t));
     }
@@ -353,7 +383,9 @@
 
   function collect() {
     const started = performance.now();
+    textCache = new Map();
     const snap = read();
+    textCache = new Map();
     snap.cost_ms = Math.round((performance.now() - started) * 1000) / 1000;
     return snap;
   }
@@ -405,7 +437,7 @@
     snap.heading = heading ? clipValue(textOf(heading)) : null;
     collectTexts(snap, heading);
     collectFacts(snap);
-    collectStock(snap);
+    collectButtons(snap);
     return snap;
   }
 

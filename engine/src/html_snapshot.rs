@@ -125,17 +125,6 @@ pub fn snapshot_from_html(html: &str, url: &str) -> PageSnapshot {
 const PRICE_HINTS: &[&str] = &[
     "price", "prix", "preis", "prec", "preç", "prezz", "cena", "hind", "цен", "價", "价", "amount",
 ];
-const STOCK_HINTS: &[&str] = &[
-    "avail",
-    "stock",
-    "inventory",
-    "dispon",
-    "verfügb",
-    "verfugb",
-    "lager",
-    "sklad",
-    "наличи",
-];
 const OFFER_WORDS: &[&str] = &[
     "coupon",
     "use code",
@@ -151,6 +140,10 @@ const OFFER_WORDS: &[&str] = &[
     "no-cost emi",
     "clip ",
     "% off",
+];
+/// Parents whose text nodes are never candidates.
+const TEXT_PARENTS_SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "textarea", "option", "optgroup", "title",
 ];
 /// Subtrees whose text is never shown as page text.
 const SKIPPED: &[&str] = &[
@@ -185,7 +178,7 @@ fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     snap.heading = heading.map(|h| clip_to(&collapse(&text(h)), MAX_VALUE_BYTES));
     collect_texts(root, heading, snap);
     collect_facts(root, snap);
-    collect_stock(root, snap);
+    collect_buttons(root, snap);
 }
 
 fn collect_meta(root: ElementRef<'_>, snap: &mut PageSnapshot) {
@@ -322,6 +315,8 @@ fn has_signals(root: ElementRef<'_>, snap: &PageSnapshot) -> bool {
 fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &mut PageSnapshot) {
     let mut seen_prices = std::collections::BTreeSet::new();
     let mut seen_offers = std::collections::BTreeSet::new();
+    let mut seen_stock = std::collections::BTreeSet::new();
+    let phrases = crate::detect::visible::stock_phrases();
     let mut heading_at: Option<i64> = None;
     let mut count: i64 = 0;
     let mut pending: Vec<(usize, i64)> = Vec::new();
@@ -345,6 +340,27 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
             })
         {
             heading_at = Some(count);
+        }
+        // Counted for `order`, but never a candidate: text of scripts, styles, form
+        // options and SVG (a parent test, as the collector does it).
+        if TEXT_PARENTS_SKIPPED.contains(&parent.value().name())
+            || &*parent.value().name.ns != XHTML_NS
+        {
+            continue;
+        }
+        let collapsed = collapse(data);
+        if snap.stock.len() < MAX_TEXTS && char_len(&collapsed) <= MAX_STOCK_TEXT {
+            let lower = data.to_lowercase();
+            if phrases.iter().any(|w| lower.contains(w)) {
+                // The notice as its element shows it, else the text itself.
+                let t = bounded_text(parent)
+                    .filter(|t| char_len(t) <= MAX_STOCK_TEXT)
+                    .unwrap_or(collapsed);
+                if !t.is_empty() && !seen_stock.contains(&t) && !hidden(parent) {
+                    seen_stock.insert(t.clone());
+                    snap.stock.push(clip_to(&t, MAX_VALUE_BYTES));
+                }
+            }
         }
         if data.chars().any(|c| c.is_ascii_digit()) && snap.prices.len() < MAX_PRICES {
             if let Some(el) = climb(parent, MAX_PRICE_TEXT, true) {
@@ -451,10 +467,14 @@ fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
                     None
                 }
             }
+            // A list item holding a menu is no fact.
+            _ if el.children().filter_map(ElementRef::wrap).count() > MAX_CHILDREN => None,
             _ => bounded_text(el)
                 .filter(|t| char_len(t) <= MAX_FACT_TEXT)
                 .and_then(|t| {
+                    // `Label: value`, else `Label - value`.
                     t.split_once(':')
+                        .or_else(|| t.split_once(" - "))
                         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
                 }),
         };
@@ -467,8 +487,9 @@ fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     }
 }
 
-fn collect_stock(root: ElementRef<'_>, snap: &mut PageSnapshot) {
-    let mut seen = std::collections::BTreeSet::new();
+/// Buy buttons (enabled, visible), after the stock notices the text walk found.
+fn collect_buttons(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+    let mut seen: std::collections::BTreeSet<String> = snap.stock.iter().cloned().collect();
     for el in elements(root) {
         if snap.stock.len() >= MAX_TEXTS {
             break;
@@ -479,17 +500,7 @@ fn collect_stock(root: ElementRef<'_>, snap: &mut PageSnapshot) {
                 && el
                     .attr("type")
                     .is_some_and(|t| t.eq_ignore_ascii_case("submit")));
-        let own = [el.attr("id"), el.attr("class"), el.attr("itemprop")]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        let stocky = STOCK_HINTS.iter().any(|w| own.contains(w));
-        if !(is_button || stocky) || in_skipped(el) || hidden(el) {
-            continue;
-        }
-        if is_button && el.attr("disabled").is_some() {
+        if !is_button || el.attr("disabled").is_some() {
             continue;
         }
         let t = if name == "input" {
@@ -497,12 +508,16 @@ fn collect_stock(root: ElementRef<'_>, snap: &mut PageSnapshot) {
         } else {
             bounded_text(el).unwrap_or_default()
         };
-        if t.is_empty() || char_len(&t) > MAX_STOCK_TEXT {
+        if t.is_empty()
+            || char_len(&t) > MAX_STOCK_TEXT
+            || seen.contains(&t)
+            || in_skipped(el)
+            || hidden(el)
+        {
             continue;
         }
-        if seen.insert(t.clone()) {
-            snap.stock.push(clip_to(&t, MAX_VALUE_BYTES));
-        }
+        seen.insert(t.clone());
+        snap.stock.push(clip_to(&t, MAX_VALUE_BYTES));
     }
 }
 
@@ -513,14 +528,15 @@ fn elements(root: ElementRef<'_>) -> impl Iterator<Item = ElementRef<'_>> {
         .filter(|e| e.value().name() != "template" && !in_template(*e))
 }
 
-/// Text nodes under `root` in document order, skipping [`SKIPPED`] subtrees.
+/// Text nodes under `root` in document order (all of them, as a DOM walker sees them:
+/// `<template>` contents aside).
 fn text_nodes(root: NodeRef<'_, Node>) -> Vec<NodeRef<'_, Node>> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.value() {
             Node::Text(_) => out.push(node),
-            Node::Element(e) if SKIPPED.contains(&e.name()) => {}
+            Node::Element(e) if e.name() == "template" => {}
             _ => {
                 // Reverse so the stack pops children in document order.
                 let children: Vec<_> = node.children().collect();
@@ -904,6 +920,19 @@ mod tests {
                 String::from_utf8_lossy(bytes)
             );
         }
+    }
+
+    /// The content script carries a copy of the engine's stock phrases (it must pick the
+    /// same candidates without calling into wasm): the copy must not drift.
+    #[test]
+    fn the_collector_looks_for_the_engines_stock_phrases() {
+        let js = include_str!("../../content-scripts/collector.js");
+        let start = js
+            .find("const STOCK_PHRASES = [")
+            .expect("STOCK_PHRASES in collector.js");
+        let end = start + js[start..].find("];").expect("end of STOCK_PHRASES");
+        let copy: Vec<&str> = js[start..end].split('\'').skip(1).step_by(2).collect();
+        assert_eq!(copy, crate::detect::visible::stock_phrases());
     }
 
     #[test]

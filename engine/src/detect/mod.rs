@@ -6,7 +6,7 @@
 //! Each field of the result says where it came from and how sure the detector is.
 
 mod structured;
-mod visible;
+pub(crate) mod visible;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -328,8 +328,14 @@ fn reconcile(
         note(field, source, base_confidence(source));
         Some(value)
     };
-    let sku_found = first(&|p| p.sku.clone())
-        .or_else(|| page.details.sku.clone().map(|s| (Source::Details, s)))
+    // The code the page shows in its details ("Product code: …") is the one shoppers and
+    // shop staff use; structured data often carries an internal id instead.
+    let sku_found = page
+        .details
+        .sku
+        .clone()
+        .map(|s| (Source::Details, s))
+        .or_else(|| first(&|p| p.sku.clone()))
         .or_else(|| id_from_url(&snapshot.url).map(|s| (Source::Url, s)));
     let sku = pick("sku", sku_found, None);
     let gtin = pick(

@@ -220,6 +220,7 @@ const SKU_LABELS: &[&str] = &[
     "kod",
     "katalógovéčíslo",
     "productcode",
+    "code",
     "productid",
     "itemid",
     "item",
@@ -331,7 +332,7 @@ fn looks_like_code(v: &str) -> bool {
 
 /// Buy buttons: a page that lets you add the product to the cart sells it now, whatever a
 /// notice about store pickup or another size says.
-const BUY: &[&str] = &[
+pub(crate) const BUY: &[&str] = &[
     "add to cart",
     "add to basket",
     "add to bag",
@@ -362,7 +363,7 @@ const BUY: &[&str] = &[
     "contact seller",
 ];
 /// Out-of-stock wording, checked before in-stock words ("indisponible" ⊃ "disponible").
-const OUT_OF_STOCK: &[&str] = &[
+pub(crate) const OUT_OF_STOCK: &[&str] = &[
     "out of stock",
     "currently unavailable",
     "sold out",
@@ -398,7 +399,7 @@ const OUT_OF_STOCK: &[&str] = &[
     "stoc epuizat",
     "indisponibil",
 ];
-const IN_STOCK: &[&str] = &[
+pub(crate) const IN_STOCK: &[&str] = &[
     "in stock",
     "en stock",
     "auf lager",
@@ -445,6 +446,20 @@ const IN_STOCK: &[&str] = &[
     "bid",
     "в наличии",
 ];
+
+/// Every stock and buy-button phrase, each once, in list order (BUY, OUT_OF_STOCK,
+/// IN_STOCK): what the collectors look for in short texts (only the static-HTML collector
+/// calls it in Rust; the content script carries a checked copy).
+#[cfg(feature = "cli")]
+pub(crate) fn stock_phrases() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for w in BUY.iter().chain(OUT_OF_STOCK).chain(IN_STOCK) {
+        if !out.contains(w) {
+            out.push(w);
+        }
+    }
+    out
+}
 
 /// Availability from stock notices and buy buttons: a buy button, else an out-of-stock
 /// notice, else in-stock wording.

@@ -261,7 +261,9 @@
       // An offer is one list item or row, not the whole list of offers.
       if (!oneNumber && ['UL', 'OL', 'DL', 'TABLE', 'TBODY'].includes(parent.tagName)) break;
       const t = boundedText(parent);
-      if (t === null || t.length > max || (oneNumber && numberGroups(t) > 1)) break;
+      // A second number stops the climb once the element already has its currency sign.
+      if (t === null || t.length > max ||
+        (oneNumber && numberGroups(t) > 1 && hasCurrency(boundedText(el)))) break;
       el = parent;
     }
     return el;

@@ -16,6 +16,12 @@ extern "C" {
     fn session_set(items: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "session"], js_name = remove)]
     fn session_remove(keys: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = get)]
+    fn local_get_raw(keys: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = set)]
+    fn local_set_raw(items: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = remove)]
+    fn local_remove_raw(keys: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     fn tabs_query(query: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = sendMessage)]
@@ -37,6 +43,38 @@ fn describe(error: JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| error.as_string())
         .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// Reads one `storage.local` value; `Ok(None)` when absent or written in a shape this build
+/// no longer reads (logged, then treated as absent rather than failing the page).
+pub async fn local_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, String> {
+    let key = JsValue::from(key);
+    let items = call(local_get_raw(&key)).await?;
+    let value = Reflect::get(&items, &key).map_err(describe)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match serde_wasm_bindgen::from_value(value) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            crate::web_log(&format!("StackSmart: unreadable stored value: {e}"));
+            Ok(None)
+        }
+    }
+}
+
+/// Writes several `storage.local` values in one call (one write, so they land together).
+pub async fn local_set(items: &[(&str, JsValue)]) -> Result<(), String> {
+    let object = Object::new();
+    for (key, value) in items {
+        Reflect::set(&object, &JsValue::from(*key), value).map_err(describe)?;
+    }
+    call(local_set_raw(&object)).await.map(drop)
+}
+
+pub async fn local_remove(keys: &[String]) -> Result<(), String> {
+    let array: Array = keys.iter().map(|k| JsValue::from(k.as_str())).collect();
+    call(local_remove_raw(&array)).await.map(drop)
 }
 
 pub async fn store_tab_result(tab_id: i64, result: &TabResult) -> Result<(), String> {
@@ -88,11 +126,12 @@ pub async fn inject_into_open_tabs() -> u32 {
     let Some(files) = content_script_files() else {
         return 0;
     };
-    // No URL filter: filtering by URL needs the `tabs` permission. Tabs the script may not
-    // run in refuse below.
+    // No URL filter in the query (that needs the `tabs` permission); the host permissions
+    // reveal the URL of every tab injection could reach, checked below.
     let Ok(tabs) = call(tabs_query(&Object::new())).await else {
         return 0;
     };
+    let excludes = content_script_excludes();
     let mut injected = 0;
     for tab in Array::from(&tabs).iter() {
         let Some(tab_id) = Reflect::get(&tab, &"id".into())
@@ -101,6 +140,14 @@ pub async fn inject_into_open_tabs() -> u32 {
         else {
             continue;
         };
+        // `url` is present for the tabs our host permissions cover, which are the only ones
+        // injection could reach: skip the excluded sites, and tabs whose address is hidden.
+        let url = Reflect::get(&tab, &"url".into())
+            .ok()
+            .and_then(|v| v.as_string());
+        if url.is_none_or(|u| engine::sites::matches_any(&excludes, &u)) {
+            continue;
+        }
         let target = Object::new();
         let injection = Object::new();
         let ok = Reflect::set(&target, &"tabId".into(), &tab_id.into()).is_ok()
@@ -115,9 +162,27 @@ pub async fn inject_into_open_tabs() -> u32 {
 }
 
 fn content_script_files() -> Option<Array> {
+    let files = Reflect::get(&content_script_entry()?, &"js".into()).ok()?;
+    files.is_array().then(|| Array::from(&files))
+}
+
+/// The manifest's `exclude_matches` (banking and webmail sites): the browser honours them
+/// for declared content scripts, and the install-time injection must too.
+fn content_script_excludes() -> Vec<String> {
+    content_script_entry()
+        .and_then(|entry| Reflect::get(&entry, &"exclude_matches".into()).ok())
+        .filter(JsValue::is_array)
+        .map(|v| {
+            Array::from(&v)
+                .iter()
+                .filter_map(|p| p.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn content_script_entry() -> Option<JsValue> {
     let manifest = get_manifest().ok()?;
     let scripts = Reflect::get(&manifest, &"content_scripts".into()).ok()?;
-    let first = Array::from(&scripts).get(0);
-    let files = Reflect::get(&first, &"js".into()).ok()?;
-    files.is_array().then(|| Array::from(&files))
+    Some(Array::from(&scripts).get(0))
 }

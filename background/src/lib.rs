@@ -6,8 +6,10 @@
 //! wasm memory: Chrome stops an idle service worker after ~30 s and that memory goes with it.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 
 use engine::protocol::{ErrorCode, Request, Response, Status, TabResult};
+use engine::score::{Limits, Observation, ScoreResponse};
 use engine::snapshot::PageSnapshot;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -70,15 +72,70 @@ async fn detect_and_store(
 ) -> Result<TabResult, Response> {
     let detection = engine::detect::detect(&snapshot)
         .map_err(|e| Response::error(ErrorCode::BadSnapshot, e.to_string()))?;
+    let score = match &detection.product {
+        Some(product) => record_and_score(product, &snapshot.url, now_ms).await,
+        None => None,
+    };
     let result = TabResult {
         url: snapshot.url,
         detected_at_ms: millis(now_ms),
         detection,
+        score,
     };
     browser::store_tab_result(tab_id, &result)
         .await
         .map_err(|e| Response::error(ErrorCode::Storage, e))?;
     Ok(result)
+}
+
+/// Storage key of the index of products with a stored price history.
+const HISTORY_INDEX: &str = "hist-index";
+
+/// Records the sighting in the product's price history (`storage.local`, one key per
+/// product, an index evicting the least recently seen past `MAX_PRODUCTS`) and scores it.
+/// History is a nicety: any failure is logged and the page's result goes on without it.
+async fn record_and_score(
+    product: &engine::product::Product,
+    page_url: &str,
+    now_ms: f64,
+) -> Option<Box<ScoreResponse>> {
+    use engine::score::sighting::{observe, storage_key, touch_index, MAX_PRODUCTS};
+    let key = storage_key(product)?;
+    let stored: Vec<Observation> = match browser::local_get(&key).await {
+        Ok(v) => v.unwrap_or_default(),
+        Err(e) => {
+            web_log(&format!("StackSmart: price history unreadable: {e}"));
+            return None;
+        }
+    };
+    let now = i64::try_from(millis(now_ms)).unwrap_or(i64::MAX);
+    let sighting = match observe(product, page_url, stored, now, &Limits::default())? {
+        Ok(s) => s,
+        Err(e) => {
+            web_log(&format!("StackSmart: could not score: {e}"));
+            return None;
+        }
+    };
+    let mut index: BTreeMap<String, i64> = browser::local_get(HISTORY_INDEX)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let evicted = touch_index(&mut index, &key, now, MAX_PRODUCTS);
+    let write = browser::local_set(&[
+        (key.as_str(), to_js(&sighting.observations)),
+        (HISTORY_INDEX, to_js(&index)),
+    ])
+    .await;
+    let removed = if evicted.is_empty() {
+        Ok(())
+    } else {
+        browser::local_remove(&evicted).await
+    };
+    if let Err(e) = write.and(removed) {
+        web_log(&format!("StackSmart: price history not saved: {e}"));
+    }
+    Some(Box::new(sighting.score))
 }
 
 /// The result for what the tab shows *now*: the tab's collector reports its page; the stored

@@ -36,6 +36,7 @@ fn tab_results_cross_as_plain_objects_with_exact_decimals() {
         url: "https://shop.example/p/1".into(),
         detected_at_ms: 1_700_000_000_123,
         detection: detect(&snapshot()).expect("valid snapshot"),
+        score: None,
     };
     let js = background::to_js(&Response::TabResult {
         result: Some(Box::new(result)),

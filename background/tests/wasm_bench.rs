@@ -54,3 +54,41 @@ fn stack_realistic_case_in_wasm() {
         samples[runs - 1]
     );
 }
+
+#[wasm_bindgen_test]
+fn score_1000_observations_in_wasm() {
+    let request = engine::score::sample::request(1_000);
+    let json = serde_json::to_string(&request).expect("serialise");
+    let t = now_ms();
+    let first = engine::score::score(&request).expect("score").score;
+    let first_call = now_ms() - t;
+    assert!(first.is_some(), "a long history is scored");
+    for _ in 0..50 {
+        engine::score::score(&request).expect("score");
+    }
+    let runs = 300;
+    let mut typed = Vec::with_capacity(runs);
+    let mut from_json = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = now_ms();
+        assert_eq!(engine::score::score(&request).expect("score").score, first);
+        typed.push(now_ms() - t);
+        let t = now_ms();
+        assert_eq!(
+            engine::score::score_json(&json).expect("score").score,
+            first
+        );
+        from_json.push(now_ms() - t);
+    }
+    for samples in [&mut typed, &mut from_json] {
+        samples.sort_by(f64::total_cmp);
+    }
+    let pct = |s: &[f64], p: usize| s[(runs * p / 100).min(runs - 1)];
+    console_log!(
+        "score in wasm (Chromium), 1,000 observations: first call {first_call:.3} ms; then {runs} runs: typed p50 {:.3} ms, p99 {:.3} ms; from JSON p50 {:.3} ms, p99 {:.3} ms",
+        pct(&typed, 50),
+        pct(&typed, 99),
+        pct(&from_json, 50),
+        pct(&from_json, 99)
+    );
+}

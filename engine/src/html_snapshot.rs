@@ -396,9 +396,10 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
 
 /// From a text node's element, the outermost ancestor (at most [`MAX_CLIMB`] levels up,
 /// below `<body>`, none with more than [`MAX_CHILDREN`] element children) whose text is at
-/// most `max` characters — and, for prices (`one_number`), still holds a single number, so
-/// `€` + `66` + `,75` in three spans join but a price and its "was" price stay apart; for
-/// offers, never a whole list.
+/// most `max` characters — and, for prices (`one_number`), holds a single number once the
+/// element has its currency sign, so `€` + `66` + `,75` in three spans join, `2320` climbs to
+/// `特價 72 折 2320 元`, but a price and its "was" price stay apart; for offers, never a
+/// whole list.
 /// `None` when the element's own text is already longer.
 fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementRef<'_>> {
     if bounded_text(start).is_none_or(|t| char_len(&t) > max) {
@@ -423,7 +424,9 @@ fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementR
         let Some(t) = bounded_text(parent) else {
             break;
         };
-        if char_len(&t) > max || (one_number && number_groups(&t) > 1) {
+        // A second number stops the climb once the element already has its currency sign.
+        let priced = || bounded_text(el).is_some_and(|own| has_currency(&own));
+        if char_len(&t) > max || (one_number && number_groups(&t) > 1 && priced()) {
             break;
         }
         el = parent;

@@ -13,6 +13,7 @@
 //!   (docs/engine-api.md).
 //! - [`score`]: the 0–100 deal score from the price history, page claims, stack and other
 //!   merchants, and the history's identity, de-duplication and compaction (docs/score.md).
+//! - [`sites`]: extension match patterns (the sites the collector stays off).
 //! - [`protocol`]: the typed messages between content script, background and popup.
 //! - [`eval`]: scoring detected products against labelled pages.
 //! - `html_snapshot` (feature `cli`, native only): saved HTML page → snapshot.
@@ -29,5 +30,6 @@ pub mod price_text;
 pub mod product;
 pub mod protocol;
 pub mod score;
+pub mod sites;
 pub mod snapshot;
 pub mod stack;

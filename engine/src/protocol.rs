@@ -89,6 +89,10 @@ pub struct TabResult {
     /// When it was detected, in milliseconds since the Unix epoch (from the JS clock).
     pub detected_at_ms: u64,
     pub detection: Detection,
+    /// The deal score from the product's price history on this device (`None`: no priced
+    /// product, or the history could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Box<crate::score::ScoreResponse>>,
 }
 
 impl Response {

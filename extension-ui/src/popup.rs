@@ -151,6 +151,7 @@ mod tests {
                 offers: Vec::new(),
                 problems: vec!["x".into()],
             },
+            score: None,
         }
     }
 

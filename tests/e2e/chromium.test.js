@@ -198,3 +198,41 @@ test('a microdata page without JSON-LD: price, M.R.P., details and on-page offer
   assert.equal(coupon?.code, 'BLEND200');
   await page.close();
 });
+
+test('a detected product gets one price-history point per reading, and a score that says what it rests on', async () => {
+  const { page, tabId } = await openFixture('offers.html');
+  const sw = await serviceWorker();
+  const stored = () => sw.evaluate(async (id) => (await chrome.storage.session.get(`tab:${id}`))[`tab:${id}`], tabId);
+  const before = (await stored()).detected_at_ms;
+  await page.reload();
+  await waitFor(async () => ((await stored())?.detected_at_ms ?? 0) > before, { what: 'the reloaded page detected again' });
+  const local = await sw.evaluate(() => chrome.storage.local.get(null));
+  const key = 'hist:gtin:08901234567890';
+  assert.ok(local[key], `history under the GTIN: ${Object.keys(local)}`);
+  assert.equal(local[key].length, 1, 'reloads add no point');
+  assert.equal(String(local[key][0].price), '4999');
+  assert.equal(local[key][0].merchant, '127.0.0.1');
+  assert.ok(local['hist-index'][key] > 0, 'the index knows when it was last seen');
+  // One sighting is no history: the score rests on what the page claims (its M.R.P.).
+  const { score } = await stored();
+  assert.equal(score.state, 'limited_history');
+  assert.deepEqual(score.based_on.map((b) => b.source), ['history', 'page_claims']);
+  assert.ok(Number.isInteger(score.score) && score.score >= 0 && score.score <= 100);
+  assert.ok(score.summary.length > 0);
+  await page.close();
+});
+
+test('the collector stays off webmail and banking sites', async () => {
+  const html = fs.readFileSync(path.join(fixtures, 'product.html'));
+  await context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html }));
+  const page = await context.newPage();
+  await page.goto('https://mail.google.com/mail/u/0/');
+  // The product page served at the same address elsewhere is detected within a second or so.
+  await new Promise((r) => setTimeout(r, 2500));
+  const sw = await serviceWorker();
+  const stored = await sw.evaluate(async () => Object.values(await chrome.storage.session.get(null))
+    .filter((v) => v.url.startsWith('https://mail.google.com/')).length);
+  assert.equal(stored, 0, 'no snapshot from a webmail page');
+  await page.close();
+  await context.unroute('https://mail.google.com/**');
+});

@@ -7,6 +7,7 @@
 //! - [`history`]: product identity, recording with de-duplication, compaction, export/import.
 //! - [`stats`]: the daily price series and its statistics.
 //! - [`model`]: the request and response types.
+//! - [`sighting`]: one detection → the product's stored series, recorded and scored.
 //! - `reference`: the honest reference (Omnibus, most common price, page claims).
 //! - `flags`: fake-discount and anomaly flags; `chart`: the popup's series.
 //!
@@ -18,6 +19,8 @@ mod flags;
 pub mod history;
 pub mod model;
 mod reference;
+pub mod sample;
+pub mod sighting;
 pub mod stats;
 
 use std::collections::BTreeMap;

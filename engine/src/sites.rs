@@ -1,0 +1,113 @@
+//! Browser extension match patterns (`*://*.chase.com/*`), so code outside the browser's own
+//! content-script matching — the background injecting the collector into tabs already open at
+//! install — keeps off the same sites the manifest's `exclude_matches` names (banking,
+//! webmail).
+
+/// Whether `url` matches the match pattern `pattern` (`<scheme>://<host><path>`; scheme `*`
+/// is http or https; host `*` is any host and `*.example.com` is example.com and its
+/// subdomains; `*` in the path matches any run of characters). A malformed pattern matches
+/// nothing.
+pub fn matches(pattern: &str, url: &str) -> bool {
+    let Some((p_scheme, p_rest)) = pattern.split_once("://") else {
+        return false;
+    };
+    let Some((u_scheme, u_rest)) = url.split_once("://") else {
+        return false;
+    };
+    let scheme_ok = match p_scheme {
+        "*" => matches!(u_scheme, "http" | "https"),
+        s => s.eq_ignore_ascii_case(u_scheme),
+    };
+    if !scheme_ok {
+        return false;
+    }
+    let (p_host, p_path) = p_rest.split_at(p_rest.find('/').unwrap_or(p_rest.len()));
+    let (u_authority, u_path) =
+        u_rest.split_at(u_rest.find(['/', '?', '#']).unwrap_or(u_rest.len()));
+    // Userinfo and port are not part of the host a pattern names.
+    let u_host = u_authority.rsplit('@').next().unwrap_or(u_authority);
+    let u_host = u_host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(u_host, |(h, _)| h)
+        .to_ascii_lowercase();
+    let p_host = p_host.to_ascii_lowercase();
+    let host_ok = if p_host == "*" {
+        true
+    } else if let Some(domain) = p_host.strip_prefix("*.") {
+        u_host == domain || u_host.ends_with(&format!(".{domain}"))
+    } else {
+        u_host == p_host
+    };
+    let u_path = if u_path.is_empty() || !u_path.starts_with('/') {
+        format!("/{u_path}")
+    } else {
+        u_path.to_owned()
+    };
+    let u_path = u_path.split('#').next().unwrap_or("/");
+    host_ok && glob(p_path.as_bytes(), u_path.as_bytes())
+}
+
+/// Whether `url` matches any of `patterns`.
+pub fn matches_any<S: AsRef<str>>(patterns: &[S], url: &str) -> bool {
+    patterns.iter().any(|p| matches(p.as_ref(), url))
+}
+
+/// `*` matches any run of bytes; everything else literally.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_as_browsers_do() {
+        let bank = "*://*.chase.com/*";
+        assert!(matches(bank, "https://secure.chase.com/web/auth"));
+        assert!(matches(bank, "https://chase.com/"));
+        assert!(matches(bank, "http://chase.com"));
+        assert!(!matches(bank, "https://notchase.com/"));
+        assert!(!matches(bank, "https://chase.com.evil.example/"));
+        assert!(!matches(bank, "ftp://chase.com/"));
+        assert!(matches(
+            "*://mail.google.com/*",
+            "https://mail.google.com:443/mail/u/0/#inbox"
+        ));
+        assert!(!matches("*://mail.google.com/*", "https://www.google.com/"));
+        assert!(matches("https://*/*", "https://a.example/x?y=1"));
+        assert!(!matches("https://*/*", "http://a.example/"));
+        assert!(matches(
+            "*://a.example/p/*/buy",
+            "https://a.example/p/12/buy"
+        ));
+        assert!(!matches(
+            "*://a.example/p/*/buy",
+            "https://a.example/p/12/sell"
+        ));
+        assert!(!matches("nonsense", "https://a.example/"));
+        assert!(matches_any(
+            &["*://*.paypal.com/*", bank],
+            "https://www.paypal.com/signin"
+        ));
+    }
+}

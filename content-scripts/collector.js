@@ -250,6 +250,7 @@
   // The outermost ancestor (≤ MAX_CLIMB up, below <body>, none with more than MAX_CHILDREN
   // element children) whose text is at most `max` characters and, for prices, still holds
   // one number: `€` + `66` + `,75` join, a price and its "was" price stay apart.
+  const BARE_NUMBER = /^[0-9][0-9.,' ]*$/;
   const numberGroups = (t) => (t.match(/[0-9](?:[.,']?[0-9])*/g) || []).length;
   function climb(start, max, oneNumber) {
     const own = boundedText(start);
@@ -261,9 +262,10 @@
       // An offer is one list item or row, not the whole list of offers.
       if (!oneNumber && ['UL', 'OL', 'DL', 'TABLE', 'TBODY'].includes(parent.tagName)) break;
       const t = boundedText(parent);
-      // A second number stops the climb once the element already has its currency sign.
+      // A second number stops the climb, unless the element is a bare amount (`2320`)
+      // still looking for its currency sign.
       if (t === null || t.length > max ||
-        (oneNumber && numberGroups(t) > 1 && hasCurrency(boundedText(el)))) break;
+        (oneNumber && numberGroups(t) > 1 && !BARE_NUMBER.test(boundedText(el)))) break;
       el = parent;
     }
     return el;

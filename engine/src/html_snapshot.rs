@@ -396,8 +396,8 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
 
 /// From a text node's element, the outermost ancestor (at most [`MAX_CLIMB`] levels up,
 /// below `<body>`, none with more than [`MAX_CHILDREN`] element children) whose text is at
-/// most `max` characters — and, for prices (`one_number`), holds a single number once the
-/// element has its currency sign, so `€` + `66` + `,75` in three spans join, `2320` climbs to
+/// most `max` characters — and, for prices (`one_number`), holds a single number unless the
+/// element is a bare amount, so `€` + `66` + `,75` in three spans join, `2320` climbs to
 /// `特價 72 折 2320 元`, but a price and its "was" price stay apart; for offers, never a
 /// whole list.
 /// `None` when the element's own text is already longer.
@@ -424,9 +424,10 @@ fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementR
         let Some(t) = bounded_text(parent) else {
             break;
         };
-        // A second number stops the climb once the element already has its currency sign.
-        let priced = || bounded_text(el).is_some_and(|own| has_currency(&own));
-        if char_len(&t) > max || (one_number && number_groups(&t) > 1 && priced()) {
+        // A second number stops the climb, unless the element is a bare amount (`2320`)
+        // still looking for its currency sign.
+        let bare = || bounded_text(el).is_some_and(|own| is_bare_number(&own));
+        if char_len(&t) > max || (one_number && number_groups(&t) > 1 && !bare()) {
             break;
         }
         el = parent;
@@ -619,6 +620,13 @@ fn hint_of(el: ElementRef<'_>) -> String {
 
 fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Digits, then only digits, `.`, `,`, `'` and spaces: an amount without its currency.
+fn is_bare_number(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '\'' | ' '))
 }
 
 /// Runs of digits joined by `.` `,` `'` (`1,234.56` is one, `34.99 49.99` two).

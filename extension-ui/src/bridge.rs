@@ -13,6 +13,18 @@ extern "C" {
     fn send_message(message: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     fn tabs_query(query: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["navigator", "clipboard"], js_name = writeText)]
+    fn clipboard_write_text(text: &str) -> Result<Promise, JsValue>;
+}
+
+/// Copies text to the clipboard (the popup is focused and the click is the user's gesture,
+/// so no permission is needed). Failures are ignored: the code stays visible to copy by hand.
+pub fn copy_text(text: &str) {
+    if let Ok(promise) = clipboard_write_text(text) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
+    }
 }
 
 /// Sends a request to the background and reads its typed answer.

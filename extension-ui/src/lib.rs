@@ -4,6 +4,7 @@
 use wasm_bindgen::prelude::*;
 
 mod bridge;
+pub mod chart;
 mod format;
 pub mod popup;
 

@@ -1,11 +1,14 @@
 //! The popup: what StackSmart found on the current tab.
 
+use engine::money::Money;
+use engine::offer_text::{CardType, Offer, OfferKind};
 use engine::product::{Availability, Product};
 use engine::protocol::{Request, Response, TabResult};
+use engine::score::{ScoreResponse, ScoreState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::{bridge, format};
+use crate::{bridge, chart, format};
 
 /// Everything the popup can be showing.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +20,12 @@ pub enum PopupState {
     },
     /// The page has not been read (browser page, opened before the extension, still loading).
     NotAnalysed,
-    Found(Box<Product>),
+    /// A product, the offers printed on its page, and its deal score.
+    Found {
+        product: Box<Product>,
+        offers: Vec<Offer>,
+        score: Option<Box<ScoreResponse>>,
+    },
     Failed(String),
 }
 
@@ -25,12 +33,21 @@ impl PopupState {
     pub fn from_result(result: Option<Box<TabResult>>) -> Self {
         match result {
             None => Self::NotAnalysed,
-            Some(r) => match r.detection.product {
-                Some(p) => Self::Found(Box::new(p)),
-                None => Self::NoProduct {
-                    problems: r.detection.problems,
-                },
-            },
+            Some(r) => {
+                let TabResult {
+                    detection, score, ..
+                } = *r;
+                match detection.product {
+                    Some(p) => Self::Found {
+                        product: Box::new(p),
+                        offers: detection.offers,
+                        score,
+                    },
+                    None => Self::NoProduct {
+                        problems: detection.problems,
+                    },
+                }
+            }
         }
     }
 }
@@ -77,7 +94,14 @@ pub fn Popup() -> impl IntoView {
                         })}
                     </section>
                 }.into_any(),
-                PopupState::Found(product) => view! { <ProductCard product=*product/> }.into_any(),
+                PopupState::Found { product, offers, score } => {
+                    let currency = product.price.map(|p| p.currency);
+                    view! {
+                        <ProductCard product=*product/>
+                        <DealScore score=score.map(|s| *s)/>
+                        <OffersFound offers=offers currency=currency/>
+                    }.into_any()
+                }
                 PopupState::Failed(message) => view! {
                     <section class="state error" role="alert" data-testid="error">
                         <h1>"Something went wrong"</h1>
@@ -93,6 +117,7 @@ pub fn Popup() -> impl IntoView {
 #[component]
 fn ProductCard(product: Product) -> impl IntoView {
     let price = product.price.as_ref().map(format::money);
+    let was = product.list_price.as_ref().map(format::money);
     let availability = product.availability.map(availability_text);
     let ids: Vec<(&'static str, String)> = [
         ("Brand", product.brand.clone()),
@@ -111,8 +136,9 @@ fn ProductCard(product: Product) -> impl IntoView {
             })}
             <div class="facts">
                 <h1 class="title" data-testid="product-title">{product.title.clone()}</h1>
-                <p class="price" data-testid="product-price">
-                    {price.unwrap_or_else(|| "Price not shown".to_owned())}
+                <p class="price">
+                    <span data-testid="product-price">{price.unwrap_or_else(|| "Price not shown".to_owned())}</span>
+                    {was.map(|w| view! { " " <s class="was" data-testid="list-price" aria-label="was">{w}</s> })}
                 </p>
                 {availability.map(|a| view! { <p class="availability" data-testid="availability">{a}</p> })}
                 <dl class="ids">
@@ -121,6 +147,168 @@ fn ProductCard(product: Product) -> impl IntoView {
             </div>
         </article>
     }
+}
+
+/// The deal score: the number and its sentence, the honesty flags, the chart, and every
+/// component folded; or, honestly, that there is not enough history yet.
+#[component]
+fn DealScore(score: Option<ScoreResponse>) -> impl IntoView {
+    let Some(score) = score else {
+        return ().into_any();
+    };
+    let number = score.score.map(|n| n.to_string());
+    let fake = score.flags.fake_discount.clone();
+    let geometry = chart::layout(&score.chart, 320.0, 90.0);
+    let currency = score.chart.currency;
+    let state_class = match score.state {
+        ScoreState::Scored => "score scored",
+        ScoreState::LimitedHistory => "score limited",
+        ScoreState::NotEnoughHistory => "score none",
+    };
+    view! {
+        <section class=state_class data-testid="deal-score" aria-label="Deal score">
+            <h2>
+                "Deal score "
+                {match number {
+                    Some(n) => view! { <span class="score-number" data-testid="score-number">{n}" / 100"</span> }.into_any(),
+                    None => view! { <span class="score-number" data-testid="score-number">"not enough history yet"</span> }.into_any(),
+                }}
+            </h2>
+            <p data-testid="score-summary">{score.summary.clone()}</p>
+            {fake.map(|f| view! {
+                <div class="flag" role="note" data-testid="fake-discount">
+                    <strong>"The “was” price looks inflated. "</strong>
+                    {f.reasons.into_iter().map(|r| view! { <span>{r.message}" "</span> }).collect_view()}
+                </div>
+            })}
+            {geometry.filter(|g| g.points > 1).map(|g| {
+                let low = format::money(&Money::new(g.low, currency));
+                let high = format::money(&Money::new(g.high, currency));
+                view! {
+                    <figure class="chart" data-testid="price-chart">
+                        <svg viewBox=format!("0 0 {} {}", g.width, g.height) role="img"
+                            aria-label=format!("Price history from {low} to {high}")>
+                            {g.lines.into_iter().map(|l| view! {
+                                <path class=format!("ref {}", l.key) d=l.d><title>{l.label}</title></path>
+                            }).collect_view()}
+                            {g.series.into_iter().map(|s| view! {
+                                <path class=format!("series {}", s.key.replace(':', "-")) d=s.d><title>{s.label}</title></path>
+                            }).collect_view()}
+                        </svg>
+                        <figcaption>{format!("{low} – {high}, last 12 months")}</figcaption>
+                    </figure>
+                }
+            })}
+            {(!score.components.is_empty()).then(|| view! {
+                <details>
+                    <summary>"How this score is made"</summary>
+                    <ul class="components">
+                        {score.components.into_iter().map(|c| view! {
+                            <li>{c.explanation}" "<span class="points">{format!("({:+.1})", c.points)}</span></li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
+            {(!score.based_on.is_empty() && score.state != ScoreState::Scored).then(|| view! {
+                <p class="muted">"Based on: "{score.based_on.iter().map(|b| b.detail.clone()).collect::<Vec<_>>().join("; ")}</p>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// Offers printed on the page, read into plain words; text the engine could not read is
+/// shown as written.
+#[component]
+fn OffersFound(offers: Vec<Offer>, currency: Option<engine::money::Currency>) -> impl IntoView {
+    if offers.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="offers" data-testid="offers" aria-label="Offers on this page">
+            <h2>"Offers on this page"</h2>
+            <ul>
+                {offers.into_iter().map(|o| {
+                    let headline = offer_headline(&o, currency);
+                    let code = o.code.clone();
+                    view! {
+                        <li data-testid="offer">
+                            <strong>{headline}</strong>
+                            {code.map(|c| view! { " " <CopyCode code=c/> })}
+                            <div class="raw">{o.raw.clone()}</div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn CopyCode(code: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let text = code.clone();
+    view! {
+        <button class="code" type="button" data-testid="copy-code"
+            aria-label=format!("Copy code {code}")
+            on:click=move |_| {
+                bridge::copy_text(&text);
+                copied.set(true);
+            }>
+            <code>{code.clone()}</code>
+            {move || if copied.get() { " ✓ copied" } else { " copy" }}
+        </button>
+    }
+}
+
+/// One line for an offer: what it is and its numbers.
+pub fn offer_headline(o: &Offer, currency: Option<engine::money::Currency>) -> String {
+    let money = |d: rust_decimal::Decimal| {
+        o.currency
+            .or(currency)
+            .map_or_else(|| d.to_string(), |c| format::money(&Money::new(d, c)))
+    };
+    let amount = match (o.percent, o.flat_amount) {
+        (Some(p), _) => format!("{}% off", p.normalize()),
+        (None, Some(f)) => format!("{} off", money(f)),
+        _ => String::new(),
+    };
+    let mut parts = vec![match o.kind {
+        OfferKind::BankInstantDiscount => "Bank offer".to_owned(),
+        OfferKind::CardCashback => "Card cashback".to_owned(),
+        OfferKind::NoCostEmi => "No-cost EMI".to_owned(),
+        OfferKind::CouponCode => "Coupon code".to_owned(),
+        OfferKind::ClipCoupon => "Clip coupon".to_owned(),
+        OfferKind::SubscribeSave => "Subscribe & Save".to_owned(),
+        OfferKind::ReferencePrice => "Reference price".to_owned(),
+        OfferKind::FreeShippingThreshold => "Free shipping".to_owned(),
+        OfferKind::Multibuy => "Multibuy".to_owned(),
+        OfferKind::Other => "Offer".to_owned(),
+    }];
+    if !amount.is_empty() {
+        parts.push(amount);
+    }
+    if let Some(issuer) = &o.issuer {
+        let card = match o.card_type {
+            Some(CardType::Credit) => " credit cards",
+            Some(CardType::Debit) => " debit cards",
+            _ => " cards",
+        };
+        parts.push(format!("with {issuer}{card}"));
+    }
+    if let Some(cap) = o.cap {
+        parts.push(format!("up to {}", money(cap)));
+    }
+    if let Some(min) = o.min_spend {
+        parts.push(format!("on {} or more", money(min)));
+    }
+    match o.emi {
+        Some(true) => parts.push("EMI only".to_owned()),
+        Some(false) => parts.push("not on EMI".to_owned()),
+        None => {}
+    }
+    parts.join(", ").replacen(", ", ": ", 1)
 }
 
 fn availability_text(a: Availability) -> &'static str {
@@ -179,7 +367,11 @@ mod tests {
         };
         assert_eq!(
             PopupState::from_result(Some(Box::new(result(Some(p.clone()))))),
-            PopupState::Found(Box::new(p))
+            PopupState::Found {
+                product: Box::new(p),
+                offers: Vec::new(),
+                score: None,
+            }
         );
     }
 }

@@ -236,3 +236,28 @@ test('the collector stays off webmail and banking sites', async () => {
   await page.close();
   await context.unroute('https://mail.google.com/**');
 });
+
+test('the popup shows the M.R.P., the deal score and the offers on the page in plain words', async () => {
+  const { tabId } = await openFixture('offers.html');
+  const popup = await openPopup(tabId);
+  await popup.setViewportSize({ width: 400, height: 640 });
+  await popup.getByTestId('product-title').waitFor();
+  assert.equal(await popup.getByTestId('product-price').textContent(), '₹4,999.00');
+  assert.equal(await popup.getByTestId('list-price').textContent(), '₹7,495.00');
+  const score = popup.getByTestId('deal-score');
+  assert.match(await score.getByTestId('score-number').textContent(), /^\d{1,3} \/ 100$/);
+  assert.ok((await score.getByTestId('score-summary').textContent()).length > 10);
+  const offers = popup.getByTestId('offer');
+  assert.equal(await offers.count(), 2);
+  const bank = await offers.nth(0).locator('strong').textContent();
+  assert.equal(bank, 'Bank offer: 10% off, with HDFC Bank credit cards, up to ₹1,250.00, on ₹5,000.00 or more');
+  const coupon = await offers.nth(1).locator('strong').textContent();
+  assert.equal(coupon, 'Coupon code: ₹200.00 off');
+  const copy = offers.nth(1).getByTestId('copy-code');
+  assert.match(await copy.textContent(), /BLEND200/);
+  await copy.focus();
+  await popup.keyboard.press('Enter');
+  await popup.waitForFunction(() => document.querySelector('[data-testid="copy-code"]').textContent.includes('copied'));
+  await popup.screenshot({ path: artifactPath('chromium-popup-offers.png'), fullPage: true });
+  await popup.close();
+});

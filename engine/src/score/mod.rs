@@ -570,7 +570,7 @@ fn score_valid(req: &ScoreRequest) -> Result<ScoreResponse, ScoreError> {
     }
 
     let based_on = based_on(req, &stats, &merchant, enough, honest.as_ref(), &market);
-    let summary = summary(score, state, observed_days, &merchant, &flags);
+    let summary = summary(score, state, observed_days, &merchant, &flags, &based_on);
     let chart = chart::chart(
         &obs,
         &mine,
@@ -716,8 +716,24 @@ fn summary(
     days: usize,
     merchant: &str,
     flags: &Flags,
+    based_on: &[Basis],
 ) -> String {
     let limited = state == ScoreState::LimitedHistory;
+    // Name only what the verdict actually rests on.
+    let grounds: Vec<&str> = based_on
+        .iter()
+        .filter_map(|b| match b.source.as_str() {
+            "page_claims" => Some("the page's claims"),
+            "other_merchants" => Some("other merchants' prices"),
+            "stack" => Some("the stack's saving"),
+            _ => None,
+        })
+        .collect();
+    let grounds = match grounds.as_slice() {
+        [] => "what little there is".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
     let band = |great: &str, good: &str, fair: &str, poor: &str| match score {
         Some(80..) => great.to_owned(),
         Some(60..=79) => good.to_owned(),
@@ -737,7 +753,7 @@ fn summary(
             "Looks like an ordinary price.",
             "Looks like a weak deal.",
         ) + &format!(
-            " Judged from the page's claims, other merchants and the stack: only {days} day(s) of history here."
+            " Judged from {grounds}: only {days} day(s) of history here."
         ),
         Some(_) => band(
             "Great price: a good time to buy.",

@@ -32,6 +32,7 @@
   const MAX_TEXT_NODES = 20000;
   const MAX_FACT_ELEMENTS = 4000;
   const MAX_RAW_TEXT = 4096;
+  const MAX_SHORT_NODE = 512;
   const CURRENCY_SIGNS = /[$€£¥₹₽₩₪₫₴₦₱฿₸₺元円]/;
   const CURRENCY_WORDS = ['zł', 'kč', 'лв', 'руб', 'грн', 'р.', 'kr', 'kn', 'lei', 'ft', 'rs',
     'inr', 'usd', 'eur', 'gbp', 'chf', 'cad', 'aud', 'clp', 'ars', 'brl', 'mxn', 'pln', 'ron',
@@ -293,10 +294,13 @@
       if (!parent) continue;
       if (node === headingFirst) headingAt = count;
       const data = node.data;
-      const priced = snap.prices.length < MAX_PRICES && /[0-9]/.test(data) &&
+      // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates,
+      // so long paragraphs are not collapsed just to be measured.
+      const short = data.length <= MAX_SHORT_NODE;
+      const priced = short && snap.prices.length < MAX_PRICES && /[0-9]/.test(data) &&
         (data.length <= MAX_PRICE_TEXT || collapse(data).length <= MAX_PRICE_TEXT);
       const offered = snap.offers.length < MAX_TEXTS && OFFER_WORDS.test(data);
-      const stocky = snap.stock.length < MAX_TEXTS &&
+      const stocky = short && snap.stock.length < MAX_TEXTS &&
         (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT) && STOCK_RE.test(data);
       if (!(priced || offered || stocky) || TEXT_PARENTS_SKIPPED.has(parent.tagName) ||
         parent.namespaceURI !== HTML_NS) continue;
@@ -310,7 +314,7 @@
         const el = climb(parent, MAX_PRICE_TEXT, true);
         if (el && !seenPrices.has(el)) {
           seenPrices.add(el);
-          const t = textOf(el);
+          const t = boundedText(el);
           const hint = hintOf(el);
           if ((hasCurrency(t) || PRICE_HINTS.some((w) => hint.includes(w))) && !hidden(el)) {
             const style = getComputedStyle(el);

@@ -163,6 +163,8 @@ const MAX_FACT_ELEMENTS: usize = 4_000;
 /// An element whose raw text is longer than this is too long for any candidate, whatever
 /// its collapsed length (the collector stops reading there to stay linear).
 const MAX_RAW_TEXT: usize = 4_096;
+/// Text nodes longer than this (raw) are never price or stock candidates.
+const MAX_SHORT_NODE: usize = 512;
 
 fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     collect_meta(root, snap);
@@ -348,8 +350,10 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
         {
             continue;
         }
+        // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates.
+        let short = data.encode_utf16().count() <= MAX_SHORT_NODE;
         let collapsed = collapse(data);
-        if snap.stock.len() < MAX_TEXTS && char_len(&collapsed) <= MAX_STOCK_TEXT {
+        if short && snap.stock.len() < MAX_TEXTS && char_len(&collapsed) <= MAX_STOCK_TEXT {
             let lower = data.to_lowercase();
             if phrases.iter().any(|w| lower.contains(w)) {
                 // The notice as its element shows it, else the text itself.
@@ -362,7 +366,7 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
                 }
             }
         }
-        if data.chars().any(|c| c.is_ascii_digit()) && snap.prices.len() < MAX_PRICES {
+        if short && data.chars().any(|c| c.is_ascii_digit()) && snap.prices.len() < MAX_PRICES {
             if let Some(el) = climb(parent, MAX_PRICE_TEXT, true) {
                 if seen_prices.insert(el.id()) && !hidden(el) {
                     let t = collapse(&text(el));

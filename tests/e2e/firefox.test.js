@@ -107,3 +107,25 @@ test('the popup follows the tab to its next page', async () => {
   await popupFor('no-product.html');
   await driver.wait(until.elementLocated(By.css('[data-testid="no-product"]')), 10_000);
 });
+
+test('the popup shows the microdata product, its M.R.P., deal score and the offers on the page', async () => {
+  await popupFor('offers.html');
+  const title = await driver.wait(until.elementLocated(By.css('[data-testid="product-title"]')), 10_000);
+  assert.equal(await title.getText(), 'Aero Blender 600 W');
+  assert.equal(await driver.findElement(By.css('[data-testid="product-price"]')).getText(), '₹4,999.00');
+  assert.equal(await driver.findElement(By.css('[data-testid="list-price"]')).getText(), '₹7,495.00');
+  assert.match(await driver.findElement(By.css('[data-testid="score-number"]')).getText(), /^\d{1,3} \/ 100$/);
+  const offers = await driver.findElements(By.css('[data-testid="offer"] strong'));
+  assert.deepEqual(await Promise.all(offers.map((o) => o.getText())), [
+    'Bank offer: 10% off, with HDFC Bank credit cards, up to ₹1,250.00, on ₹5,000.00 or more',
+    'Coupon code: ₹200.00 off',
+  ]);
+  // The price history: one point, under the product's GTIN.
+  const history = await driver.executeAsyncScript(function (done) {
+    chrome.storage.local.get('hist:gtin:08901234567890').then((v) => done(JSON.stringify(v)), (e) => done(`error: ${e}`));
+  });
+  const points = JSON.parse(history)['hist:gtin:08901234567890'];
+  assert.equal(points.length, 1);
+  assert.equal(String(points[0].price), '4999');
+  await screenshot('firefox-popup-offers.png');
+});

@@ -45,19 +45,29 @@ fn describe(error: JsValue) -> String {
         .unwrap_or_else(|| format!("{error:?}"))
 }
 
-/// Reads one `storage.local` value; `Ok(None)` when absent or written in a shape this build
-/// no longer reads (logged, then treated as absent rather than failing the page).
+/// Reads one `storage.local` value; `Ok(None)` when absent.
 pub async fn local_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, String> {
     let key = JsValue::from(key);
     let items = call(local_get_raw(&key)).await?;
-    let value = Reflect::get(&items, &key).map_err(describe)?;
+    read_item(&items, &key)
+}
+
+/// One value out of a `storage.*.get` answer. A value written in a shape this build no
+/// longer reads (an older build's) is logged and treated as absent, never fatal.
+fn read_item<T: serde::de::DeserializeOwned>(
+    items: &JsValue,
+    key: &JsValue,
+) -> Result<Option<T>, String> {
+    let value = Reflect::get(items, key).map_err(describe)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     match serde_wasm_bindgen::from_value(value) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
-            crate::web_log(&format!("StackSmart: unreadable stored value: {e}"));
+            crate::web_log(&format!(
+                "StackSmart: discarding unreadable stored value {key:?}: {e}"
+            ));
             Ok(None)
         }
     }
@@ -86,20 +96,7 @@ pub async fn store_tab_result(tab_id: i64, result: &TabResult) -> Result<(), Str
 pub async fn load_tab_result(tab_id: i64) -> Result<Option<TabResult>, String> {
     let key = JsValue::from(tab_key(tab_id));
     let items = call(session_get(&key)).await?;
-    let value = Reflect::get(&items, &key).map_err(describe)?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    // A result written by an older build that no longer reads is dropped, not fatal.
-    match serde_wasm_bindgen::from_value(value) {
-        Ok(result) => Ok(Some(result)),
-        Err(e) => {
-            crate::web_log(&format!(
-                "StackSmart: discarding unreadable tab result: {e}"
-            ));
-            Ok(None)
-        }
-    }
+    read_item(&items, &key)
 }
 
 pub async fn remove_tab_result(tab_id: i64) -> Result<(), String> {

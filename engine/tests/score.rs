@@ -3,6 +3,8 @@
 //! property tests (score bounds, monotonicity, compaction keeps the low and is idempotent,
 //! recording is idempotent on reloads).
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use engine::money::Currency;
@@ -467,19 +469,8 @@ fn export_import_round_trips_and_names_bad_fields() {
 
 #[test]
 fn every_score_example_runs() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut states = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("examples/ exists") {
-        let path = entry.expect("dir entry").path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        if !(name.starts_with("score-") && name.ends_with(".json")) {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("readable");
+    for (name, text) in common::examples("score-") {
         let r = score_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
             r.score.is_none(),

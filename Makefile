@@ -12,7 +12,7 @@ export XDG_CACHE_HOME := $(CURDIR)/build/xdg-cache
 export XDG_CONFIG_HOME := $(CURDIR)/build/xdg-config
 STAGE = scripts/stage.sh
 
-.PHONY: setup build run test test-native test-wasm e2e lint fmt size bench bench-server eval eval-pages clean
+.PHONY: setup build run test test-native test-wasm e2e lint fmt size bench bench-server eval eval-pages bench-popup clean
 
 setup:
 	@$(STAGE) setup scripts/setup.sh
@@ -58,6 +58,10 @@ bench: setup
 	cargo bench -p stacksmart-engine --bench score
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile wasm-release --target wasm32-unknown-unknown \
 	  -p stacksmart-background --test wasm_bench -- --nocapture
+
+# The popup's time to paint its product (median of 20), in headless Chromium.
+bench-popup: build
+	cd tests && node popup-timing.js
 
 # Native detection over a folder of saved pages (the product-pages format) and its scores.
 PAGES ?= ../shared/data/product-pages

@@ -373,10 +373,7 @@ fn price_from_specification(
     };
     specs
         .into_iter()
-        .filter(|s| {
-            let kind = s.get("priceType").and_then(text_of).unwrap_or_default();
-            !(kind.contains("ListPrice") || kind.contains("Strikethrough") || kind.contains("SRP"))
-        })
+        .filter(|s| !is_list_price(s))
         .find_map(|s| s.get("price").and_then(|p| number_of(p, minor)))
 }
 
@@ -388,6 +385,12 @@ fn spec_currency(spec: Option<&Value>) -> Option<String> {
             .find_map(|s| s.get("priceCurrency").and_then(text_of)),
         _ => None,
     }
+}
+
+/// A `priceSpecification` of a list / strike-through / suggested retail price.
+fn is_list_price(spec: &Object) -> bool {
+    let kind = spec.get("priceType").and_then(text_of).unwrap_or_default();
+    kind.contains("ListPrice") || kind.contains("Strikethrough") || kind.contains("SRP")
 }
 
 /// A number, or a string holding one; strings shops fill with display text (`C $11.19`,
@@ -421,9 +424,7 @@ fn list_price_of(value: &Value) -> Option<Decimal> {
         _ => return None,
     };
     specs.into_iter().find_map(|s| {
-        let kind = s.get("priceType").and_then(text_of).unwrap_or_default();
-        let is_list =
-            kind.contains("ListPrice") || kind.contains("Strikethrough") || kind.contains("SRP");
+        let is_list = is_list_price(s);
         is_list
             .then(|| s.get("price").and_then(|p| number_of(p, None)))
             .flatten()

@@ -230,6 +230,13 @@ pub(crate) fn chars_and_lower(text: &str) -> (Vec<char>, Vec<char>) {
     (chars, lower)
 }
 
+/// Whether `needle` (lower-case) occurs anywhere in `hay` (a text through
+/// [`chars_and_lower`]) as a word: see [`word_at`] (so "sold" ≠ "soldier", "kr" ≠ "krone";
+/// CJK has no word boundaries).
+pub(crate) fn contains_word(hay: &[char], needle: &str) -> bool {
+    (0..hay.len()).any(|at| word_at(hay, at, needle))
+}
+
 /// Whether `needle` (lowercase) occurs in `hay` at `at`, not glued to letters on either
 /// side where the needle itself starts or ends with a letter.
 pub(crate) fn word_at(hay: &[char], at: usize, needle: &str) -> bool {

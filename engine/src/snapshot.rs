@@ -38,14 +38,10 @@ pub fn has_currency(text: &str) -> bool {
     if text.contains(CURRENCY_SIGNS) {
         return true;
     }
-    let lower = text.to_lowercase();
-    CURRENCY_WORDS.iter().any(|w| {
-        lower.match_indices(w).any(|(i, _)| {
-            let before = lower[..i].chars().next_back();
-            let after = lower[i + w.len()..].chars().next();
-            !before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic)
-        })
-    })
+    let (_, lower) = crate::price_text::chars_and_lower(text);
+    CURRENCY_WORDS
+        .iter()
+        .any(|w| crate::price_text::contains_word(&lower, w))
 }
 
 /// The page snapshot (version 2; version 1 lacks everything after `truncated`).

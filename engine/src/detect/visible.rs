@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::jsonld::normalise_gtin;
 use crate::money::Currency;
-use crate::price_text::{self, PriceHint};
+use crate::price_text::{self, chars_and_lower, contains_word, PriceHint};
 use crate::product::Availability;
 use crate::snapshot::PriceCandidate;
 
@@ -116,9 +116,10 @@ fn score(c: &PriceCandidate, hint: &PriceHint) -> Option<Visible> {
     let parsed = price_text::parse_price(&c.text, hint);
     let amount = parsed.amount.filter(|a| *a > Decimal::ZERO)?;
     let lower = c.text.to_lowercase();
+    let lower_chars = chars_and_lower(&c.text).1;
     let is_list = c.struck
         || LIST_HINTS.iter().any(|w| has_word(&c.hint, w))
-        || LIST_WORDS.iter().any(|w| contains_phrase(&lower, w));
+        || LIST_WORDS.iter().any(|w| contains_word(&lower_chars, w));
     let mut s = 0i32;
     if c.hint.contains("price") || PRICE_WORDS.iter().any(|w| c.hint.contains(w)) {
         s += 30;
@@ -464,33 +465,19 @@ pub(crate) fn stock_phrases() -> Vec<&'static str> {
 /// Availability from stock notices and buy buttons: a buy button, else an out-of-stock
 /// notice, else in-stock wording.
 pub fn availability(texts: &[String]) -> Option<Availability> {
-    let lower: Vec<String> = texts.iter().map(|t| t.to_lowercase()).collect();
-    if lower
-        .iter()
-        .any(|t| BUY.iter().any(|w| contains_phrase(t, w)))
-    {
-        return Some(Availability::InStock);
+    let lower: Vec<Vec<char>> = texts.iter().map(|t| chars_and_lower(t).1).collect();
+    let says = |phrases: &[&str]| {
+        lower
+            .iter()
+            .any(|t| phrases.iter().any(|w| contains_word(t, w)))
+    };
+    if says(BUY) {
+        Some(Availability::InStock)
+    } else if says(OUT_OF_STOCK) {
+        Some(Availability::OutOfStock)
+    } else {
+        says(IN_STOCK).then_some(Availability::InStock)
     }
-    if lower
-        .iter()
-        .any(|t| OUT_OF_STOCK.iter().any(|w| contains_phrase(t, w)))
-    {
-        return Some(Availability::OutOfStock);
-    }
-    lower
-        .iter()
-        .any(|t| IN_STOCK.iter().any(|w| contains_phrase(t, w)))
-        .then_some(Availability::InStock)
-}
-
-/// `phrase` in `text` not glued to letters on either side (so "sold" ≠ "soldier").
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + phrase.len()..].chars().next();
-        let cjk = phrase.chars().any(|c| !c.is_ascii() && c > '\u{2e80}');
-        cjk || (!before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic))
-    })
 }
 
 #[cfg(test)]

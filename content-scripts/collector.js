@@ -333,7 +333,7 @@
       if (offered) {
         const el = climb(parent, MAX_OFFER_TEXT, false);
         if (el) {
-          const t = textOf(el);
+          const t = boundedText(el); // climb() read it already: cached
           if (!seenOffers.has(t) && !hidden(el)) { seenOffers.add(t); snap.offers.push(clipValue(t)); }
         }
       }

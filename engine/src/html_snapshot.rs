@@ -352,10 +352,10 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
         }
         // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates.
         let short = data.encode_utf16().count() <= MAX_SHORT_NODE;
-        let collapsed = collapse(data);
-        if short && snap.stock.len() < MAX_TEXTS && char_len(&collapsed) <= MAX_STOCK_TEXT {
+        if short && snap.stock.len() < MAX_TEXTS {
+            let collapsed = collapse(data);
             let lower = data.to_lowercase();
-            if phrases.iter().any(|w| lower.contains(w)) {
+            if char_len(&collapsed) <= MAX_STOCK_TEXT && phrases.iter().any(|w| lower.contains(w)) {
                 // The notice as its element shows it, else the text itself.
                 let t = bounded_text(parent)
                     .filter(|t| char_len(t) <= MAX_STOCK_TEXT)
@@ -699,9 +699,14 @@ pub fn read_page(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// A saved page (`.html` or `.html.gz`) → snapshot → detected product, for `url`.
-pub fn detect_page_file(path: &Path, url: &str) -> Result<Option<Product>, String> {
+/// A saved page (`.html` or `.html.gz`) → the snapshot the collector would send for `url`.
+pub fn snapshot_page_file(path: &Path, url: &str) -> Result<PageSnapshot, String> {
     let bytes = read_page(path)?;
-    let snapshot = snapshot_from_html(&decode_html(&bytes), url);
+    Ok(snapshot_from_html(&decode_html(&bytes), url))
+}
+
+pub fn detect_page_file(path: &Path, url: &str) -> Result<Option<Product>, String> {
+    let snapshot = snapshot_page_file(path, url)?;
     crate::detect::detect(&snapshot)
         .map(|d| d.product)
         .map_err(|e| format!("{}: {e}", path.display()))

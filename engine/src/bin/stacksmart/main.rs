@@ -72,3 +72,11 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// `--url URL PAGE` in either order, as `detect` and `snapshot` take them.
+fn url_and_page(args: &[String]) -> Option<(&str, &str)> {
+    match args {
+        [flag, url, page] | [page, flag, url] if flag == "--url" => Some((url, page)),
+        _ => None,
+    }
+}

@@ -4,16 +4,9 @@
 
 use std::path::Path;
 
-use engine::html_snapshot::{decode_html, read_page, snapshot_from_html};
-
 pub fn run(args: &[String]) -> Result<String, String> {
     const USAGE: &str = "usage: stacksmart snapshot --url URL PAGE.html[.gz]";
-    let (url, page) = match args {
-        [flag, url, page] if flag == "--url" => (url, page),
-        [page, flag, url] if flag == "--url" => (url, page),
-        _ => return Err(USAGE.into()),
-    };
-    let bytes = read_page(Path::new(page))?;
-    let snapshot = snapshot_from_html(&decode_html(&bytes), url);
+    let (url, page) = crate::url_and_page(args).ok_or(USAGE)?;
+    let snapshot = engine::html_snapshot::snapshot_page_file(Path::new(page), url)?;
     serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod browser;
+mod wallet_store;
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -62,6 +63,23 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
             },
             Err(e) => Response::error(ErrorCode::BadStackRequest, e.to_string()),
         },
+        Request::GetWallet => match wallet_store::load().await {
+            Ok(wallet) => Response::Wallet {
+                wallet: Box::new(wallet),
+            },
+            Err(e) => e,
+        },
+        Request::SaveWallet { wallet } => wallet_store::save(*wallet, millis(now_ms)).await,
+        Request::ImportWallet { text } => wallet_store::import(&text, millis(now_ms)).await,
+        Request::ExportWallet => match wallet_store::load().await {
+            Ok(wallet) => Response::WalletExport {
+                text: engine::wallet::export(&wallet),
+            },
+            Err(e) => e,
+        },
+        Request::GetCatalogue => Response::Catalogue {
+            cards: engine::stack::catalogue::entries(),
+        },
     }
 }
 
@@ -81,6 +99,7 @@ async fn detect_and_store(
         detected_at_ms: millis(now_ms),
         detection,
         score,
+        stack: None,
     };
     browser::store_tab_result(tab_id, &result)
         .await
@@ -149,17 +168,41 @@ async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
     let Some(live) = browser::collect_from_tab(tab_id).await else {
         return Response::TabResult { result: None };
     };
-    if let Some(stored) = stored.filter(|s| s.url == live.url) {
-        return Response::TabResult {
-            result: Some(Box::new(stored)),
-        };
-    }
-    match detect_and_store(tab_id, live, now_ms).await {
-        Ok(result) => Response::TabResult {
-            result: Some(Box::new(result)),
+    let result = match stored.filter(|s| s.url == live.url) {
+        Some(stored) => stored,
+        None => match detect_and_store(tab_id, live, now_ms).await {
+            Ok(result) => result,
+            Err(e) => return e,
         },
-        Err(e) => e,
+    };
+    Response::TabResult {
+        result: Some(Box::new(with_stack(result, now_ms).await)),
     }
+}
+
+/// Adds the best stack for the tab's product with the wallet as it is now. An unreadable
+/// wallet gives the stack of an empty one, and says so.
+async fn with_stack(mut result: TabResult, now_ms: f64) -> TabResult {
+    let Some(product) = &result.detection.product else {
+        return result;
+    };
+    let (doc, wallet_problem) = match wallet_store::load().await {
+        Ok(doc) => (doc, None),
+        Err(Response::Error(e)) => (engine::wallet::WalletDoc::default(), Some(e.message)),
+        Err(_) => (engine::wallet::WalletDoc::default(), None),
+    };
+    let merchant = engine::merchant::registrable_domain(&result.url).unwrap_or_default();
+    let ms = i64::try_from(millis(now_ms)).unwrap_or(i64::MAX);
+    let Some(today) = engine::stack::Date::from_unix_ms(ms) else {
+        return result;
+    };
+    let mut stack =
+        engine::stack::page::for_page(product, &result.detection.offers, &merchant, &doc, today);
+    if stack.problem.is_none() {
+        stack.problem = wallet_problem;
+    }
+    result.stack = Some(Box::new(stack));
+    result
 }
 
 thread_local! {
@@ -192,6 +235,7 @@ pub async fn forget_tab(tab_id: i32, now_ms: f64) {
 #[wasm_bindgen(js_name = onInstalled)]
 pub async fn on_installed(now_ms: f64) -> u32 {
     count_event(now_ms);
+    wallet_store::migrate().await;
     browser::inject_into_open_tabs().await
 }
 

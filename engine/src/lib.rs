@@ -14,6 +14,7 @@
 //! - [`score`]: the 0–100 deal score from the price history, page claims, stack and other
 //!   merchants, and the history's identity, de-duplication and compaction (docs/score.md).
 //! - [`sites`]: extension match patterns (the sites the collector stays off).
+//! - [`wallet`]: the stored wallet and settings: schema, migrations, import/export.
 //! - [`protocol`]: the typed messages between content script, background and popup.
 //! - [`eval`]: scoring detected products against labelled pages.
 //! - `html_snapshot` (feature `cli`, native only): saved HTML page → snapshot.
@@ -33,3 +34,4 @@ pub mod score;
 pub mod sites;
 pub mod snapshot;
 pub mod stack;
+pub mod wallet;

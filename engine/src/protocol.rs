@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::Detection;
 use crate::snapshot::PageSnapshot;
+use crate::stack::catalogue::CatalogueEntry;
+use crate::stack::page::PageStack;
 use crate::stack::{StackRequest, StackResult};
+use crate::wallet::WalletDoc;
 
 /// A request to the background.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,6 +25,18 @@ pub enum Request {
     Status,
     /// Popup → background: the exact best stack for a cart and wallet (docs/engine-api.md).
     Stack { request: Box<StackRequest> },
+    /// Options → background: the stored wallet and settings (an empty one before the first
+    /// save).
+    GetWallet,
+    /// Options → background: replace the wallet with this one (checked first; a refused wallet
+    /// leaves the stored one untouched).
+    SaveWallet { wallet: Box<WalletDoc> },
+    /// Options → background: replace the wallet with an exported file's contents.
+    ImportWallet { text: String },
+    /// Options → background: the wallet as a file to save.
+    ExportWallet,
+    /// Options → background: the bundled card catalogue, for picking cards.
+    GetCatalogue,
 }
 
 /// The background's answer to a [`Request`].
@@ -41,6 +56,17 @@ pub enum Response {
     /// The best stack, its receipt and the reasons for every offer left out.
     Stack {
         result: Box<StackResult>,
+    },
+    /// The wallet as stored (after a save or import: as saved).
+    Wallet {
+        wallet: Box<WalletDoc>,
+    },
+    /// The wallet exported as pretty JSON.
+    WalletExport {
+        text: String,
+    },
+    Catalogue {
+        cards: Vec<CatalogueEntry>,
     },
     /// The request could not be served.
     Error(ErrorBody),
@@ -62,6 +88,9 @@ pub enum ErrorCode {
     BadSnapshot,
     /// The stack request was refused; the message names the field.
     BadStackRequest,
+    /// A wallet to save or import was refused; the message says what and where
+    /// (`cards[1].catalogue: …`). The stored wallet is unchanged.
+    BadWallet,
     /// A snapshot arrived from something that is not a tab.
     NoTab,
     /// Browser storage failed.
@@ -93,6 +122,10 @@ pub struct TabResult {
     /// product, or the history could not be read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Box<crate::score::ScoreResponse>>,
+    /// The best stack for the product with the wallet as it is now. Worked out when asked for
+    /// (never stored), so wallet edits show at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<Box<PageStack>>,
 }
 
 impl Response {

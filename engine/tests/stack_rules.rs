@@ -298,8 +298,14 @@ fn rule_10_portal_base_excludes_shipping_tax_categories_and_gift_card_part() {
     v["wallet"]["gift_cards"] = json!([{ "merchant": "shop.test", "balance": "23.00" }]);
     v["merchant"]["gift_card_portal_policy"] = json!("exclude_gift_card_part");
     assert_eq!(run(&v).net_cost, d("111.80"));
-    // Merchant voids the whole order's cashback: 115.00, and the portal says why.
+    // Merchant voids the whole order's cashback: the balance is kept for another order, the
+    // card pays 115.00 and the portal pays 4.00 → 111.00.
     v["merchant"]["gift_card_portal_policy"] = json!("void_whole_order");
+    let r = run(&v);
+    assert_eq!(r.net_cost, d("111.00"));
+    assert_eq!(r.stack.gift_card_balance_kept, Some(d("23.00")));
+    // Told to spend balances regardless: 115.00, and the portal says why.
+    v["settings"]["keep_gift_card_balance_for_offers"] = json!(false);
     let r = run(&v);
     assert_eq!(r.net_cost, d("115.00"));
     assert_eq!(reason(&r, "portal"), &Reason::VoidedByGiftCard);
@@ -391,7 +397,8 @@ fn combine_unlisted_code_voids_portal() {
 
 #[test]
 fn combine_bank_offer_needs_full_card_payment_and_matching_emi_mode() {
-    // ₹1,000, ₹100 gift-card balance: the 10 % bank offer is lost (₹1,000 net, ₹900 on card).
+    // ₹1,000, ₹100 gift-card balance: spending it loses the 10 % bank offer (₹1,000 net, ₹900
+    // on card), so the balance is kept and the card takes the offer: ₹900.
     let mut v = base("INR", json!([item("x", "1000.00", 1, "misc")]));
     v["wallet"]["cards"] = json!([cash_card("h", "INR", "0", "HDFC Bank")]);
     v["wallet"]["gift_cards"] = json!([{ "merchant": "shop.test", "balance": "100" }]);
@@ -400,6 +407,12 @@ fn combine_bank_offer_needs_full_card_payment_and_matching_emi_mode() {
         { "id": "emi", "kind": { "type": "bank_offer", "issuer": "HDFC Bank", "value": { "percent": "15" },
             "emi": true } }
     ]);
+    let r = run(&v);
+    assert_eq!(r.net_cost, d("900.00"));
+    assert_eq!(r.stack.card_offer.as_deref(), Some("bank"));
+    assert_eq!(r.stack.gift_card_balance_kept, Some(d("100")));
+    // Told to spend balances regardless, the bank offer is lost and says why.
+    v["settings"]["keep_gift_card_balance_for_offers"] = json!(false);
     let r = run(&v);
     assert_eq!(r.net_cost, d("1000.00"));
     assert_eq!(reason(&r, "bank"), &Reason::NeedsFullCardPayment);

@@ -340,6 +340,7 @@ mod tests {
                 problems: vec!["x".into()],
             },
             score: None,
+            stack: None,
         }
     }
 

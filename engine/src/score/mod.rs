@@ -210,17 +210,7 @@ pub fn reliability(merchant: &str, overrides: &BTreeMap<String, f64>) -> f64 {
 
 /// `YYYY-MM-DD` of a UTC day number (days since 1970-01-01).
 pub fn date_of_day(day: i64) -> String {
-    // Howard Hinnant's civil_from_days.
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    crate::stack::Date::from_unix_day(day).map_or_else(|| format!("day {day}"), |d| d.to_string())
 }
 
 fn pct(x: f64) -> String {

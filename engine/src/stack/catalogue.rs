@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::model::{CardRules, Valuation};
+use super::model::{CardRules, Earn, Valuation};
 
 const CARDS_JSON: &str = include_str!("../../data/cards.json");
 
@@ -78,4 +78,108 @@ pub fn point_value(program: &str, valuation: Valuation) -> Option<Decimal> {
         Valuation::PointsGuy => p.points_guy.unwrap_or(p.conservative),
         Valuation::FrequentMiler => p.frequent_miler.unwrap_or(p.conservative),
     })
+}
+
+/// One card of the bundled catalogue, as the options page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueEntry {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub network: String,
+    /// ISO 3166 country code (`US`, `IN`).
+    pub country: String,
+    /// The reward rules in a line: "5 per 100 on online_shopping (cap 20000/…), 1 per 100".
+    pub summary: String,
+    /// `false` until a person checked the rules against `source`.
+    pub verified: bool,
+    pub source: String,
+}
+
+/// The catalogue as the options page lists it, in file order.
+pub fn entries() -> Vec<CatalogueEntry> {
+    let Ok(cat) = load() else {
+        return Vec::new();
+    };
+    cat.cards
+        .iter()
+        .map(|c| CatalogueEntry {
+            id: c.id.clone(),
+            name: c.rules.name.clone(),
+            issuer: c.rules.issuer.clone(),
+            network: c.rules.network.clone(),
+            country: c.country.clone(),
+            summary: summary(&c.rules),
+            verified: c.verified,
+            source: c.source.clone(),
+        })
+        .collect()
+}
+
+/// The reward rules in words: "5 % back on online_shopping (up to 20000 a statement
+/// month); 1 % back on everything else".
+pub fn summary(rules: &CardRules) -> String {
+    let earn = |rate: Decimal| {
+        let e = Earn { rate, ..rules.earn };
+        if rules.points_program == "cash" && !e.block.is_zero() {
+            format!(
+                "{} % back",
+                (e.rate / e.block * Decimal::ONE_HUNDRED).normalize()
+            )
+        } else {
+            format!("{} points per {}", e.rate.normalize(), e.block.normalize())
+        }
+    };
+    let mut parts: Vec<String> = rules
+        .categories
+        .iter()
+        .map(|c| {
+            let mut s = format!("{} on {}", earn(c.rate), c.category.replace('_', " "));
+            if let Some(cap) = c.cap {
+                s.push_str(&format!(" (up to {} spend", cap.normalize()));
+                if let Some(period) = &c.period {
+                    s.push_str(&format!(" a {}", period.replace('_', " ")));
+                }
+                s.push(')');
+            }
+            s
+        })
+        .collect();
+    let base = earn(rules.earn.rate);
+    parts.push(if parts.is_empty() {
+        base
+    } else {
+        format!("{base} on everything else")
+    });
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_card_is_listed_with_its_rules_in_words() {
+        let list = entries();
+        assert_eq!(list.len(), load().expect("catalogue").cards.len());
+        let millennia = list
+            .iter()
+            .find(|e| e.id == "hdfc-millennia")
+            .expect("Millennia is in the catalogue");
+        assert_eq!(millennia.issuer, "HDFC Bank");
+        assert!(
+            millennia.summary.contains("% back on"),
+            "{}",
+            millennia.summary
+        );
+        assert!(
+            millennia.summary.ends_with("on everything else"),
+            "{}",
+            millennia.summary
+        );
+        assert!(
+            list.iter().all(|e| !e.verified),
+            "nobody has checked them yet"
+        );
+    }
 }

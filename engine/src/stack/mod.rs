@@ -18,8 +18,12 @@
 //!   cards, a split exactly at the first card's remaining bonus cap, the rest on a second card,
 //!   each with at most one card-linked offer (bank offers need the whole payment on the card).
 //!
-//! Automatic sales and gift-card balances are not choices: sales always apply, and balances
-//! are spent first when `settings.use_gift_card_balances` is on (the default).
+//! Automatic sales are not a choice: they always apply. Gift-card balances for the merchant are
+//! spent first when `settings.use_gift_card_balances` is on (the default), unless keeping them
+//! for another order unlocks an offer on this one (a bank offer that needs the whole payment
+//! on the card, a portal that gift-card payment voids, a card-linked minimum) and makes it
+//! cheaper (`settings.keep_gift_card_balance_for_offers`, default on). Card rewards alone never
+//! justify keeping a balance: the balance would be spent on a later order instead, a wash.
 //!
 //! # Tie-break (deterministic)
 //! Among stacks with the same net cost: fewer offers used; then the coupon list (ascending
@@ -40,6 +44,7 @@ pub mod eval;
 pub mod merchants;
 pub mod model;
 pub mod oracle;
+pub mod page;
 pub mod problem;
 pub mod receipt;
 pub mod search;
@@ -86,6 +91,9 @@ pub struct StackSummary {
     pub card_offer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub split: Option<SplitSummary>,
+    /// Gift-card balance left unspent because paying by card makes this order cheaper.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gift_card_balance_kept: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +134,11 @@ impl StackSummary {
             }
         }
         parts.push(pay);
+        if let Some(kept) = self.gift_card_balance_kept {
+            parts.push(format!(
+                "keep the gift-card balance ({kept}) for another order"
+            ));
+        }
         parts.join("; ")
     }
 }
@@ -193,6 +206,7 @@ fn summary(
             second_card: p.cards[b].id.clone(),
             second_card_offer: ob.map(|k| id(p.card_offers[k].offer)),
         }),
+        gift_card_balance_kept: None,
     }
 }
 
@@ -206,8 +220,30 @@ fn internal(what: &str) -> StackError {
 /// The best stack, its receipt, alternatives, reasons for unused offers and suggestions.
 pub fn optimize(req: &StackRequest) -> Result<StackResult, StackError> {
     let mut result = optimize_core(req, req.settings.alternatives)?;
+    let mut chosen = std::borrow::Cow::Borrowed(req);
+    let balance_spent = result
+        .steps
+        .iter()
+        .any(|s| s.kind == StepKind::GiftCardBalance);
+    if balance_spent && req.settings.keep_gift_card_balance_for_offers {
+        let mut keep = req.clone();
+        keep.settings.use_gift_card_balances = false;
+        let kept = optimize_core(&keep, req.settings.alternatives)?;
+        // Only an offer this order alone can have justifies keeping the balance: the card
+        // rewards it would earn are a wash (the balance is spent on a later order instead).
+        let spent_offers = used_ids(&result.stack);
+        let unlocks = used_ids(&kept.stack)
+            .iter()
+            .any(|o| !spent_offers.contains(o));
+        if unlocks && kept.net_cost < result.net_cost {
+            let balance = problem::resolve(req)?.gift_card_balance;
+            result = kept;
+            result.stack.gift_card_balance_kept = Some(balance);
+            chosen = std::borrow::Cow::Owned(keep);
+        }
+    }
     if req.settings.suggestions {
-        result.suggestions = suggestions(req, &result);
+        result.suggestions = suggestions(&chosen, &result);
     }
     Ok(result)
 }

@@ -69,6 +69,32 @@ impl Date {
     }
 }
 
+impl Date {
+    /// The UTC date of a day number (days since 1970-01-01), for years 0–9999.
+    pub fn from_unix_day(day: i64) -> Option<Self> {
+        // Howard Hinnant's civil_from_days.
+        let z = day.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        Some(Self {
+            year: u16::try_from(y).ok().filter(|y| *y <= 9999)?,
+            month: u8::try_from(m).ok()?,
+            day: u8::try_from(d).ok()?,
+        })
+    }
+
+    /// The UTC date of a JS timestamp (ms since the Unix epoch).
+    pub fn from_unix_ms(ms: i64) -> Option<Self> {
+        Self::from_unix_day(ms.div_euclid(86_400_000))
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -459,7 +485,7 @@ pub struct WalletCard {
     pub cap_used: BTreeMap<String, Decimal>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardRules {
     #[serde(default)]
@@ -478,7 +504,7 @@ pub struct CardRules {
 
 /// `rate` points per `block` of spend. `per_block` floors to whole blocks (4 points per
 /// ₹150: ₹449 earns 8); `exact` is proportional.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Earn {
     pub rate: Decimal,
@@ -500,7 +526,7 @@ pub enum EarnRounding {
     PerBlock,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryEarn {
     pub category: String,
@@ -532,6 +558,10 @@ pub struct Settings {
     /// Spend gift-card balances for this merchant first (the usual tender order).
     #[serde(default = "yes")]
     pub use_gift_card_balances: bool,
+    /// Keep the balance for another order when paying this one by card unlocks an offer and
+    /// makes it cheaper (see the optimizer's documentation).
+    #[serde(default = "yes")]
+    pub keep_gift_card_balance_for_offers: bool,
     /// **[conv]** A manufacturer coupon and a store coupon can both apply.
     #[serde(default = "yes")]
     pub manufacturer_coupons_stack_with_store: bool,
@@ -560,6 +590,7 @@ impl Default for Settings {
             valuation: Valuation::default(),
             delayed_payout_haircut_percent: Decimal::ZERO,
             use_gift_card_balances: true,
+            keep_gift_card_balance_for_offers: true,
             manufacturer_coupons_stack_with_store: true,
             emi: false,
             alternatives: 3,

@@ -15,6 +15,35 @@ extern "C" {
     fn tabs_query(query: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["navigator", "clipboard"], js_name = writeText)]
     fn clipboard_write_text(text: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = openOptionsPage)]
+    fn open_options_page() -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener)]
+    fn storage_on_changed(listener: &Closure<dyn FnMut(JsValue, JsValue)>) -> Result<(), JsValue>;
+}
+
+/// Opens the options page (the wallet) in a tab.
+pub fn open_options() {
+    if let Ok(promise) = open_options_page() {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
+    }
+}
+
+/// Calls `on_change` whenever `storage.local[key]` changes (the wallet edited in the options
+/// page), for as long as the page lives.
+pub fn on_local_change(key: &'static str, mut on_change: impl FnMut() + 'static) {
+    let listener =
+        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+            let local = area.as_string().as_deref() == Some("local");
+            if local && Reflect::has(&changes, &key.into()).unwrap_or(false) {
+                on_change();
+            }
+        });
+    if storage_on_changed(&listener).is_ok() {
+        // The listener must outlive this call; the page's lifetime bounds it.
+        listener.forget();
+    }
 }
 
 /// Copies text to the clipboard (the popup is focused and the click is the user's gesture,

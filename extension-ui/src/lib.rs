@@ -7,6 +7,7 @@ mod bridge;
 pub mod chart;
 mod format;
 pub mod popup;
+pub mod receipt;
 
 #[wasm_bindgen(start)]
 fn start() {

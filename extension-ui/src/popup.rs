@@ -5,9 +5,11 @@ use engine::offer_text::{CardType, Offer, OfferKind};
 use engine::product::{Availability, Product};
 use engine::protocol::{Request, Response, TabResult};
 use engine::score::{ScoreResponse, ScoreState};
+use engine::stack::page::PageStack;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::receipt::BestStack;
 use crate::{bridge, chart, format};
 
 /// Everything the popup can be showing.
@@ -25,6 +27,7 @@ pub enum PopupState {
         product: Box<Product>,
         offers: Vec<Offer>,
         score: Option<Box<ScoreResponse>>,
+        stack: Option<Box<PageStack>>,
     },
     Failed(String),
 }
@@ -35,13 +38,17 @@ impl PopupState {
             None => Self::NotAnalysed,
             Some(r) => {
                 let TabResult {
-                    detection, score, ..
+                    detection,
+                    score,
+                    stack,
+                    ..
                 } = *r;
                 match detection.product {
                     Some(p) => Self::Found {
                         product: Box::new(p),
                         offers: detection.offers,
                         score,
+                        stack,
                     },
                     None => Self::NoProduct {
                         problems: detection.problems,
@@ -69,6 +76,10 @@ async fn load() -> PopupState {
 pub fn Popup() -> impl IntoView {
     let state = RwSignal::new(PopupState::Detecting);
     spawn_local(async move { state.set(load().await) });
+    // A wallet edited in the options page shows here at once: the stack is worked out anew.
+    bridge::on_local_change(engine::wallet::STORAGE_KEY, move || {
+        spawn_local(async move { state.set(load().await) });
+    });
 
     view! {
         <main class="popup" aria-live="polite">
@@ -94,10 +105,11 @@ pub fn Popup() -> impl IntoView {
                         })}
                     </section>
                 }.into_any(),
-                PopupState::Found { product, offers, score } => {
+                PopupState::Found { product, offers, score, stack } => {
                     let currency = product.price.map(|p| p.currency);
                     view! {
                         <ProductCard product=*product/>
+                        {stack.map(|s| view! { <BestStack stack=*s/> })}
                         <DealScore score=score.map(|s| *s)/>
                         <OffersFound offers=offers currency=currency/>
                     }.into_any()
@@ -372,6 +384,7 @@ mod tests {
                 product: Box::new(p),
                 offers: Vec::new(),
                 score: None,
+                stack: None,
             }
         );
     }

@@ -261,3 +261,62 @@ test('the popup shows the M.R.P., the deal score and the offers on the page in p
   await popup.screenshot({ path: artifactPath('chromium-popup-offers.png'), fullPage: true });
   await popup.close();
 });
+
+const TWO_CARDS_AND_A_GIFT_CARD = {
+  schema: 2,
+  cards: [{ id: 'hdfc-millennia', catalogue: 'hdfc-millennia' }, { id: 'icici-amazon-pay', catalogue: 'icici-amazon-pay' }],
+  // The fixture server's host is the merchant here.
+  gift_cards: [{ id: 'gift-1', merchant: '127.0.0.1', balance: '300' }],
+};
+
+test('the popup shows the best stack and its reasons, and follows wallet edits without a reload', async () => {
+  const { tabId } = await openFixture('bank-offer.html');
+  const popup = await openPopup(tabId);
+  await popup.setViewportSize({ width: 400, height: 700 });
+  const stack = popup.getByTestId('best-stack');
+  await stack.waitFor();
+  // No wallet yet: ₹12,999 − ₹500 code = ₹12,499; the bank offer is explained, cards invited.
+  assert.equal(await stack.getByTestId('net-cost').textContent(), '₹12,499.00');
+  assert.equal(await stack.getByTestId('no-cards').count(), 1);
+  const reasons = await stack.getByTestId('unused').allTextContents();
+  assert.ok(reasons.some((r) => r.startsWith('HDFC Bank offer:') && r.includes('HDFC Bank')), reasons.join('\n'));
+  assert.ok(reasons.some((r) => r.startsWith('No Cost EMI') && r.includes('does not lower the price')), reasons.join('\n'));
+
+  const saved = await popup.evaluate((wallet) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet }), TWO_CARDS_AND_A_GIFT_CARD);
+  assert.equal(saved.type, 'wallet', JSON.stringify(saved));
+  // The popup follows storage.onChanged: 12,499 − 10 % bank discount (1,249.90) = 11,249.10
+  // paid; Millennia's 1 % back = 112.49 → 11,136.61 net; the ₹300 balance is kept.
+  await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹11,136.61');
+  assert.equal(await stack.getByTestId('saved').textContent(), 'You save ₹1,862.39 (14.3 %)');
+  assert.equal(await stack.getByTestId('paid-at-checkout').count(), 1);
+  assert.deepEqual(await stack.getByTestId('plan').locator('li').allTextContents(), [
+    'Apply CLEAN500',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank offer',
+    'Keep your ₹300.00 gift-card balance for another order: paying this one by card is worth more',
+  ]);
+  assert.equal(await stack.getByTestId('no-cards').count(), 0);
+  const steps = await stack.getByTestId('step').allTextContents();
+  assert.ok(steps.some((s) => s.includes('Instant bank discount') && s.includes('-₹1,249.90')), steps.join('\n'));
+  await stack.locator('details.receipt-box summary').click();
+  await popup.screenshot({ path: artifactPath('chromium-popup-stack.png'), fullPage: true });
+  await popup.evaluate(() => chrome.storage.local.remove('wallet'));
+  await popup.close();
+});
+
+test('a refused wallet leaves the stored one untouched', async () => {
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/popup.html`);
+  const send = (message) => page.evaluate((m) => chrome.runtime.sendMessage(m), message);
+  assert.equal((await send({ type: 'save_wallet', wallet: TWO_CARDS_AND_A_GIFT_CARD })).type, 'wallet');
+  const bad = await send({ type: 'import_wallet', text: JSON.stringify({ schema: 2, cards: [{ id: 'x', catalogue: 'no-such-card' }] }) });
+  assert.equal(bad.type, 'error');
+  assert.equal(bad.code, 'bad_wallet');
+  assert.match(bad.message, /^cards\[0\]\.catalogue: /);
+  const stored = await send({ type: 'get_wallet' });
+  assert.deepEqual(stored.wallet.cards.map((c) => c.id), ['hdfc-millennia', 'icici-amazon-pay']);
+  const exported = JSON.parse((await send({ type: 'export_wallet' })).text);
+  assert.equal(exported.schema, 2);
+  assert.equal(exported.gift_cards[0].balance, '300');
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
+  await page.close();
+});

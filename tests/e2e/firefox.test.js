@@ -129,3 +129,40 @@ test('the popup shows the microdata product, its M.R.P., deal score and the offe
   assert.equal(String(points[0].price), '4999');
   await screenshot('firefox-popup-offers.png');
 });
+
+/** Sends a message to the background from the extension page in the current tab. */
+async function sendMessage(message) {
+  const text = await driver.executeAsyncScript(function (m, done) {
+    chrome.runtime.sendMessage(m).then((r) => done(JSON.stringify(r)), (e) => done(JSON.stringify({ type: 'error', message: String(e) })));
+  }, message);
+  return JSON.parse(text);
+}
+
+test('the popup shows the best stack with the wallet, and follows wallet edits without a reload', async () => {
+  await popupFor('bank-offer.html');
+  const net = await driver.wait(until.elementLocated(By.css('[data-testid="net-cost"]')), 10_000);
+  assert.equal(await net.getText(), '₹12,499.00');
+  assert.equal((await driver.findElements(By.css('[data-testid="no-cards"]'))).length, 1);
+  const saved = await sendMessage({
+    type: 'save_wallet',
+    wallet: {
+      schema: 2,
+      cards: [{ id: 'hdfc-millennia', catalogue: 'hdfc-millennia' }, { id: 'icici-amazon-pay', catalogue: 'icici-amazon-pay' }],
+      gift_cards: [{ id: 'gift-1', merchant: '127.0.0.1', balance: '300' }],
+    },
+  });
+  assert.equal(saved.type, 'wallet', JSON.stringify(saved));
+  // Same arithmetic as in Chromium: 12,499 − 1,249.90 bank discount − 112.49 card rewards.
+  await driver.wait(async () => (await driver.findElement(By.css('[data-testid="net-cost"]')).getText()) === '₹11,136.61', 10_000);
+  assert.equal(await driver.findElement(By.css('[data-testid="saved"]')).getText(), 'You save ₹1,862.39 (14.3 %)');
+  const plan = await driver.findElements(By.css('[data-testid="plan"] li'));
+  assert.deepEqual(await Promise.all(plan.map((li) => li.getText())), [
+    'Apply CLEAN500',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank offer',
+    'Keep your ₹300.00 gift-card balance for another order: paying this one by card is worth more',
+  ]);
+  await screenshot('firefox-popup-stack.png');
+  assert.equal((await sendMessage({ type: 'import_wallet', text: '{"schema": 2, "cards": [{"id": "x"}]}' })).code, 'bad_wallet');
+  assert.equal((await sendMessage({ type: 'get_wallet' })).wallet.cards.length, 2, 'a refused import changes nothing');
+  await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+});

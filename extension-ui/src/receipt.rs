@@ -1,0 +1,260 @@
+//! The best stack in the popup: the headline (net price, saved, percent), what to do at
+//! checkout, the receipt step by step, the alternatives, and every offer left out with why.
+
+use engine::money::{Currency, Money};
+use engine::stack::page::PageStack;
+use engine::stack::{StackResult, StackSummary};
+use leptos::prelude::*;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::{bridge, format};
+
+/// Percent of the baseline saved, to one decimal (`None` when there is no baseline).
+pub fn percent_saved(r: &StackResult) -> Option<Decimal> {
+    if r.baseline <= Decimal::ZERO || r.total_savings <= Decimal::ZERO {
+        return None;
+    }
+    Some(
+        (r.total_savings * Decimal::ONE_HUNDRED / r.baseline)
+            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+            .normalize(),
+    )
+}
+
+/// What to do at checkout, one instruction a line, in the order the shopper does them.
+pub fn plan(s: &StackSummary, currency: Currency) -> Vec<String> {
+    let money = |d: Decimal| format::money(&Money::new(d, currency));
+    let mut lines = Vec::new();
+    if let Some(portal) = &s.portal {
+        lines.push(format!("Start from the {portal} link before you buy"));
+    }
+    if let Some(deal) = &s.gift_card_deal {
+        lines.push(format!("Buy the {deal} and pay with it"));
+    }
+    for code in &s.coupons {
+        let code = code.strip_prefix("code ").unwrap_or(code);
+        lines.push(format!("Apply {code}"));
+    }
+    let mut pay = match &s.card {
+        Some(card) => format!("Pay with {card}"),
+        None => "Pay any way you like: no card in your wallet earns more here".to_owned(),
+    };
+    if let Some(offer) = &s.card_offer {
+        pay.push_str(&format!(" to get the {offer}"));
+    }
+    if let Some(split) = &s.split {
+        pay = format!(
+            "{pay} for {}, and the rest with {}",
+            money(split.first_card_amount),
+            split.second_card
+        );
+        if let Some(o) = &split.second_card_offer {
+            pay.push_str(&format!(" ({o})"));
+        }
+    }
+    lines.push(pay);
+    if let Some(kept) = s.gift_card_balance_kept {
+        lines.push(format!(
+            "Keep your {} gift-card balance for another order: paying this one by card is worth more",
+            money(kept)
+        ));
+    }
+    lines
+}
+
+/// The rate and the amount it was applied to, under a receipt line ("10 %, cap 1500 on
+/// ₹12,499.00"); nothing when the step has neither.
+pub fn step_detail(rate: Option<&str>, base: Option<String>) -> Option<String> {
+    match (rate, base) {
+        (Some(r), Some(b)) => Some(format!("{r} on {b}")),
+        (Some(r), None) => Some(r.to_owned()),
+        (None, Some(b)) => Some(format!("on {b}")),
+        (None, None) => None,
+    }
+}
+
+#[component]
+pub fn BestStack(stack: PageStack) -> impl IntoView {
+    let PageStack {
+        result,
+        problem,
+        not_considered,
+        wallet_cards,
+    } = stack;
+    let no_cards = (wallet_cards == 0).then(|| {
+        view! {
+            <p class="hint" data-testid="no-cards">
+                "Add your cards to see their rewards and the bank offers they unlock. "
+                <button type="button" class="link" data-testid="open-wallet"
+                    on:click=|_| bridge::open_options()>"Open your wallet"</button>
+            </p>
+        }
+    });
+    let problem = problem.map(|p| view! { <p class="muted" data-testid="stack-problem">{p}</p> });
+    let Some(r) = result else {
+        return view! {
+            <section class="stack" data-testid="best-stack" aria-label="Best way to pay">
+                <h2>"Best way to pay"</h2>
+                {problem}
+                {no_cards}
+            </section>
+        }
+        .into_any();
+    };
+    let money = move |d: Decimal| format::money(&Money::new(d, r.currency));
+    let saved = (r.total_savings > Decimal::ZERO).then(|| {
+        let pct = percent_saved(&r)
+            .map(|p| format!(" ({p} %)"))
+            .unwrap_or_default();
+        format!("You save {}{pct}", money(r.total_savings))
+    });
+    let paid_differs = r.paid_at_checkout != r.net_cost;
+    let plan_lines = plan(&r.stack, r.currency);
+    let steps = r.steps.clone();
+    let alternatives = r.alternatives.clone();
+    let unused = r.unused.clone();
+    let suggestions = r.suggestions.clone();
+    let left_out = unused.len() + not_considered.len();
+    view! {
+        <section class="stack" data-testid="best-stack" aria-label="Best way to pay">
+            <h2>"Best way to pay"</h2>
+            <p class="net">
+                <span data-testid="net-cost">{money(r.net_cost)}</span>
+                <span class="muted">" net"</span>
+            </p>
+            {saved.map(|s| view! { <p class="saved" data-testid="saved">{s}</p> })}
+            {paid_differs.then(|| view! {
+                <p class="muted" data-testid="paid-at-checkout">
+                    {format!("{} at checkout; the rest comes back as cashback, rewards or credits.", money(r.paid_at_checkout))}
+                </p>
+            })}
+            <ol class="plan" data-testid="plan">
+                {plan_lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+            </ol>
+            {suggestions.into_iter().map(|s| view! {
+                <p class="hint" data-testid="suggestion">{s.message}</p>
+            }).collect_view()}
+            {problem}
+            {no_cards}
+            <details class="receipt-box">
+                <summary>"The arithmetic, step by step"</summary>
+                <table class="receipt" data-testid="receipt">
+                    <thead><tr><th scope="col">"Step"</th><th scope="col">"Amount"</th><th scope="col">"Total"</th></tr></thead>
+                    <tbody>
+                        {steps.into_iter().map(|s| {
+                            let detail = step_detail(s.rate.as_deref(), s.base.map(money));
+                            view! {
+                            <tr data-testid="step">
+                                <td>{s.description}{detail.map(|d| view! { <div class="muted">{d}</div> })}</td>
+                                <td class="num">{money(s.amount)}</td>
+                                <td class="num">{money(s.running_total)}</td>
+                            </tr>
+                        }}).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+            {(!alternatives.is_empty()).then(|| view! {
+                <details>
+                    <summary>"Other ways to pay"</summary>
+                    <ul class="alternatives" data-testid="alternatives">
+                        {alternatives.into_iter().map(|a| view! {
+                            <li>{format!("{} net (+{}): {}", money(a.net_cost), money(a.extra_cost), a.stack.describe())}</li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
+            {(left_out > 0).then(|| view! {
+                <details data-testid="left-out">
+                    <summary>{format!("Not used ({left_out})")}</summary>
+                    <ul class="unused">
+                        {unused.into_iter().map(|u| view! {
+                            <li data-testid="unused"><strong>{u.offer}</strong>": "{u.message}</li>
+                        }).collect_view()}
+                        {not_considered.into_iter().map(|n| view! {
+                            <li data-testid="unused"><strong>{n.text}</strong>": "{n.reason}</li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use engine::stack::SplitSummary;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("decimal")
+    }
+
+    fn summary() -> StackSummary {
+        StackSummary {
+            coupons: vec!["code BLEND200".into()],
+            gift_card_deal: None,
+            portal: Some("CashKaro cashback".into()),
+            card: Some("HDFC Bank Millennia".into()),
+            card_offer: Some("HDFC Bank offer".into()),
+            split: None,
+            gift_card_balance_kept: None,
+        }
+    }
+
+    #[test]
+    fn the_plan_follows_checkout_order() {
+        // No browser here: amounts only appear in the split and kept-balance lines.
+        let lines = plan(&summary(), Currency::from_code("INR").expect("INR"));
+        assert_eq!(
+            lines,
+            vec![
+                "Start from the CashKaro cashback link before you buy",
+                "Apply BLEND200",
+                "Pay with HDFC Bank Millennia to get the HDFC Bank offer",
+            ]
+        );
+        let mut s = summary();
+        s.card = None;
+        s.card_offer = None;
+        s.split = None::<SplitSummary>;
+        let lines = plan(&s, Currency::from_code("INR").expect("INR"));
+        assert!(lines
+            .last()
+            .expect("a payment line")
+            .starts_with("Pay any way"));
+    }
+
+    #[test]
+    fn step_details_name_the_rate_and_its_base() {
+        assert_eq!(
+            step_detail(Some("10 %, cap 1500"), Some("₹12,499.00".into())).as_deref(),
+            Some("10 %, cap 1500 on ₹12,499.00")
+        );
+        assert_eq!(step_detail(None, Some("x".into())).as_deref(), Some("on x"));
+        assert_eq!(step_detail(None, None), None);
+    }
+
+    #[test]
+    fn percent_saved_is_rounded_half_away_from_zero() {
+        let r = |baseline: &str, saved: &str| StackResult {
+            merchant: "amazon.in".into(),
+            currency: Currency::from_code("INR").expect("INR"),
+            net_cost: d(baseline) - d(saved),
+            paid_at_checkout: d(baseline),
+            baseline: d(baseline),
+            total_savings: d(saved),
+            stack: summary(),
+            steps: Vec::new(),
+            alternatives: Vec::new(),
+            unused: Vec::new(),
+            suggestions: Vec::new(),
+        };
+        assert_eq!(percent_saved(&r("4999.00", "895.85")), Some(d("17.9")));
+        assert_eq!(percent_saved(&r("200", "1")), Some(d("0.5")));
+        assert_eq!(percent_saved(&r("100", "0")), None);
+        assert_eq!(percent_saved(&r("0", "0")), None);
+    }
+}

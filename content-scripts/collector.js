@@ -86,6 +86,7 @@
     if (observer) observer.disconnect();
     observer = null;
     try { chrome.runtime.onMessage.removeListener(onMessage); } catch (_) { /* orphaned */ }
+    try { globalThis.__stackSmartBadge?.hide(); } catch (_) { /* nothing to remove */ }
   };
   globalThis.__stackSmartCollector = { stop };
 
@@ -462,10 +463,20 @@
     lastSent = key;
     sendsForUrl += 1;
     try {
-      chrome.runtime.sendMessage({ type: 'page_snapshot', snapshot }).catch(stopIfOrphaned);
+      chrome.runtime.sendMessage({ type: 'page_snapshot', snapshot })
+        .then((answer) => badge(answer, snapshot.url), stopIfOrphaned);
     } catch (error) {
       stopIfOrphaned(error);
     }
+  }
+
+  // The background's answer says what the in-page badge shows (badge.js draws it).
+  function badge(answer, url) {
+    const b = globalThis.__stackSmartBadge;
+    if (stopped || !b || !answer || answer.type !== 'snapshot_accepted') return;
+    try {
+      if (answer.badge) b.show(answer.badge, url); else b.hide();
+    } catch (_) { /* the badge is a nicety; the page must not notice a failure */ }
   }
 
   // The background asks for the page as it is now when the popup opens, so the popup never
@@ -474,6 +485,12 @@
     if (stopped || !message || message.type !== 'collect') return false;
     try { sendResponse(collect()); } catch (_) { sendResponse(null); }
     return false;
+  }
+
+  function badgeOnly(record) {
+    const b = globalThis.__stackSmartBadge;
+    const nodes = [...record.addedNodes, ...record.removedNodes];
+    return Boolean(b) && nodes.length > 0 && nodes.every((n) => b.owns(n));
   }
 
   function stopIfOrphaned() {
@@ -492,7 +509,8 @@
     send();
     // Single-page shops change the URL and render prices late: look again, debounced, at
     // most SENDS_PER_URL times per address (identical snapshots are not resent).
-    observer = new MutationObserver(() => {
+    observer = new MutationObserver((records) => {
+      if (records.every(badgeOnly)) return; // drawing the badge is not a page change
       if (location.href !== lastUrl || sendsForUrl < SENDS_PER_URL) schedule();
     });
     observer.observe(document.documentElement, { childList: true, subtree: true });

@@ -51,6 +51,7 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
             match detect_and_store(i64::from(tab_id), *snapshot, now_ms).await {
                 Ok(result) => Response::SnapshotAccepted {
                     has_product: result.detection.product.is_some(),
+                    badge: badge_for(result, now_ms).await,
                 },
                 Err(e) => e,
             }
@@ -180,6 +181,18 @@ async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
     }
 }
 
+/// The in-page badge for a freshly read page, unless the shopper turned it off. No badge
+/// when the wallet cannot be read: the popup explains that.
+async fn badge_for(result: TabResult, now_ms: f64) -> Option<engine::stack::page::Badge> {
+    let product = result.detection.product.as_ref()?;
+    let doc = wallet_store::load().await.ok()?;
+    if !doc.settings.badge {
+        return None;
+    }
+    let stack = page_stack(product, &result, &doc, now_ms)?;
+    engine::stack::page::badge(&stack)
+}
+
 /// Adds the best stack for the tab's product with the wallet as it is now. An unreadable
 /// wallet gives the stack of an empty one, and says so.
 async fn with_stack(mut result: TabResult, now_ms: f64) -> TabResult {
@@ -191,18 +204,30 @@ async fn with_stack(mut result: TabResult, now_ms: f64) -> TabResult {
         Err(Response::Error(e)) => (engine::wallet::WalletDoc::default(), Some(e.message)),
         Err(_) => (engine::wallet::WalletDoc::default(), None),
     };
-    let merchant = engine::merchant::registrable_domain(&result.url).unwrap_or_default();
-    let ms = i64::try_from(millis(now_ms)).unwrap_or(i64::MAX);
-    let Some(today) = engine::stack::Date::from_unix_ms(ms) else {
-        return result;
-    };
-    let mut stack =
-        engine::stack::page::for_page(product, &result.detection.offers, &merchant, &doc, today);
-    if stack.problem.is_none() {
+    let mut stack = page_stack(product, &result, &doc, now_ms);
+    if let Some(stack) = stack.as_mut().filter(|s| s.problem.is_none()) {
         stack.problem = wallet_problem;
     }
-    result.stack = Some(Box::new(stack));
+    result.stack = stack.map(Box::new);
     result
+}
+
+fn page_stack(
+    product: &engine::product::Product,
+    result: &TabResult,
+    doc: &engine::wallet::WalletDoc,
+    now_ms: f64,
+) -> Option<engine::stack::page::PageStack> {
+    let merchant = engine::merchant::registrable_domain(&result.url).unwrap_or_default();
+    let ms = i64::try_from(millis(now_ms)).unwrap_or(i64::MAX);
+    let today = engine::stack::Date::from_unix_ms(ms)?;
+    Some(engine::stack::page::for_page(
+        product,
+        &result.detection.offers,
+        &merchant,
+        doc,
+        today,
+    ))
 }
 
 thread_local! {

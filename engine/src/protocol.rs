@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::detect::Detection;
 use crate::snapshot::PageSnapshot;
 use crate::stack::catalogue::CatalogueEntry;
-use crate::stack::page::PageStack;
+use crate::stack::page::{Badge, PageStack};
 use crate::stack::{StackRequest, StackResult};
 use crate::wallet::WalletDoc;
 
@@ -43,9 +43,12 @@ pub enum Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
-    /// The snapshot was read; says whether a product was found.
+    /// The snapshot was read; says whether a product was found, and what the in-page badge
+    /// shows (none: no saving, or the shopper turned the badge off).
     SnapshotAccepted {
         has_product: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        badge: Option<Badge>,
     },
     /// The stored result for a tab, or `None` if its page was never analysed (not an http(s)
     /// page, opened before the extension could read it, or still loading).

@@ -320,3 +320,62 @@ test('a refused wallet leaves the stored one untouched', async () => {
   await page.evaluate(() => chrome.storage.local.remove('wallet'));
   await page.close();
 });
+
+/** The text inside an element's shadow root, closed ones included (CDP pierces them). */
+async function shadowText(page, hostName) {
+  const cdp = await context.newCDPSession(page);
+  const { root: doc } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+  const find = (node) => (node.localName === hostName ? node : (node.children ?? []).map(find).find(Boolean));
+  const text = (node) => (node.nodeName === 'STYLE' ? '' : (node.nodeValue ?? '') + (node.children ?? []).map(text).join(''));
+  const host = find(doc);
+  await cdp.detach();
+  return host?.shadowRoots?.map(text).join('') ?? null;
+}
+
+test('the in-page badge shows the saving, stays off the buy button, keeps the page private and obeys the setting', async () => {
+  const setup = await context.newPage();
+  await setup.goto(`chrome-extension://${extensionId}/popup.html`);
+  const saveWallet = (wallet) => setup.evaluate((w) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: w }), wallet);
+  assert.equal((await saveWallet(TWO_CARDS_AND_A_GIFT_CARD)).type, 'wallet');
+
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 900, height: 600 });
+  // The shop's buy button sits in the badge's first corner (bottom left): it must go elsewhere.
+  await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
+    const style = document.createElement('style');
+    style.textContent = '.buy { left: 1rem !important; right: auto !important; }';
+    document.head.append(style);
+  }));
+  await page.goto(`${server.base}/bank-offer.html`);
+  const before = await page.evaluate(() => document.documentElement.scrollHeight);
+  const host = page.locator('stacksmart-badge');
+  await host.waitFor({ state: 'attached' });
+  // Closed shadow root: the shop's scripts cannot read which cards the shopper holds.
+  assert.equal(await page.evaluate(() => document.querySelector('stacksmart-badge').shadowRoot), null);
+  assert.equal(await shadowText(page, 'stacksmart-badge'), 'StackSmart: Save ₹1,862 with your HDFC Bank Millennia + code CLEAN500×');
+  const badge = await host.boundingBox();
+  const buy = await page.locator('#buy-now').boundingBox();
+  const overlap = badge.x < buy.x + buy.width && buy.x < badge.x + badge.width && badge.y < buy.y + buy.height && buy.y < badge.y + badge.height;
+  assert.ok(!overlap, `badge ${JSON.stringify(badge)} covers the buy button ${JSON.stringify(buy)}`);
+  assert.ok(buy.x < 100 && badge.x > buy.x + buy.width, 'the badge took the bottom-right corner');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollHeight), before, 'no layout shift');
+  await page.screenshot({ path: artifactPath('chromium-badge.png') });
+
+  // Dismissed: the × inside the shadow root, clicked where it is drawn.
+  await page.mouse.click(badge.x + badge.width - 14, badge.y + badge.height / 2);
+  await host.waitFor({ state: 'detached' });
+
+  // Turned off in the settings: a fresh read of the page draws nothing.
+  assert.equal((await saveWallet({ ...TWO_CARDS_AND_A_GIFT_CARD, settings: { badge: false } })).type, 'wallet');
+  const sw = await serviceWorker();
+  const readAt = () => sw.evaluate(async (u) => Object.values(await chrome.storage.session.get(null))
+    .filter((v) => v.url === u).map((v) => v.detected_at_ms).sort().pop() ?? 0, page.url());
+  const last = await readAt();
+  await page.reload();
+  await waitFor(async () => (await readAt()) > last, { what: 'a fresh read of the page' });
+  await page.waitForTimeout(300); // the answer reaches the content script just after the write
+  assert.equal(await host.count(), 0);
+  await setup.evaluate(() => chrome.storage.local.remove('wallet'));
+  await setup.close();
+  await page.close();
+});

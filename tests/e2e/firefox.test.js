@@ -166,3 +166,29 @@ test('the popup shows the best stack with the wallet, and follows wallet edits w
   assert.equal((await sendMessage({ type: 'get_wallet' })).wallet.cards.length, 2, 'a refused import changes nothing');
   await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
 });
+
+test('the in-page badge shows in a closed shadow root beside, never over, the buy button', async () => {
+  await driver.switchTo().window(popupTab);
+  await driver.get(`${base}/popup.html`);
+  const saved = await sendMessage({
+    type: 'save_wallet',
+    wallet: { schema: 2, cards: [{ id: 'hdfc-millennia', catalogue: 'hdfc-millennia' }] },
+  });
+  assert.equal(saved.type, 'wallet', JSON.stringify(saved));
+  await driver.switchTo().window(pageTab);
+  await driver.get(`${server.base}/bank-offer.html`);
+  await driver.wait(until.elementLocated(By.css('stacksmart-badge')), 10_000);
+  const boxes = await driver.executeScript(function () {
+    const host = document.querySelector('stacksmart-badge');
+    return { closed: host.shadowRoot === null, badge: host.getBoundingClientRect().toJSON(),
+      buy: document.getElementById('buy-now').getBoundingClientRect().toJSON() };
+  });
+  assert.ok(boxes.closed, 'the page cannot read the badge');
+  const { badge, buy } = boxes;
+  assert.ok(badge.width > 100 && badge.height > 10, JSON.stringify(badge));
+  const overlap = badge.left < buy.right && buy.left < badge.right && badge.top < buy.bottom && buy.top < badge.bottom;
+  assert.ok(!overlap, JSON.stringify(boxes));
+  await screenshot('firefox-badge.png');
+  await driver.switchTo().window(popupTab);
+  await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+});

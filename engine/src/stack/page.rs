@@ -38,6 +38,40 @@ pub struct NotConsidered {
     pub reason: String,
 }
 
+/// The in-page badge's message: the saving, and how ("with HDFC Bank Millennia + code
+/// CLEAN500"). The content script formats the amount in the shopper's locale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Badge {
+    pub saving: Decimal,
+    pub currency: crate::money::Currency,
+    pub how: String,
+}
+
+/// The badge for a page's stack: only when the stack saves something.
+pub fn badge(stack: &PageStack) -> Option<Badge> {
+    let r = stack.result.as_ref()?;
+    if r.total_savings <= Decimal::ZERO {
+        return None;
+    }
+    let s = &r.stack;
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(card) = &s.card {
+        parts.push(format!("your {card}"));
+    }
+    parts.extend(s.coupons.iter().cloned());
+    parts.extend(s.portal.iter().cloned());
+    parts.extend(s.gift_card_deal.iter().cloned());
+    Some(Badge {
+        saving: r.total_savings,
+        currency: r.currency,
+        how: if parts.is_empty() {
+            "with the offers on this page".into()
+        } else {
+            format!("with {}", parts.join(" + "))
+        },
+    })
+}
+
 /// Stacks the page's offers and the wallet on one unit of `product` bought at `merchant`
 /// (registrable domain of the page) on `today`.
 pub fn for_page(
@@ -292,6 +326,33 @@ mod tests {
         assert_eq!(stack.not_considered.len(), 1);
         assert!(stack.not_considered[0].reason.contains("EMI"));
         assert_eq!(stack.wallet_cards, 1);
+    }
+
+    #[test]
+    fn the_badge_says_how_much_and_how() {
+        let page = offers(&["Use code BLEND200 to get ₹200 off"]);
+        let wallet =
+            import(r#"{"schema": 2, "cards": [{"id": "m", "catalogue": "hdfc-millennia"}]}"#)
+                .expect("wallet");
+        let stack = for_page(
+            &product("4999", "INR"),
+            &page,
+            "amazon.in",
+            &wallet,
+            today(),
+        );
+        let b = badge(&stack).expect("a saving");
+        // 200 off, then 5 % back on 4799 at amazon.in = 239.95.
+        assert_eq!(b.saving, dec("439.95"));
+        assert_eq!(b.how, "with your HDFC Bank Millennia + code BLEND200");
+        let nothing = for_page(
+            &product("4999", "INR"),
+            &[],
+            "amazon.in",
+            &WalletDoc::default(),
+            today(),
+        );
+        assert_eq!(badge(&nothing), None, "no saving, no badge");
     }
 
     #[test]

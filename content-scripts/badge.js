@@ -35,6 +35,16 @@
     host = null;
   }
 
+  // User-facing words come from _locales; the English fallback keeps the badge whole if a
+  // string is missing.
+  function message(key, fallback, substitution) {
+    try {
+      return chrome.i18n.getMessage(key, substitution) || fallback;
+    } catch (_) {
+      return fallback;
+    }
+  }
+
   function money(amount, currency) {
     try {
       // Never overstate a saving: whole units, rounded down.
@@ -78,13 +88,14 @@
     const text = document.createElement('span');
     text.className = 'text';
     const strong = document.createElement('strong');
-    strong.textContent = `Save ${money(badge.saving, badge.currency)}`;
+    const amount = money(badge.saving, badge.currency);
+    strong.textContent = message('badgeSave', `Save ${amount}`, [amount]);
     text.append('StackSmart: ', strong, ` ${badge.how}`);
-    text.title = 'Open StackSmart from the toolbar for the step-by-step receipt';
+    text.title = message('badgeTitle', 'Open StackSmart from the toolbar for the step-by-step receipt');
     const close = document.createElement('button');
     close.type = 'button';
     close.textContent = '×';
-    close.setAttribute('aria-label', 'Dismiss the StackSmart badge');
+    close.setAttribute('aria-label', message('badgeDismiss', 'Dismiss the StackSmart badge'));
     close.addEventListener('click', () => { dismissedFor = url; hide(); });
     box.append(text, close);
     root.append(style, box);

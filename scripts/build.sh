@@ -31,6 +31,7 @@ wasm-bindgen --target web --no-typescript --out-name extension_ui --out-dir "$st
 cp background/js/background.js "$stage/background/"
 cp content-scripts/*.js "$stage/content/"
 cp extension-ui/static/* "$stage/"
+cp -r manifest/icons manifest/_locales "$stage/"
 
 for browser in chrome firefox; do
   out="$here/dist/$browser"

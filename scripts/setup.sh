@@ -13,7 +13,7 @@ step() { printf '\n== setup: %s\n' "$*"; }
 # --- Debian packages -------------------------------------------------------------------------
 need_pkgs=()
 # wrk only serves `make bench-server`; it is small and saves a second setup path.
-for pkg in chromium chromium-driver firefox-esr jq zip postgresql wrk curl; do
+for pkg in chromium chromium-driver firefox-esr jq zip unzip postgresql wrk curl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then

@@ -48,7 +48,9 @@ before(async () => {
   requireBuilt('chrome');
   server = await serveFixtures();
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stacksmart-chromium-'));
-  const ext = dist('chrome');
+  // Every test runs on the packed zip's contents: what a store would receive must load.
+  const ext = path.join(profileDir, 'extension');
+  execFileSync('unzip', ['-q', path.join(root, 'dist', 'stacksmart-chrome.zip'), '-d', ext]);
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,

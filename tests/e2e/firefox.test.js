@@ -2,10 +2,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Builder, By, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
-import { dist, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT } from './support.js';
+import { root, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT } from './support.js';
 
 const FIREFOX = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
 const UUID = '5f1c2a57-3d1e-4b6e-9a0c-7e4d2b1f0a11';
@@ -75,7 +76,8 @@ async function popupFor(name) {
 test('a tab open before install gets the content script, and the popup shows its product', async () => {
   await driver.get(`${server.base}/product.html`); // opened while the extension is not installed yet
   pageTab = await driver.getWindowHandle();
-  await driver.installAddon(dist('firefox'), true);
+  // The packed zip itself, as a store would receive it.
+  await driver.installAddon(path.join(root, 'dist', 'stacksmart-firefox.zip'), true);
   await driver.switchTo().newWindow('tab');
   popupTab = await driver.getWindowHandle();
   const tabId = await tabIdFor(`${server.base}/product.html`);

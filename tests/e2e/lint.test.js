@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { root, dist, requireBuilt } from './support.js';
 
@@ -18,6 +19,33 @@ for (const browser of ['chrome', 'firefox']) {
     } else {
       assert.deepEqual(m.background.scripts, ['background/background.js']);
       assert.equal(m.background.service_worker, undefined);
+    }
+  });
+}
+
+for (const browser of ['chrome', 'firefox']) {
+  test(`${browser}: the packed zip holds exactly dist/${browser}, with icons and English strings`, () => {
+    const m = requireBuilt(browser);
+    const listed = execFileSync('unzip', ['-Z1', path.join(root, 'dist', `stacksmart-${browser}.zip`)], { encoding: 'utf8' })
+      .split('\n').filter((f) => f && !f.endsWith('/')).sort();
+    const files = [];
+    const walk = (dir, prefix) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(dir, e.name), `${prefix}${e.name}/`);
+        else files.push(`${prefix}${e.name}`);
+      }
+    };
+    walk(dist(browser), '');
+    assert.deepEqual(listed, files.sort());
+    for (const [size, file] of Object.entries(m.icons)) {
+      const png = fs.readFileSync(path.join(dist(browser), file));
+      assert.equal(png.subarray(1, 4).toString(), 'PNG', file);
+      assert.equal(png.readUInt32BE(16), Number(size), `${file} width`);
+      assert.equal(png.readUInt32BE(20), Number(size), `${file} height`);
+    }
+    const messages = JSON.parse(fs.readFileSync(path.join(dist(browser), '_locales', 'en', 'messages.json'), 'utf8'));
+    for (const key of JSON.stringify(m).match(/__MSG_\w+__/g)) {
+      assert.ok(messages[key.slice(6, -2)], `${key} is in _locales/en`);
     }
   });
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { dist, requireBuilt } from './e2e/support.js';
+import { dist, requireBuilt, collectorRegistered } from './e2e/support.js';
 
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) {
@@ -64,6 +64,7 @@ async function run(scripts) {
     ],
   });
   const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  await collectorRegistered(sw);
   const served = new Map(Object.entries(truth).map(([key, t]) => [stripFragment(t.url), key]));
   const refused = {};
   let stoppedNavigations = 0;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { dist, requireBuilt, serveFixtures, waitFor } from './e2e/support.js';
+import { dist, requireBuilt, serveFixtures, waitFor, collectorRegistered } from './e2e/support.js';
 
 const RUNS = 20;
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -22,6 +22,7 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 try {
   const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+  await collectorRegistered(sw);
   const id = new URL(sw.url()).host;
   const page = await context.newPage();
   const url = `${server.base}/offers.html`;

@@ -7,7 +7,7 @@
 // - the wasm is instantiated lazily and once (no top-level await), and a failed load answers
 //   callers with an error instead of leaving them waiting;
 // - the current time is passed in: wasm has no clock of its own here.
-import init, { handleMessage, forgetTab, onInstalled } from './background_wasm.js';
+import init, { handleMessage, forgetTab, onInstalled, onStartup } from './background_wasm.js';
 
 let ready = null;
 function wasm() {
@@ -32,4 +32,8 @@ chrome.tabs.onRemoved.addListener((tabId) => {
 
 chrome.runtime.onInstalled.addListener(() => {
   wasm().then(() => onInstalled(Date.now())).catch(console.warn);
+});
+
+chrome.runtime.onStartup.addListener(() => {
+  wasm().then(() => onStartup(Date.now())).catch(console.warn);
 });

@@ -28,11 +28,9 @@ extern "C" {
     fn tabs_send_message(tab_id: f64, message: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = executeScript)]
     fn execute_script(injection: &JsValue) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getManifest)]
-    fn get_manifest() -> Result<JsValue, JsValue>;
 }
 
-async fn call(promise: Result<Promise, JsValue>) -> Result<JsValue, String> {
+pub(crate) async fn call(promise: Result<Promise, JsValue>) -> Result<JsValue, String> {
     let promise = promise.map_err(describe)?;
     JsFuture::from(promise).await.map_err(describe)
 }
@@ -117,18 +115,19 @@ pub async fn collect_from_tab(tab_id: i64) -> Option<engine::snapshot::PageSnaps
     serde_wasm_bindgen::from_value(answer).ok()
 }
 
-/// Runs the manifest's content scripts in every open tab they match; returns how many tabs
-/// took them. The file list comes from the manifest, so it cannot drift from it.
-pub async fn inject_into_open_tabs() -> u32 {
-    let Some(files) = content_script_files() else {
+/// Runs the collector in every open tab that `matches` covers (and no always-excluded site
+/// does); returns how many tabs took it.
+pub async fn inject_into_open_tabs(matches: &[String]) -> u32 {
+    use engine::sites::{matches_any, ALWAYS_EXCLUDED, COLLECTOR_FILES};
+    if matches.is_empty() {
         return 0;
-    };
+    }
+    let files: Array = COLLECTOR_FILES.iter().map(|f| JsValue::from(*f)).collect();
     // No URL filter in the query (that needs the `tabs` permission); the host permissions
     // reveal the URL of every tab injection could reach, checked below.
     let Ok(tabs) = call(tabs_query(&Object::new())).await else {
         return 0;
     };
-    let excludes = content_script_excludes();
     let mut injected = 0;
     for tab in Array::from(&tabs).iter() {
         let Some(tab_id) = Reflect::get(&tab, &"id".into())
@@ -138,11 +137,12 @@ pub async fn inject_into_open_tabs() -> u32 {
             continue;
         };
         // `url` is present for the tabs our host permissions cover, which are the only ones
-        // injection could reach: skip the excluded sites, and tabs whose address is hidden.
+        // injection could reach: skip what the setting leaves out, the excluded sites, and
+        // tabs whose address is hidden.
         let url = Reflect::get(&tab, &"url".into())
             .ok()
             .and_then(|v| v.as_string());
-        if url.is_none_or(|u| engine::sites::matches_any(&excludes, &u)) {
+        if url.is_none_or(|u| !matches_any(matches, &u) || matches_any(ALWAYS_EXCLUDED, &u)) {
             continue;
         }
         let target = Object::new();
@@ -156,30 +156,4 @@ pub async fn inject_into_open_tabs() -> u32 {
         }
     }
     injected
-}
-
-fn content_script_files() -> Option<Array> {
-    let files = Reflect::get(&content_script_entry()?, &"js".into()).ok()?;
-    files.is_array().then(|| Array::from(&files))
-}
-
-/// The manifest's `exclude_matches` (banking and webmail sites): the browser honours them
-/// for declared content scripts, and the install-time injection must too.
-fn content_script_excludes() -> Vec<String> {
-    content_script_entry()
-        .and_then(|entry| Reflect::get(&entry, &"exclude_matches".into()).ok())
-        .filter(JsValue::is_array)
-        .map(|v| {
-            Array::from(&v)
-                .iter()
-                .filter_map(|p| p.as_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn content_script_entry() -> Option<JsValue> {
-    let manifest = get_manifest().ok()?;
-    let scripts = Reflect::get(&manifest, &"content_scripts".into()).ok()?;
-    Some(Array::from(&scripts).get(0))
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod browser;
+mod content_scripts;
 mod wallet_store;
 
 #[wasm_bindgen(start)]
@@ -70,8 +71,16 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
             },
             Err(e) => e,
         },
-        Request::SaveWallet { wallet } => wallet_store::save(*wallet, millis(now_ms)).await,
-        Request::ImportWallet { text } => wallet_store::import(&text, millis(now_ms)).await,
+        Request::SaveWallet { wallet } => {
+            let saved = wallet_store::save(*wallet, millis(now_ms)).await;
+            follow_sites(&saved).await;
+            saved
+        }
+        Request::ImportWallet { text } => {
+            let saved = wallet_store::import(&text, millis(now_ms)).await;
+            follow_sites(&saved).await;
+            saved
+        }
         Request::ExportWallet => match wallet_store::load().await {
             Ok(wallet) => Response::WalletExport {
                 text: engine::wallet::export(&wallet),
@@ -181,6 +190,15 @@ async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
     }
 }
 
+/// After a save: the collector runs where the new settings say.
+async fn follow_sites(saved: &Response) {
+    if let Response::Wallet { wallet } = saved {
+        if let Err(e) = content_scripts::sync(&wallet.settings.sites).await {
+            web_log(&format!("StackSmart: content scripts not updated: {e}"));
+        }
+    }
+}
+
 /// The in-page badge for a freshly read page, unless the shopper turned it off. No badge
 /// when the wallet cannot be read: the popup explains that.
 async fn badge_for(result: TabResult, now_ms: f64) -> Option<engine::stack::page::Badge> {
@@ -261,7 +279,31 @@ pub async fn forget_tab(tab_id: i32, now_ms: f64) {
 pub async fn on_installed(now_ms: f64) -> u32 {
     count_event(now_ms);
     wallet_store::migrate().await;
-    browser::inject_into_open_tabs().await
+    let matches = register_collector().await;
+    browser::inject_into_open_tabs(&matches).await
+}
+
+/// On browser start: the registration persists, but is checked against the settings anyway
+/// (cheap, and it repairs a registration lost to an update).
+#[wasm_bindgen(js_name = onStartup)]
+pub async fn on_startup(now_ms: f64) {
+    count_event(now_ms);
+    register_collector().await;
+}
+
+/// Registers the collector where the settings allow; the patterns registered (none when the
+/// wallet cannot be read: the collector then keeps its current registration).
+async fn register_collector() -> Vec<String> {
+    let Ok(doc) = wallet_store::load().await else {
+        return Vec::new();
+    };
+    match content_scripts::sync(&doc.settings.sites).await {
+        Ok(matches) => matches,
+        Err(e) => {
+            web_log(&format!("StackSmart: content scripts not registered: {e}"));
+            Vec::new()
+        }
+    }
 }
 
 fn millis(now_ms: f64) -> u64 {

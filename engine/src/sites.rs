@@ -1,7 +1,64 @@
-//! Browser extension match patterns (`*://*.chase.com/*`), so code outside the browser's own
-//! content-script matching — the background injecting the collector into tabs already open at
-//! install — keeps off the same sites the manifest's `exclude_matches` names (banking,
-//! webmail).
+//! Browser extension match patterns (`*://*.chase.com/*`): where the collector runs (the
+//! shopper's "which sites" setting, registered with the browser by the background) and where
+//! it never runs (banking and webmail), for the browser's matching and for the background
+//! injecting the collector into tabs already open at install.
+
+use crate::merchant::registrable_domain;
+use crate::wallet::SiteAccess;
+
+/// The content scripts the background registers, in load order (the badge first: the
+/// collector hands it the background's answer).
+pub const COLLECTOR_FILES: [&str; 2] = ["content/badge.js", "content/collector.js"];
+
+/// Sites the collector stays off whatever the settings say: webmail and banking.
+pub const ALWAYS_EXCLUDED: &[&str] = &[
+    "*://mail.google.com/*",
+    "*://outlook.live.com/*",
+    "*://outlook.office.com/*",
+    "*://mail.yahoo.com/*",
+    "*://*.mail.yahoo.com/*",
+    "*://mail.proton.me/*",
+    "*://*.icloud.com/*",
+    "*://*.chase.com/*",
+    "*://*.bankofamerica.com/*",
+    "*://*.wellsfargo.com/*",
+    "*://*.citi.com/*",
+    "*://*.capitalone.com/*",
+    "*://*.americanexpress.com/*",
+    "*://*.hdfcbank.com/*",
+    "*://*.icicibank.com/*",
+    "*://*.onlinesbi.sbi/*",
+    "*://*.axisbank.com/*",
+    "*://*.paypal.com/*",
+];
+
+/// Where the collector runs for a "which sites" setting: every http(s) page, a list of shops
+/// (each domain and its subdomains), or nowhere.
+pub fn collector_matches(access: &SiteAccess) -> Vec<String> {
+    match access {
+        SiteAccess::All => vec!["http://*/*".into(), "https://*/*".into()],
+        SiteAccess::None => Vec::new(),
+        SiteAccess::List { sites } => {
+            let mut out = Vec::new();
+            for site in sites {
+                let Some(domain) = registrable_domain(site) else {
+                    continue;
+                };
+                out.push(format!("*://{domain}/*"));
+                // An IP address has no subdomains (and `*.` before one is not a pattern).
+                if !domain
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == ':')
+                {
+                    out.push(format!("*://*.{domain}/*"));
+                }
+            }
+            out.sort();
+            out.dedup();
+            out
+        }
+    }
+}
 
 /// Whether `url` matches the match pattern `pattern` (`<scheme>://<host><path>`; scheme `*`
 /// is http or https; host `*` is any host and `*.example.com` is example.com and its
@@ -78,6 +135,31 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_sites_setting_becomes_match_patterns() {
+        assert_eq!(collector_matches(&SiteAccess::None), Vec::<String>::new());
+        assert!(collector_matches(&SiteAccess::All).contains(&"https://*/*".to_owned()));
+        let list = SiteAccess::List {
+            sites: vec![
+                "www.amazon.in".into(),
+                "amazon.in".into(),
+                "127.0.0.1".into(),
+            ],
+        };
+        let patterns = collector_matches(&list);
+        assert_eq!(
+            patterns,
+            vec!["*://*.amazon.in/*", "*://127.0.0.1/*", "*://amazon.in/*"]
+        );
+        assert!(matches_any(&patterns, "https://www.amazon.in/dp/B0X"));
+        assert!(!matches_any(&patterns, "https://www.flipkart.com/p"));
+        assert!(ALWAYS_EXCLUDED.iter().all(|p| !p.is_empty()));
+        assert!(matches_any(
+            ALWAYS_EXCLUDED,
+            "https://mail.google.com/mail/u/0/"
+        ));
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { dist, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT, fixtures, root } from './support.js';
+import { serveFixtures, artifactPath, requireBuilt, waitFor, collectorRegistered, PRODUCT, fixtures, root } from './support.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 let server;
@@ -63,6 +63,8 @@ before(async () => {
   });
   const sw = await serviceWorker();
   extensionId = new URL(sw.url()).host;
+  // The background registers the collector on install (the sites setting decides where).
+  await collectorRegistered(sw);
 });
 
 after(async () => {
@@ -221,6 +223,33 @@ test('a detected product gets one price-history point per reading, and a score t
   assert.deepEqual(score.based_on.map((b) => b.source), ['history', 'page_claims']);
   assert.ok(Number.isInteger(score.score) && score.score >= 0 && score.score <= 100);
   assert.ok(score.summary.length > 0);
+  await page.close();
+});
+
+test('the sites setting decides where the collector runs', async () => {
+  const sw = await serviceWorker();
+  const registered = () => sw.evaluate(async () => (await chrome.scripting.getRegisteredContentScripts())
+    .map((c) => ({ matches: c.matches, exclude: c.excludeMatches?.length ?? 0, js: c.js })));
+  const setup = await context.newPage();
+  await setup.goto(`chrome-extension://${extensionId}/popup.html`);
+  const settings = (sites) => setup.evaluate((s) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: { schema: 2, settings: { sites: s } } }), sites);
+  assert.equal((await settings({ mode: 'list', sites: ['www.amazon.in', '127.0.0.1'] })).type, 'wallet');
+  assert.deepEqual(await registered(), [{ matches: ['*://*.amazon.in/*', '*://127.0.0.1/*', '*://amazon.in/*'], exclude: 18, js: ['content/badge.js', 'content/collector.js'] }]);
+  await settings({ mode: 'none' });
+  assert.deepEqual(await registered(), []);
+  // Nowhere: a product page opened now is not read.
+  const page = await context.newPage();
+  await page.goto(`${server.base}/product.html?none`);
+  await page.waitForTimeout(1500);
+  const read = await sw.evaluate(async () => Object.values(await chrome.storage.session.get(null)).filter((v) => v.url.endsWith('?none')).length);
+  assert.equal(read, 0, 'no snapshot while the setting says no sites');
+  await settings({ mode: 'all' });
+  assert.deepEqual((await registered())[0].matches, ['http://*/*', 'https://*/*']);
+  await page.reload();
+  await waitFor(() => sw.evaluate(async () => Object.values(await chrome.storage.session.get(null)).some((v) => v.url.endsWith('?none'))),
+    { what: 'the page read once all sites are allowed again' });
+  await setup.evaluate(() => chrome.storage.local.remove('wallet'));
+  await setup.close();
   await page.close();
 });
 

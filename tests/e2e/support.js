@@ -58,4 +58,10 @@ export async function waitFor(probe, { timeout = 10_000, interval = 100, what = 
   throw new Error(`timed out waiting for ${what} (last: ${last})`);
 }
 
+/** Waits until the background has registered the collector (it does so on install). */
+export async function collectorRegistered(sw) {
+  await waitFor(() => sw.evaluate(async () => (await chrome.scripting.getRegisteredContentScripts()).length === 1),
+    { what: 'the collector registered' });
+}
+
 export const PRODUCT = { title: 'StackSmart Test Kettle 1.7 L', price: '$1,234.56' };

@@ -1,0 +1,64 @@
+//! The collector's registration with the browser (`scripting.registerContentScripts`), so
+//! the shopper's "which sites" setting decides where it runs: every site, a list of shops, or
+//! none. Banking and webmail stay excluded whatever the setting (`engine::sites`).
+
+use engine::sites::{collector_matches, ALWAYS_EXCLUDED, COLLECTOR_FILES};
+use engine::wallet::SiteAccess;
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::browser::call;
+
+const ID: &str = "stacksmart-collector";
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = getRegisteredContentScripts)]
+    fn get_registered(filter: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = registerContentScripts)]
+    fn register(scripts: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = updateContentScripts)]
+    fn update(scripts: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = unregisterContentScripts)]
+    fn unregister(filter: &JsValue) -> Result<Promise, JsValue>;
+}
+
+fn strings<S: AsRef<str>>(items: &[S]) -> Array {
+    items.iter().map(|s| JsValue::from(s.as_ref())).collect()
+}
+
+fn id_filter() -> Result<JsValue, String> {
+    let filter = Object::new();
+    Reflect::set(&filter, &"ids".into(), &strings(&[ID])).map_err(|_| "filter")?;
+    Ok(filter.into())
+}
+
+/// Makes the browser's registration match `access`; returns the patterns now registered.
+pub async fn sync(access: &SiteAccess) -> Result<Vec<String>, String> {
+    let matches = collector_matches(access);
+    let registered = call(get_registered(&id_filter()?)).await?;
+    let present = Array::from(&registered).length() > 0;
+    if matches.is_empty() {
+        if present {
+            call(unregister(&id_filter()?)).await?;
+        }
+        return Ok(matches);
+    }
+    let script = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&script, &k.into(), v).map(drop);
+    set("id", &ID.into())
+        .and_then(|()| set("matches", &strings(&matches)))
+        .and_then(|()| set("excludeMatches", &strings(ALWAYS_EXCLUDED)))
+        .map_err(|_| "could not build the registration")?;
+    if present {
+        call(update(&Array::of1(&script))).await?;
+    } else {
+        set("js", &strings(&COLLECTOR_FILES))
+            .and_then(|()| set("runAt", &"document_idle".into()))
+            .and_then(|()| set("allFrames", &false.into()))
+            .and_then(|()| set("persistAcrossSessions", &true.into()))
+            .map_err(|_| "could not build the registration")?;
+        call(register(&Array::of1(&script))).await?;
+    }
+    Ok(matches)
+}

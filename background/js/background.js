@@ -30,8 +30,8 @@ chrome.tabs.onRemoved.addListener((tabId) => {
   wasm().then(() => forgetTab(tabId, Date.now())).catch(console.warn);
 });
 
-chrome.runtime.onInstalled.addListener(() => {
-  wasm().then(() => onInstalled(Date.now())).catch(console.warn);
+chrome.runtime.onInstalled.addListener((details) => {
+  wasm().then(() => onInstalled(Date.now(), details.reason)).catch(console.warn);
 });
 
 chrome.runtime.onStartup.addListener(() => {

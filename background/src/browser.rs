@@ -24,6 +24,10 @@ extern "C" {
     fn local_remove_raw(keys: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     fn tabs_query(query: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = create)]
+    fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getURL)]
+    fn runtime_get_url(path: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = sendMessage)]
     fn tabs_send_message(tab_id: f64, message: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = executeScript)]
@@ -156,4 +160,12 @@ pub async fn inject_into_open_tabs(matches: &[String]) -> u32 {
         }
     }
     injected
+}
+
+/// Opens one of the extension's own pages in a new tab.
+pub async fn open_extension_page(path: &str) -> Result<(), String> {
+    let url = runtime_get_url(path).map_err(describe)?;
+    let properties = Object::new();
+    Reflect::set(&properties, &"url".into(), &url.into()).map_err(describe)?;
+    call(tabs_create(&properties)).await.map(drop)
 }

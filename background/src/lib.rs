@@ -273,14 +273,23 @@ pub async fn forget_tab(tab_id: i32, now_ms: f64) {
     }
 }
 
-/// On install or update: put the content script into tabs that were already open, so the
-/// shopper does not have to reload them. Tabs the extension may not touch are skipped.
+/// On install or update: migrate the wallet, register the collector where the settings allow,
+/// and put it into tabs that were already open, so the shopper does not have to reload them
+/// (tabs the extension may not touch are skipped).
 #[wasm_bindgen(js_name = onInstalled)]
-pub async fn on_installed(now_ms: f64) -> u32 {
+pub async fn on_installed(now_ms: f64, reason: Option<String>) -> u32 {
     count_event(now_ms);
     wallet_store::migrate().await;
     let matches = register_collector().await;
-    browser::inject_into_open_tabs(&matches).await
+    let injected = browser::inject_into_open_tabs(&matches).await;
+    // A first install opens the welcome page (what it does, what it never does, where it may
+    // read); updates do not.
+    if reason.as_deref() == Some("install") {
+        if let Err(e) = browser::open_extension_page("onboarding.html").await {
+            web_log(&format!("StackSmart: welcome page not opened: {e}"));
+        }
+    }
+    injected
 }
 
 /// On browser start: the registration persists, but is checked against the settings anyway

@@ -17,8 +17,45 @@ extern "C" {
     fn clipboard_write_text(text: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = openOptionsPage)]
     fn open_options_page() -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = contains)]
+    fn permissions_contains(permissions: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = request)]
+    fn permissions_request(permissions: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener)]
     fn storage_on_changed(listener: &Closure<dyn FnMut(JsValue, JsValue)>) -> Result<(), JsValue>;
+}
+
+/// The host permissions the collector needs on every shop.
+fn all_sites() -> JsValue {
+    let origins: js_sys::Array = ["http://*/*", "https://*/*"]
+        .iter()
+        .map(|o| JsValue::from(*o))
+        .collect();
+    let permissions = Object::new();
+    let _ = Reflect::set(&permissions, &"origins".into(), &origins);
+    permissions.into()
+}
+
+async fn permission_call(promise: Result<Promise, JsValue>) -> bool {
+    match promise {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Whether the browser lets the extension read every shop (the user can withhold it in the
+/// browser's own site-access settings).
+pub async fn has_site_access() -> bool {
+    permission_call(permissions_contains(&all_sites())).await
+}
+
+/// Asks the browser for access to every shop (call from a click: browsers require it).
+pub async fn request_site_access() -> bool {
+    permission_call(permissions_request(&all_sites())).await
 }
 
 /// Opens the options page (the wallet) in a tab.

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 mod bridge;
 pub mod chart;
 mod format;
+pub mod onboarding;
 pub mod popup;
 pub mod receipt;
 
@@ -18,6 +19,7 @@ fn start() {
         .and_then(|b| b.dataset().get("page"));
     match page.as_deref() {
         Some("popup") => leptos::mount::mount_to_body(popup::Popup),
+        Some("onboarding") => leptos::mount::mount_to_body(onboarding::Onboarding),
         other => web_sys_warn(&format!("StackSmart: no page called {other:?}")),
     }
 }

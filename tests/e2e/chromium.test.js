@@ -84,6 +84,26 @@ test('Chromium loads the extension with no manifest warnings or errors', async (
   await page.close();
 });
 
+test('a first install opens the welcome page: what it never does, and an explicit choice of sites', async () => {
+  const welcome = await waitFor(() => context.pages().find((p) => p.url().endsWith('/onboarding.html')), { what: 'the welcome page' });
+  await welcome.setViewportSize({ width: 720, height: 900 });
+  await welcome.getByTestId('sites-form').waitFor();
+  assert.match(await welcome.getByTestId('never').textContent(), /No telemetry.*No affiliate links/s);
+  await welcome.getByTestId('shops').fill('www.amazon.in\nflipkart.com');
+  await welcome.getByTestId('save-sites').click();
+  assert.equal(await welcome.getByTestId('sites-saved').textContent(), 'Saved: StackSmart reads pages on amazon.in, flipkart.com only.');
+  const sw = await serviceWorker();
+  const matches = () => sw.evaluate(async () => (await chrome.scripting.getRegisteredContentScripts()).flatMap((c) => c.matches));
+  assert.deepEqual(await matches(), ['*://*.amazon.in/*', '*://*.flipkart.com/*', '*://amazon.in/*', '*://flipkart.com/*']);
+  await welcome.screenshot({ path: artifactPath('chromium-onboarding.png'), fullPage: true });
+  await welcome.getByTestId('sites-all').check();
+  await welcome.getByTestId('save-sites').click();
+  await welcome.getByText('Saved: StackSmart reads product pages on every shop.').waitFor();
+  assert.deepEqual(await matches(), ['http://*/*', 'https://*/*']);
+  await welcome.evaluate(() => chrome.storage.local.remove('wallet'));
+  await welcome.close();
+});
+
 test('the popup shows the product read from JSON-LD', async () => {
   const { tabId } = await openFixture('product.html');
   const popup = await openPopup(tabId);

@@ -1,0 +1,141 @@
+//! The first-run page, opened once on install: what StackSmart does, what it never does, the
+//! explicit choice of where it may read pages (saved as the wallet's `settings.sites`, which
+//! the background turns into the collector's registration), and the way to the wallet.
+
+use engine::protocol::{Request, Response};
+use engine::wallet::SiteAccess;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::bridge;
+
+/// The shops typed one per line (or separated by commas/spaces), blanks dropped. The engine
+/// checks and normalises each when the wallet is saved.
+pub fn sites_from_text(text: &str) -> Vec<String> {
+    text.split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Saves the sites choice into the stored wallet; the message to show.
+async fn save_sites(access: SiteAccess) -> Result<String, String> {
+    let mut wallet = match bridge::request(&Request::GetWallet).await? {
+        Response::Wallet { wallet } => *wallet,
+        Response::Error(e) => return Err(e.message),
+        other => return Err(format!("unexpected answer: {other:?}")),
+    };
+    wallet.settings.sites = access;
+    match bridge::request(&Request::SaveWallet {
+        wallet: Box::new(wallet),
+    })
+    .await?
+    {
+        Response::Wallet { wallet } => Ok(match wallet.settings.sites {
+            SiteAccess::All => "Saved: StackSmart reads product pages on every shop.".to_owned(),
+            SiteAccess::List { sites } => format!(
+                "Saved: StackSmart reads pages on {} only.",
+                sites.join(", ")
+            ),
+            SiteAccess::None => {
+                "Saved: StackSmart reads no pages until you choose sites.".to_owned()
+            }
+        }),
+        Response::Error(e) => Err(e.message),
+        other => Err(format!("unexpected answer: {other:?}")),
+    }
+}
+
+#[component]
+pub fn Onboarding() -> impl IntoView {
+    let choice = RwSignal::new("all".to_owned());
+    let sites = RwSignal::new(String::new());
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let browser_access = RwSignal::new(None::<bool>);
+    spawn_local(async move { browser_access.set(Some(bridge::has_site_access().await)) });
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let access = match choice.get_untracked().as_str() {
+            "list" => SiteAccess::List {
+                sites: sites_from_text(&sites.get_untracked()),
+            },
+            "none" => SiteAccess::None,
+            _ => SiteAccess::All,
+        };
+        spawn_local(async move { outcome.set(Some(save_sites(access).await)) });
+    };
+    let radio = move |value: &'static str, label: &'static str, hint: &'static str| {
+        view! {
+            <label class="choice">
+                <input type="radio" name="sites" value=value data-testid=format!("sites-{value}")
+                    prop:checked=move || choice.get() == value
+                    on:change=move |_| choice.set(value.to_owned())/>
+                <span><strong>{label}</strong><br/><span class="muted">{hint}</span></span>
+            </label>
+        }
+    };
+
+    view! {
+        <main class="page onboarding">
+            <header class="brand">"StackSmart"</header>
+            <h1>"Welcome. StackSmart finds the cheapest way to pay."</h1>
+            <p>"On a product page it reads the price and the offers printed there (coupon codes, bank offers, clip coupons), adds what your wallet holds (cards and their rewards, gift cards, memberships) and works out the best stack, with the arithmetic shown step by step."</p>
+            <section class="panel" data-testid="never">
+                <h2>"What it never does"</h2>
+                <ul>
+                    <li>"No telemetry, no analytics: nothing about you or your browsing leaves this browser."</li>
+                    <li>"The pages you visit are read here, never sent anywhere."</li>
+                    <li>"No affiliate links: it never rewrites links or touches cookies."</li>
+                    <li>"No card numbers: a card is its name and reward rules."</li>
+                    <li>"It stays off webmail and banking sites."</li>
+                </ul>
+            </section>
+            <form class="panel" on:submit=save data-testid="sites-form">
+                <fieldset>
+                    <legend><h2>"Where may StackSmart read pages?"</h2></legend>
+                    {radio("all", "Every shop", "Recommended: it only acts on pages that show a product.")}
+                    {radio("list", "Only these shops", "One per line, e.g. amazon.in")}
+                    <textarea aria-label="Shops StackSmart may read" rows="3" data-testid="shops"
+                        prop:value=move || sites.get()
+                        on:input=move |ev| sites.set(event_target_value(&ev))
+                        on:focus=move |_| choice.set("list".to_owned())></textarea>
+                    {radio("none", "Nowhere for now", "Choose later in the options.")}
+                </fieldset>
+                <button type="submit" class="primary" data-testid="save-sites">"Save my choice"</button>
+                {move || outcome.get().map(|o| match o {
+                    Ok(m) => view! { <p class="ok" role="status" data-testid="sites-saved">{m}</p> }.into_any(),
+                    Err(m) => view! { <p class="bad" role="alert" data-testid="sites-error">{m}</p> }.into_any(),
+                })}
+                {move || (browser_access.get() == Some(false)).then(|| view! {
+                    <p class="hint" data-testid="grant">
+                        "Your browser has not given StackSmart access to shop pages. "
+                        <button type="button" class="link" on:click=move |_| {
+                            spawn_local(async move { browser_access.set(Some(bridge::request_site_access().await)) });
+                        }>"Allow access"</button>
+                    </p>
+                })}
+            </form>
+            <section class="panel">
+                <h2>"Next: your wallet"</h2>
+                <p>"Add the cards you carry (from a catalogue of popular US and Indian cards, or your own), gift-card balances and memberships. They stay in this browser."</p>
+                <button type="button" class="primary" data-testid="open-wallet" on:click=|_| bridge::open_options()>"Add your cards"</button>
+            </section>
+        </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shops_are_read_one_per_line_or_comma_separated() {
+        assert_eq!(
+            sites_from_text("amazon.in\n  flipkart.com, www.myntra.com\n\n"),
+            vec!["amazon.in", "flipkart.com", "www.myntra.com"]
+        );
+        assert!(sites_from_text(" \n ").is_empty());
+    }
+}

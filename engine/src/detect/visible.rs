@@ -236,6 +236,7 @@ const MPN_LABELS: &[&str] = &[
     "model",
     "modelnumber",
     "itemmodelnumber",
+    "modelnamenumber",
     "manufacturerpartnumber",
     "partnumber",
     "numéroducmodèledelarticle",

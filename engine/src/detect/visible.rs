@@ -298,11 +298,14 @@ pub fn details(facts: &[(String, String)]) -> Details {
             .chars()
             .filter(|c| c.is_alphabetic() || c.is_ascii_digit())
             .collect();
+        // Brackets around a value (`〈商品編號：M14876706〉`) belong to the layout.
         let value = value
-            .trim_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '\u{200e}' | '\u{200f}'))
+            .trim_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ':' | '\u{200e}' | '\u{200f}') || is_bracket(c)
+            })
             .to_owned();
-        // A details value is a code or a name, not a paragraph.
-        if value.is_empty() || value.chars().count() > 60 {
+        // A details value is a code or a name, not a paragraph; "N/A" says there is none.
+        if value.is_empty() || value.chars().count() > 60 || is_placeholder(&value) {
             continue;
         }
         let is = |labels: &[&str]| labels.contains(&key.as_str());
@@ -325,11 +328,63 @@ pub fn details(facts: &[(String, String)]) -> Details {
     d
 }
 
-/// A product code: one token (spaces allowed between parts), with a digit, no sentence.
+/// A product code: one token, or two (`PU 106160`), with a digit. Three or more words are
+/// a description that quotes a code (`CARD ANP AG-M22PCIE4`), not the shop's code itself.
 fn looks_like_code(v: &str) -> bool {
     v.chars().any(|c| c.is_ascii_digit())
-        && v.split_whitespace().count() <= 3
+        && v.split_whitespace().count() <= 2
         && v.chars().count() <= 40
+}
+
+fn is_bracket(c: char) -> bool {
+    matches!(
+        c,
+        '(' | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+            | '〈'
+            | '〉'
+            | '《'
+            | '》'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '【'
+            | '】'
+            | '（'
+            | '）'
+    )
+}
+
+/// What marketplaces and shop templates print where a field has no value ("Does Not
+/// Apply", "N/A", "-"): never an identifier or a brand.
+pub(crate) fn is_placeholder(v: &str) -> bool {
+    let key: String = v
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    matches!(
+        key.as_str(),
+        "" | "na"
+            | "none"
+            | "null"
+            | "undefined"
+            | "doesnotapply"
+            | "notapplicable"
+            | "nonapplicable"
+            | "nichtzutreffend"
+            | "nonapplicabile"
+            | "noaplica"
+            | "naoaplicavel"
+            | "unknown"
+            | "0"
+    )
 }
 
 /// Buy buttons: a page that lets you add the product to the cart sells it now, whatever a
@@ -566,5 +621,29 @@ mod tests {
             availability(&t(&["加入購物車"])),
             Some(Availability::InStock)
         );
+    }
+
+    #[test]
+    fn details_values_lose_brackets_and_fillers_and_descriptions_are_no_sku() {
+        let facts = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect()
+        };
+        let d = details(&facts(&[
+            ("〈商品編號", "M14876706〉"),
+            ("MPN", "Does Not Apply"),
+            ("Brand", "N/A"),
+        ]));
+        assert_eq!(d.sku.as_deref(), Some("M14876706"));
+        assert_eq!(d.mpn, None);
+        assert_eq!(d.brand, None);
+        // Three words quoting a code are a description; the next labelled code is the SKU.
+        let d = details(&facts(&[
+            ("Kód", "CARD ANP AG-M22PCIE4"),
+            ("Item number", "PU 106160"),
+        ]));
+        assert_eq!(d.sku.as_deref(), Some("PU 106160"));
     }
 }

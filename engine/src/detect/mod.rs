@@ -113,7 +113,7 @@ pub fn detect(snapshot: &PageSnapshot) -> Result<Detection, SnapshotError> {
     let page = Page {
         prices: visible::prices(&snapshot.prices, &hint),
         details: visible::details(&snapshot.facts),
-        stock: visible::availability(&snapshot.stock),
+        stock: visible::stock(&snapshot.stock),
         heading: snapshot.heading.clone().filter(|h| !h.trim().is_empty()),
         fallback_currency: merchant::currency_hint(url),
     };
@@ -128,7 +128,7 @@ pub fn detect(snapshot: &PageSnapshot) -> Result<Detection, SnapshotError> {
 struct Page {
     prices: Vec<visible::Visible>,
     details: visible::Details,
-    stock: Option<Availability>,
+    stock: visible::Stock,
     heading: Option<String>,
     fallback_currency: Option<Currency>,
 }
@@ -324,10 +324,20 @@ fn reconcile(
         Some(Money::new(amount, p.currency))
     });
 
+    // Structured data often describes one default variant (a size that is gone) as out of
+    // stock; a page that offers a buy button and shows no out-of-stock notice sells it.
+    let sells_now = page.stock.buy && !page.stock.out;
     let availability = offers
         .iter()
         .find_map(|(s, o)| o.availability.map(|a| (*s, a)))
-        .or_else(|| page.stock.map(|a| (Source::Page, a)))
+        .map(|(s, a)| {
+            if !a.can_buy() && sells_now {
+                (Source::Page, Availability::InStock)
+            } else {
+                (s, a)
+            }
+        })
+        .or_else(|| page.stock.availability().map(|a| (Source::Page, a)))
         .or_else(|| price.map(|_| (Source::Inferred, Availability::InStock)));
     if let Some((s, _)) = availability {
         note("availability", s, base_confidence(s));
@@ -505,5 +515,26 @@ mod tests {
             &[],
         );
         assert_eq!(product(&s).sku.as_deref(), Some("9789724084985"));
+    }
+
+    #[test]
+    fn a_buy_button_without_a_stock_notice_outweighs_an_out_of_stock_default_offer() {
+        let oos = r#""offers":{"@type":"Offer","price":"20.00","priceCurrency":"EUR","availability":"https://schema.org/OutOfStock"},"#;
+        let s = page(
+            "https://shop.example/p/lamp",
+            oos,
+            &[],
+            &["Add to your basket", "Size guide"],
+        );
+        assert_eq!(product(&s).availability, Some(Availability::InStock));
+        let s = page(
+            "https://shop.example/p/lamp",
+            oos,
+            &[],
+            &["Add to your basket", "Out of stock"],
+        );
+        assert_eq!(product(&s).availability, Some(Availability::OutOfStock));
+        let s = page("https://shop.example/p/lamp", oos, &[], &[]);
+        assert_eq!(product(&s).availability, Some(Availability::OutOfStock));
     }
 }

@@ -518,21 +518,42 @@ pub(crate) fn stock_phrases() -> Vec<&'static str> {
     out
 }
 
-/// Availability from stock notices and buy buttons: a buy button, else an out-of-stock
-/// notice, else in-stock wording.
-pub fn availability(texts: &[String]) -> Option<Availability> {
+/// What the page's stock notices and buttons say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stock {
+    /// A buy button or "add to cart" text.
+    pub buy: bool,
+    /// An out-of-stock notice.
+    pub out: bool,
+    /// In-stock wording.
+    pub in_stock: bool,
+}
+
+impl Stock {
+    /// Availability: a buy button, else an out-of-stock notice, else in-stock wording.
+    pub fn availability(self) -> Option<Availability> {
+        if self.buy {
+            Some(Availability::InStock)
+        } else if self.out {
+            Some(Availability::OutOfStock)
+        } else {
+            self.in_stock.then_some(Availability::InStock)
+        }
+    }
+}
+
+/// Reads stock notices and buy buttons (the snapshot's `stock` texts).
+pub fn stock(texts: &[String]) -> Stock {
     let lower: Vec<Vec<char>> = texts.iter().map(|t| chars_and_lower(t).1).collect();
     let says = |phrases: &[&str]| {
         lower
             .iter()
             .any(|t| phrases.iter().any(|w| contains_word(t, w)))
     };
-    if says(BUY) {
-        Some(Availability::InStock)
-    } else if says(OUT_OF_STOCK) {
-        Some(Availability::OutOfStock)
-    } else {
-        says(IN_STOCK).then_some(Availability::InStock)
+    Stock {
+        buy: says(BUY),
+        out: says(OUT_OF_STOCK),
+        in_stock: says(IN_STOCK),
     }
 }
 
@@ -604,6 +625,7 @@ mod tests {
     #[test]
     fn stock_notices_win_over_buttons_and_words_stay_whole() {
         let t = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let availability = |texts: &[String]| stock(texts).availability();
         assert_eq!(
             availability(&t(&["Actuellement indisponible.", "Ajouter à la liste"])),
             Some(Availability::OutOfStock)
@@ -645,5 +667,13 @@ mod tests {
             ("Item number", "PU 106160"),
         ]));
         assert_eq!(d.sku.as_deref(), Some("PU 106160"));
+    }
+
+    #[test]
+    fn stock_reports_buttons_and_notices_separately() {
+        let s = stock(&["Add to basket".to_owned(), "Sold out".to_owned()]);
+        assert!(s.buy && s.out);
+        assert_eq!(s.availability(), Some(Availability::InStock));
+        assert_eq!(stock(&[]).availability(), None);
     }
 }

@@ -33,6 +33,10 @@
   const MAX_FACT_ELEMENTS = 4000;
   const MAX_RAW_TEXT = 4096;
   const MAX_SHORT_NODE = 512;
+  // Inline facts (`Product code: 141677` in a <p> or <span>, outside any table).
+  const MAX_INLINE_FACT_TEXT = 80;
+  const MAX_INLINE_LABEL = 40;
+  const MAX_INLINE_FACTS = 32;
   const CURRENCY_SIGNS = /[$€£¥₹₽₩₪₫₴₦₱฿₸₺元円]/;
   const CURRENCY_WORDS = ['zł', 'kč', 'лв', 'руб', 'грн', 'р.', 'kr', 'kn', 'lei', 'ft', 'rs',
     'inr', 'usd', 'eur', 'gbp', 'chf', 'cad', 'aud', 'clp', 'ars', 'brl', 'mxn', 'pln', 'ron',
@@ -133,6 +137,22 @@
     // keeps it to once per element per collection.
     const raw = el.textContent || '';
     return raw.length > MAX_RAW_TEXT ? null : collapse(raw);
+  }
+
+  // boundedText() for the inline-fact test, which looks at many small elements: stops
+  // reading after MAX_RAW_TEXT characters instead of building a big container's whole text.
+  function shortText(el) {
+    if (textCache.has(el)) return textCache.get(el);
+    let raw = '';
+    let t = null;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); ; n = walker.nextNode()) {
+      if (!n) { t = collapse(raw); break; }
+      raw += n.data;
+      if (raw.length > MAX_RAW_TEXT) break;
+    }
+    textCache.set(el, t);
+    return t;
   }
 
   const attr = (el, name) => el.getAttribute(name);
@@ -278,7 +298,7 @@
   // is asked only for the few candidates left.
   function collectTexts(snap, heading) {
     const body = document.body;
-    if (!body) return;
+    if (!body) return [];
     const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
     const seenPrices = new Set();
     const seenOffers = new Set();
@@ -287,6 +307,8 @@
     const headingTop = heading ? heading.getBoundingClientRect().top : 0;
     const headingFirst = heading ? document.createTreeWalker(heading, NodeFilter.SHOW_TEXT).nextNode() : null;
     const seenStock = new Set();
+    const seenInline = new Set();
+    const inline = [];
     let count = 0;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       count += 1;
@@ -303,7 +325,9 @@
       const offered = snap.offers.length < MAX_TEXTS && OFFER_WORDS.test(data);
       const stocky = short && snap.stock.length < MAX_TEXTS &&
         (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT) && STOCK_RE.test(data);
-      if (!(priced || offered || stocky) || TEXT_PARENTS_SKIPPED.has(parent.tagName) ||
+      const factual = short && inline.length < MAX_INLINE_FACTS && /[:：0-9]/.test(data) &&
+        (data.length <= MAX_INLINE_FACT_TEXT || [...collapse(data)].length <= MAX_INLINE_FACT_TEXT);
+      if (!(priced || offered || stocky || factual) || TEXT_PARENTS_SKIPPED.has(parent.tagName) ||
         parent.namespaceURI !== HTML_NS) continue;
       if (stocky) {
         // The notice as its element shows it, else the text itself.
@@ -331,6 +355,14 @@
           }
         }
       }
+      if (factual && !seenInline.has(parent)) {
+        seenInline.add(parent);
+        if (parent.childElementCount <= MAX_CHILDREN) {
+          const t = shortText(parent);
+          const fact = t !== null && [...t].length <= MAX_INLINE_FACT_TEXT ? inlineFact(t, () => nextText(parent)) : null;
+          if (fact && !hidden(parent)) inline.push(fact);
+        }
+      }
       if (offered) {
         const el = climb(parent, MAX_OFFER_TEXT, false);
         if (el) {
@@ -340,6 +372,45 @@
       }
     }
     for (const [i, at] of pending) snap.prices[i].order = headingAt === null ? null : at - headingAt;
+    return inline;
+  }
+
+  function nextText(el) {
+    const next = el.nextElementSibling;
+    const t = next ? shortText(next) : null;
+    return t !== null && [...t].length <= MAX_INLINE_FACT_TEXT ? t : null;
+  }
+
+  // `Label: value` (nothing after the colon: the next element's text, as in
+  // `<b>Model:</b> <span>X1</span>` or a label cell beside its value cell), else `Label CODE`:
+  // one to three words of letters, then one code with a digit (`SKU MKI6IKW1N4`). Shops print
+  // codes and brands this way outside tables; the engine keeps only the labels it knows.
+  function inlineFact(t, next) {
+    const colon = /[:：]/.exec(t);
+    if (colon) {
+      const label = t.slice(0, colon.index).trim();
+      const value = t.slice(colon.index + 1).trim() || next();
+      const ok = value && [...label].length <= MAX_INLINE_LABEL && /\p{Alphabetic}/u.test(label) &&
+        [...value].length <= MAX_INLINE_FACT_TEXT;
+      return ok ? [label, value] : null;
+    }
+    const at = t.lastIndexOf(' ');
+    if (at === -1) return null;
+    const label = t.slice(0, at);
+    const value = t.slice(at + 1).replace(/^#+/, '');
+    const ok = [...label].length <= 30 && label.split(' ').length <= 3 &&
+      /\p{Alphabetic}/u.test(label) && /^[\p{Alphabetic}.#\-/ ]+$/u.test(label) &&
+      [...value].length >= 3 && /^[\p{Alphabetic}\p{N}\-./_]+$/u.test(value) && /[0-9]/.test(value);
+    return ok ? [label, value] : null;
+  }
+
+  // Inline facts after the table facts, each pair once, within the facts cap.
+  function appendInlineFacts(snap, inline) {
+    for (const [k, v] of inline) {
+      if (snap.facts.length >= MAX_FACTS) break;
+      const pair = [clipValue(k), clipValue(v)];
+      if (!snap.facts.some(([a, b]) => a === pair[0] && b === pair[1])) snap.facts.push(pair);
+    }
   }
 
   function inSkipped(el) {
@@ -444,8 +515,9 @@
       if (!h.closest('template') && !hidden(h) && textOf(h)) { heading = h; break; }
     }
     snap.heading = heading ? clipValue(textOf(heading)) : null;
-    collectTexts(snap, heading);
+    const inline = collectTexts(snap, heading);
     collectFacts(snap);
+    appendInlineFacts(snap, inline);
     collectButtons(snap);
     return snap;
   }

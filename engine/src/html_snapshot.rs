@@ -165,6 +165,13 @@ const MAX_FACT_ELEMENTS: usize = 4_000;
 const MAX_RAW_TEXT: usize = 4_096;
 /// Text nodes longer than this (raw) are never price or stock candidates.
 const MAX_SHORT_NODE: usize = 512;
+/// Inline facts (`Product code: 141677` in a `<p>` or `<span>`, outside any table): the
+/// element's text, and a value taken from the next element, at most this many characters;
+/// the label at most [`MAX_INLINE_LABEL`]; at most [`MAX_INLINE_FACTS`] of them, appended
+/// after the table facts.
+const MAX_INLINE_FACT_TEXT: usize = 80;
+const MAX_INLINE_LABEL: usize = 40;
+const MAX_INLINE_FACTS: usize = 32;
 
 fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     collect_meta(root, snap);
@@ -178,8 +185,9 @@ fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
         .filter_map(ElementRef::wrap)
         .find(|e| e.value().name() == "h1" && !hidden(*e) && !collapse(&text(*e)).is_empty());
     snap.heading = heading.map(|h| clip_to(&collapse(&text(h)), MAX_VALUE_BYTES));
-    collect_texts(root, heading, snap);
+    let inline = collect_texts(root, heading, snap);
     collect_facts(root, snap);
+    append_inline_facts(snap, inline);
     collect_buttons(root, snap);
 }
 
@@ -313,8 +321,15 @@ fn has_signals(root: ElementRef<'_>, snap: &PageSnapshot) -> bool {
     })
 }
 
-/// The text-node walk: price candidates and offer texts.
-fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &mut PageSnapshot) {
+/// The text-node walk: price candidates, stock and offer texts; returns the inline facts,
+/// which go after the table facts.
+fn collect_texts(
+    root: ElementRef<'_>,
+    heading: Option<ElementRef<'_>>,
+    snap: &mut PageSnapshot,
+) -> Vec<(String, String)> {
+    let mut inline = Vec::new();
+    let mut seen_inline = std::collections::BTreeSet::new();
     let mut seen_prices = std::collections::BTreeSet::new();
     let mut seen_offers = std::collections::BTreeSet::new();
     let mut seen_stock = std::collections::BTreeSet::new();
@@ -323,7 +338,7 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
     let mut count: i64 = 0;
     let mut pending: Vec<(usize, i64)> = Vec::new();
     let body = elements(root).find(|e| e.value().name() == "body");
-    let Some(body) = body else { return };
+    let Some(body) = body else { return inline };
     for node in text_nodes(*body) {
         count += 1;
         if count > MAX_TEXT_NODES as i64 {
@@ -383,6 +398,27 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
                 }
             }
         }
+        if short
+            && inline.len() < MAX_INLINE_FACTS
+            && data.contains([':', '：', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+            && char_len(&collapse(data)) <= MAX_INLINE_FACT_TEXT
+            && seen_inline.insert(parent.id())
+            && parent.children().filter_map(ElementRef::wrap).count() <= MAX_CHILDREN
+        {
+            let next = || {
+                parent
+                    .next_siblings()
+                    .find_map(ElementRef::wrap)
+                    .and_then(bounded_text)
+                    .filter(|v| char_len(v) <= MAX_INLINE_FACT_TEXT)
+            };
+            let fact = bounded_text(parent)
+                .filter(|t| char_len(t) <= MAX_INLINE_FACT_TEXT)
+                .and_then(|t| inline_fact(&t, next));
+            if let Some(fact) = fact.filter(|_| !hidden(parent)) {
+                inline.push(fact);
+            }
+        }
         let lower = data.to_lowercase();
         if snap.offers.len() < MAX_TEXTS && OFFER_WORDS.iter().any(|w| lower.contains(w)) {
             if let Some(el) = climb(parent, MAX_OFFER_TEXT, false) {
@@ -395,6 +431,56 @@ fn collect_texts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &m
     }
     for (i, at) in pending {
         snap.prices[i].order = heading_at.map(|h| at - h);
+    }
+    inline
+}
+
+/// An inline fact in a short element's text `t`: `Label: value` (the value, when nothing
+/// follows the colon, is `next()`: the next element's text, as in `<b>Model:</b>
+/// <span>X1</span>` or a label cell beside its value cell), else `Label CODE` — one to three
+/// words of letters, then one code with a digit (`SKU MKI6IKW1N4`, `Ref. 4501-B`). Shops
+/// print product codes and brands this way outside any table; the engine keeps only the
+/// labels it knows.
+fn inline_fact(t: &str, next: impl FnOnce() -> Option<String>) -> Option<(String, String)> {
+    if let Some(at) = t.find([':', '：']) {
+        let label = t[..at].trim();
+        let colon = t[at..].chars().next().map_or(1, char::len_utf8);
+        let mut value = t[at + colon..].trim().to_owned();
+        if value.is_empty() {
+            value = next()?;
+        }
+        let ok = char_len(label) <= MAX_INLINE_LABEL
+            && label.chars().any(char::is_alphabetic)
+            && !value.is_empty()
+            && char_len(&value) <= MAX_INLINE_FACT_TEXT;
+        return ok.then(|| (label.to_owned(), value));
+    }
+    let (label, value) = t.rsplit_once(' ')?;
+    let value = value.trim_start_matches('#');
+    let label_ok = char_len(label) <= 30
+        && label.split(' ').count() <= 3
+        && label.chars().any(char::is_alphabetic)
+        && label
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '.' | '#' | '-' | '/' | ' '));
+    let value_ok = char_len(value) >= 3
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '/' | '_'))
+        && value.chars().any(|c| c.is_ascii_digit());
+    (label_ok && value_ok).then(|| (label.to_owned(), value.to_owned()))
+}
+
+/// Inline facts after the table facts, each pair once, within the facts cap.
+fn append_inline_facts(snap: &mut PageSnapshot, inline: Vec<(String, String)>) {
+    for (k, v) in inline {
+        if snap.facts.len() >= MAX_FACTS {
+            break;
+        }
+        let pair = (clip_to(&k, MAX_VALUE_BYTES), clip_to(&v, MAX_VALUE_BYTES));
+        if !snap.facts.contains(&pair) {
+            snap.facts.push(pair);
+        }
     }
 }
 

@@ -496,7 +496,11 @@ fn product_from_node(node: &Object, page_url: &str, canonical: Option<&str>) -> 
         list_amount: offers_value.and_then(list_price_of),
         offers,
         brand,
-        sku: field("sku").or_else(|| field("productID")),
+        // `productID` stands in for a missing SKU only when it is one code: shops also fill
+        // it with a label (`Ca304103-0000 Montre`) or a URL-like `isbn:…` reference.
+        sku: field("sku").or_else(|| {
+            field("productID").filter(|id| !id.contains(char::is_whitespace) && !id.contains(':'))
+        }),
         gtin,
         mpn: field("mpn"),
         image,

@@ -266,3 +266,48 @@ fn pages_without_product_signals_stop_early_and_listings_give_no_product() {
     assert_eq!(s.prices.len(), 20);
     assert_eq!(engine::detect::detect(&s).expect("valid").product, None);
 }
+
+#[test]
+fn inline_facts_read_labelled_codes_and_names_outside_tables() {
+    let html = r#"<html><body><h1>Desk lamp</h1>
+        <span class="price">€20.00</span>
+        <table><tr><th>Colour</th><td>Black</td></tr></table>
+        <p class="code">Product code: 141677</p>
+        <div><strong>Model Number: </strong><span>LMP-20X</span></div>
+        <table><tr><td>Brand:</td><td><span>Lumo Lights</span></td><td>Theme:</td><td>Classic</td></tr></table>
+        <p class="pull-right">SKU MKI6IKW1N4</p>
+        <p>Windows 10 ready</p>
+        <p>Ships in 2 days</p>
+        <p style="display:none">EAN: 4006381333931</p>
+        <ul><li>Colour: Black</li></ul>
+        <p>Delivery: this sentence is far too long to be a label and a value printed side by side on a page</p>
+        </body></html>"#;
+    let s = snapshot_from_html(html, URL);
+    let facts: Vec<(&str, &str)> = s
+        .facts
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // Table facts first, then the inline ones in document order; `Colour: Black` (a list
+    // item fact) is not repeated. "Windows 10 ready" and "Ships in 2 days" are no
+    // `Label CODE`; the hidden EAN and the sentence are skipped.
+    assert_eq!(
+        facts,
+        [
+            ("Colour", "Black"),
+            ("Colour", "Black"),
+            ("Product code", "141677"),
+            ("Model Number", "LMP-20X"),
+            ("Brand", "Lumo Lights"),
+            ("Theme", "Classic"),
+            ("SKU", "MKI6IKW1N4"),
+        ]
+    );
+    let p = engine::detect::detect(&s)
+        .expect("valid")
+        .product
+        .expect("a product");
+    assert_eq!(p.sku.as_deref(), Some("141677"));
+    assert_eq!(p.mpn.as_deref(), Some("LMP-20X"));
+    assert_eq!(p.brand.as_deref(), Some("Lumo Lights"));
+}

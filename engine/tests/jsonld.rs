@@ -233,3 +233,16 @@ fn arbitrary_text_never_panics() {
     // The deep one is past the depth cap: not found, and no stack overflow.
     assert_eq!(run(&[nasty[7]]).product, None);
 }
+
+#[test]
+fn product_id_stands_in_for_the_sku_only_when_it_is_one_code() {
+    let sku_of = |id: &str| {
+        let block = format!(r#"{{"@type":"Product","name":"Watch","productID":"{id}"}}"#);
+        extract(&[block], "https://shop.example/p/1", None)
+            .product
+            .and_then(|p| p.sku)
+    };
+    assert_eq!(sku_of("CA-304103").as_deref(), Some("CA-304103"));
+    assert_eq!(sku_of("Ca304103-0000 Montre"), None);
+    assert_eq!(sku_of("isbn:9780141036144"), None);
+}

@@ -113,7 +113,7 @@ pub fn detect(snapshot: &PageSnapshot) -> Result<Detection, SnapshotError> {
     let page = Page {
         prices: visible::prices(&snapshot.prices, &hint),
         details: visible::details(&snapshot.facts),
-        stock: visible::availability(&snapshot.stock),
+        stock: visible::stock(&snapshot.stock),
         heading: snapshot.heading.clone().filter(|h| !h.trim().is_empty()),
         fallback_currency: merchant::currency_hint(url),
     };
@@ -128,17 +128,24 @@ pub fn detect(snapshot: &PageSnapshot) -> Result<Detection, SnapshotError> {
 struct Page {
     prices: Vec<visible::Visible>,
     details: visible::Details,
-    stock: Option<Availability>,
+    stock: visible::Stock,
     heading: Option<String>,
     fallback_currency: Option<Currency>,
 }
 
-/// Not empty and not an unrendered template placeholder (`$metabrand`, `{{ brand }}`).
+/// Not empty, not an unrendered template placeholder (`$metabrand`, `{{ brand }}`) and not
+/// a "no value" filler (`Does Not Apply`, `N/A`).
 fn is_real_value(v: &str) -> bool {
     let t = v.trim();
     let placeholder = t.starts_with('$') && t[1..].starts_with(|c: char| c.is_ascii_alphabetic())
         || ["{{", "${", "[[", "%%", "<%"].iter().any(|m| t.contains(m));
-    !t.is_empty() && !placeholder
+    !t.is_empty() && !placeholder && !visible::is_placeholder(t)
+}
+
+/// A brand is a name: one holding a title separator (`Théâtre X | ShopName`) is the page's
+/// title pasted into the field.
+fn is_brand_name(v: &str) -> bool {
+    !v.contains(['|', '｜'])
 }
 
 /// A product id in the page address: an `id`-like query parameter, else the last path
@@ -175,6 +182,13 @@ fn id_from_url(url: &str) -> Option<String> {
     }
     let token = stem.rsplit(['-', '_']).next()?;
     (token.chars().all(|c| c.is_ascii_digit()) && is_code(token)).then(|| token.to_owned())
+}
+
+/// The same code, ignoring case and the leading zeros GTINs gain when padded to 13 or 14
+/// digits.
+fn same_code(a: &str, b: &str) -> bool {
+    let strip = |s: &str| s.trim().trim_start_matches('0').to_ascii_lowercase();
+    strip(a) == strip(b)
 }
 
 fn source_name(s: Source) -> &'static str {
@@ -310,10 +324,20 @@ fn reconcile(
         Some(Money::new(amount, p.currency))
     });
 
+    // Structured data often describes one default variant (a size that is gone) as out of
+    // stock; a page that offers a buy button and shows no out-of-stock notice sells it.
+    let sells_now = page.stock.buy && !page.stock.out;
     let availability = offers
         .iter()
         .find_map(|(s, o)| o.availability.map(|a| (*s, a)))
-        .or_else(|| page.stock.map(|a| (Source::Page, a)))
+        .map(|(s, a)| {
+            if !a.can_buy() && sells_now {
+                (Source::Page, Availability::InStock)
+            } else {
+                (s, a)
+            }
+        })
+        .or_else(|| page.stock.availability().map(|a| (Source::Page, a)))
         .or_else(|| price.map(|_| (Source::Inferred, Availability::InStock)));
     if let Some((s, _)) = availability {
         note("availability", s, base_confidence(s));
@@ -330,21 +354,32 @@ fn reconcile(
     };
     // The code the page shows in its details ("Product code: …") is the one shoppers and
     // shop staff use; structured data often carries an internal id instead.
+    let gtin_found = first(&|p| p.gtin.clone())
+        .or_else(|| page.details.gtin.clone().map(|g| (Source::Details, g)));
+    let url_id = id_from_url(&snapshot.url);
+    let structured_sku = first(&|p| p.sku.clone()).map(|(source, sku)| {
+        // A structured "SKU" that is only the barcode again, where the address carries the
+        // shop's own product id: that id is the shop's code.
+        let is_barcode = gtin_found.as_ref().is_some_and(|(_, g)| same_code(g, &sku));
+        match &url_id {
+            Some(id) if is_barcode && !same_code(id, &sku) => (Source::Url, id.clone()),
+            _ => (source, sku),
+        }
+    });
     let sku_found = page
         .details
         .sku
         .clone()
         .map(|s| (Source::Details, s))
-        .or_else(|| first(&|p| p.sku.clone()))
-        .or_else(|| id_from_url(&snapshot.url).map(|s| (Source::Url, s)));
+        .or(structured_sku)
+        .or_else(|| url_id.clone().map(|s| (Source::Url, s)));
     let sku = pick("sku", sku_found, None);
-    let gtin = pick(
-        "gtin",
-        first(&|p| p.gtin.clone()),
-        page.details.gtin.clone(),
-    );
-    // Shops often repeat the SKU as the MPN; a repeat says nothing more.
-    let mpn_structured = first(&|p| p.mpn.clone()).filter(|(_, m)| Some(m) != sku.as_ref());
+    let gtin = pick("gtin", gtin_found, None);
+    // Shops often repeat the SKU as the MPN — the one shown or the one in their structured
+    // data (an internal id in both fields); a repeat says nothing more.
+    let structured_sku_raw = first(&|p| p.sku.clone()).map(|(_, s)| s);
+    let mpn_structured = first(&|p| p.mpn.clone())
+        .filter(|(_, m)| Some(m) != sku.as_ref() && Some(m) != structured_sku_raw.as_ref());
     let mpn = pick(
         "mpn",
         mpn_structured,
@@ -352,8 +387,8 @@ fn reconcile(
     );
     let brand = pick(
         "brand",
-        first(&|p| p.brand.clone()),
-        page.details.brand.clone(),
+        first(&|p| p.brand.clone().filter(|b| is_brand_name(b))),
+        page.details.brand.clone().filter(|b| is_brand_name(b)),
     );
     let image = first(&|p| p.image.clone()).map(|(s, i)| {
         note("image", s, base_confidence(s));
@@ -379,4 +414,127 @@ fn reconcile(
         url: product_url,
         evidence,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::SNAPSHOT_VERSION;
+
+    /// A page with one JSON-LD product (`extra` adds its fields, and may replace its
+    /// offer), the given details facts and stock texts.
+    fn page(url: &str, extra: &str, facts: &[(&str, &str)], stock: &[&str]) -> PageSnapshot {
+        let offer = if extra.contains(r#""offers""#) {
+            ""
+        } else {
+            r#""offers":{"@type":"Offer","price":"20.00","priceCurrency":"EUR"},"#
+        };
+        let json = format!(
+            r#"{{"@context":"https://schema.org","@type":"Product",{extra}{offer}"name":"Desk lamp"}}"#
+        );
+        PageSnapshot {
+            version: SNAPSHOT_VERSION,
+            url: url.into(),
+            title: "Desk lamp".into(),
+            json_ld: vec![json],
+            heading: Some("Desk lamp".into()),
+            facts: facts
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            stock: stock.iter().map(|s| (*s).to_owned()).collect(),
+            signals: true,
+            ..PageSnapshot::default()
+        }
+    }
+
+    fn product(s: &PageSnapshot) -> Product {
+        detect(s).expect("valid").product.expect("a product")
+    }
+
+    #[test]
+    fn an_mpn_repeating_the_structured_sku_is_dropped_even_when_the_shown_code_wins() {
+        let s = page(
+            "https://shop.example/p/lamp",
+            r#""sku":"238887908","mpn":"238887908","#,
+            &[("Product code", "76730204")],
+            &[],
+        );
+        let p = product(&s);
+        assert_eq!(p.sku.as_deref(), Some("76730204"));
+        assert_eq!(p.mpn, None);
+        let s = page(
+            "https://shop.example/p/lamp",
+            r#""sku":"238887908","mpn":"LMP-20","#,
+            &[],
+            &[],
+        );
+        assert_eq!(product(&s).mpn.as_deref(), Some("LMP-20"));
+    }
+
+    #[test]
+    fn a_title_pasted_into_the_brand_and_fillers_are_no_values() {
+        let s = page(
+            "https://shop.example/p/lamp",
+            r#""brand":"Lamp Theatre (North) | DealSite","mpn":"Does not apply","#,
+            &[],
+            &[],
+        );
+        let p = product(&s);
+        assert_eq!(p.brand, None);
+        assert_eq!(p.mpn, None);
+        let s = page(
+            "https://shop.example/p/lamp",
+            r#""brand":"Lumo","#,
+            &[],
+            &[],
+        );
+        assert_eq!(product(&s).brand.as_deref(), Some("Lumo"));
+    }
+
+    #[test]
+    fn a_sku_that_is_only_the_barcode_gives_way_to_the_shops_id_in_the_address() {
+        let isbn = r#""sku":"9789724084985","gtin13":"9789724084985","#;
+        let s = page(
+            "https://books.example/some-title-1589482272.html",
+            isbn,
+            &[],
+            &[],
+        );
+        let p = product(&s);
+        assert_eq!(p.sku.as_deref(), Some("1589482272"));
+        assert_eq!(p.gtin.as_deref(), Some("9789724084985"));
+        // No id in the address: the barcode is all the page has.
+        let s = page("https://books.example/some-title.html", isbn, &[], &[]);
+        assert_eq!(product(&s).sku.as_deref(), Some("9789724084985"));
+        // A code the page shows as its product code stays, barcode or not.
+        let s = page(
+            "https://books.example/some-title-1589482272.html",
+            isbn,
+            &[("Product code", "9789724084985")],
+            &[],
+        );
+        assert_eq!(product(&s).sku.as_deref(), Some("9789724084985"));
+    }
+
+    #[test]
+    fn a_buy_button_without_a_stock_notice_outweighs_an_out_of_stock_default_offer() {
+        let oos = r#""offers":{"@type":"Offer","price":"20.00","priceCurrency":"EUR","availability":"https://schema.org/OutOfStock"},"#;
+        let s = page(
+            "https://shop.example/p/lamp",
+            oos,
+            &[],
+            &["Add to your basket", "Size guide"],
+        );
+        assert_eq!(product(&s).availability, Some(Availability::InStock));
+        let s = page(
+            "https://shop.example/p/lamp",
+            oos,
+            &[],
+            &["Add to your basket", "Out of stock"],
+        );
+        assert_eq!(product(&s).availability, Some(Availability::OutOfStock));
+        let s = page("https://shop.example/p/lamp", oos, &[], &[]);
+        assert_eq!(product(&s).availability, Some(Availability::OutOfStock));
+    }
 }

@@ -236,6 +236,7 @@ const MPN_LABELS: &[&str] = &[
     "model",
     "modelnumber",
     "itemmodelnumber",
+    "modelnamenumber",
     "manufacturerpartnumber",
     "partnumber",
     "numéroducmodèledelarticle",
@@ -297,11 +298,14 @@ pub fn details(facts: &[(String, String)]) -> Details {
             .chars()
             .filter(|c| c.is_alphabetic() || c.is_ascii_digit())
             .collect();
+        // Brackets around a value (`〈商品編號：M14876706〉`) belong to the layout.
         let value = value
-            .trim_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '\u{200e}' | '\u{200f}'))
+            .trim_matches(|c: char| {
+                c.is_whitespace() || matches!(c, ':' | '\u{200e}' | '\u{200f}') || is_bracket(c)
+            })
             .to_owned();
-        // A details value is a code or a name, not a paragraph.
-        if value.is_empty() || value.chars().count() > 60 {
+        // A details value is a code or a name, not a paragraph; "N/A" says there is none.
+        if value.is_empty() || value.chars().count() > 60 || is_placeholder(&value) {
             continue;
         }
         let is = |labels: &[&str]| labels.contains(&key.as_str());
@@ -324,11 +328,63 @@ pub fn details(facts: &[(String, String)]) -> Details {
     d
 }
 
-/// A product code: one token (spaces allowed between parts), with a digit, no sentence.
+/// A product code: one token, or two (`PU 106160`), with a digit. Three or more words are
+/// a description that quotes a code (`CARD ANP AG-M22PCIE4`), not the shop's code itself.
 fn looks_like_code(v: &str) -> bool {
     v.chars().any(|c| c.is_ascii_digit())
-        && v.split_whitespace().count() <= 3
+        && v.split_whitespace().count() <= 2
         && v.chars().count() <= 40
+}
+
+fn is_bracket(c: char) -> bool {
+    matches!(
+        c,
+        '(' | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+            | '〈'
+            | '〉'
+            | '《'
+            | '》'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '【'
+            | '】'
+            | '（'
+            | '）'
+    )
+}
+
+/// What marketplaces and shop templates print where a field has no value ("Does Not
+/// Apply", "N/A", "-"): never an identifier or a brand.
+pub(crate) fn is_placeholder(v: &str) -> bool {
+    let key: String = v
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    matches!(
+        key.as_str(),
+        "" | "na"
+            | "none"
+            | "null"
+            | "undefined"
+            | "doesnotapply"
+            | "notapplicable"
+            | "nonapplicable"
+            | "nichtzutreffend"
+            | "nonapplicabile"
+            | "noaplica"
+            | "naoaplicavel"
+            | "unknown"
+            | "0"
+    )
 }
 
 /// Buy buttons: a page that lets you add the product to the cart sells it now, whatever a
@@ -462,21 +518,42 @@ pub(crate) fn stock_phrases() -> Vec<&'static str> {
     out
 }
 
-/// Availability from stock notices and buy buttons: a buy button, else an out-of-stock
-/// notice, else in-stock wording.
-pub fn availability(texts: &[String]) -> Option<Availability> {
+/// What the page's stock notices and buttons say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stock {
+    /// A buy button or "add to cart" text.
+    pub buy: bool,
+    /// An out-of-stock notice.
+    pub out: bool,
+    /// In-stock wording.
+    pub in_stock: bool,
+}
+
+impl Stock {
+    /// Availability: a buy button, else an out-of-stock notice, else in-stock wording.
+    pub fn availability(self) -> Option<Availability> {
+        if self.buy {
+            Some(Availability::InStock)
+        } else if self.out {
+            Some(Availability::OutOfStock)
+        } else {
+            self.in_stock.then_some(Availability::InStock)
+        }
+    }
+}
+
+/// Reads stock notices and buy buttons (the snapshot's `stock` texts).
+pub fn stock(texts: &[String]) -> Stock {
     let lower: Vec<Vec<char>> = texts.iter().map(|t| chars_and_lower(t).1).collect();
     let says = |phrases: &[&str]| {
         lower
             .iter()
             .any(|t| phrases.iter().any(|w| contains_word(t, w)))
     };
-    if says(BUY) {
-        Some(Availability::InStock)
-    } else if says(OUT_OF_STOCK) {
-        Some(Availability::OutOfStock)
-    } else {
-        says(IN_STOCK).then_some(Availability::InStock)
+    Stock {
+        buy: says(BUY),
+        out: says(OUT_OF_STOCK),
+        in_stock: says(IN_STOCK),
     }
 }
 
@@ -548,6 +625,7 @@ mod tests {
     #[test]
     fn stock_notices_win_over_buttons_and_words_stay_whole() {
         let t = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let availability = |texts: &[String]| stock(texts).availability();
         assert_eq!(
             availability(&t(&["Actuellement indisponible.", "Ajouter à la liste"])),
             Some(Availability::OutOfStock)
@@ -565,5 +643,37 @@ mod tests {
             availability(&t(&["加入購物車"])),
             Some(Availability::InStock)
         );
+    }
+
+    #[test]
+    fn details_values_lose_brackets_and_fillers_and_descriptions_are_no_sku() {
+        let facts = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect()
+        };
+        let d = details(&facts(&[
+            ("〈商品編號", "M14876706〉"),
+            ("MPN", "Does Not Apply"),
+            ("Brand", "N/A"),
+        ]));
+        assert_eq!(d.sku.as_deref(), Some("M14876706"));
+        assert_eq!(d.mpn, None);
+        assert_eq!(d.brand, None);
+        // Three words quoting a code are a description; the next labelled code is the SKU.
+        let d = details(&facts(&[
+            ("Kód", "CARD ANP AG-M22PCIE4"),
+            ("Item number", "PU 106160"),
+        ]));
+        assert_eq!(d.sku.as_deref(), Some("PU 106160"));
+    }
+
+    #[test]
+    fn stock_reports_buttons_and_notices_separately() {
+        let s = stock(&["Add to basket".to_owned(), "Sold out".to_owned()]);
+        assert!(s.buy && s.out);
+        assert_eq!(s.availability(), Some(Availability::InStock));
+        assert_eq!(stock(&[]).availability(), None);
     }
 }

@@ -120,7 +120,8 @@ pub fn identity(r: &ProductRef) -> Option<ProductKey> {
         .merchant
         .as_deref()
         .and_then(normalize_merchant)
-        .or_else(|| r.url.as_deref().and_then(merchant::registrable_domain));
+        // The page's host goes through the same `:` rule (an IPv6 address in the URL).
+        .or_else(|| r.url.as_deref().and_then(normalize_merchant));
     let sku = r
         .sku
         .as_deref()

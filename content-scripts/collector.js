@@ -63,8 +63,6 @@
   ];
   const STOCK_RE = new RegExp(STOCK_PHRASES.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
   const OFFER_WORDS = /coupon|use code|promo code|voucher|bank offer|instant discount|cashback|cash back|subscribe & save|subscribe and save|no cost emi|no-cost emi|clip |% off/i;
-  const SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SELECT', 'TEXTAREA',
-    'svg', 'SVG', 'HEAD']);
   // A text node is never a candidate when its parent is one of these or is not HTML (SVG
   // text): a parent test per node, where `closest()` per node cost milliseconds.
   const TEXT_PARENTS_SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEXTAREA', 'OPTION', 'OPTGROUP', 'TITLE']);
@@ -156,6 +154,7 @@
   }
 
   const attr = (el, name) => el.getAttribute(name);
+  const NOT_BLANK = /\S/;
   const isLetter = (c) => c !== undefined && /\p{L}/u.test(c);
 
   function hasCurrency(text) {
@@ -293,7 +292,7 @@
     return el;
   }
 
-  // Every text node under <body> counts for `order`; only those outside SKIPPED subtrees
+  // Every text node under <body> counts for `order`; only those outside skipped subtrees
   // can be candidates. Cheap tests (a digit, a short text, an offer word) come first; layout
   // is asked only for the few candidates left.
   function collectTexts(snap, heading) {
@@ -313,10 +312,12 @@
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       count += 1;
       if (count > MAX_TEXT_NODES) { snap.truncated = true; break; }
-      const parent = node.parentElement;
-      if (!parent) continue;
       if (node === headingFirst) headingAt = count;
       const data = node.data;
+      // Most text nodes are the whitespace between tags: one cheap test skips them all.
+      if (!NOT_BLANK.test(data)) continue;
+      const parent = node.parentElement;
+      if (!parent) continue;
       // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates,
       // so long paragraphs are not collapsed just to be measured.
       const short = data.length <= MAX_SHORT_NODE;
@@ -327,8 +328,10 @@
         (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT) && STOCK_RE.test(data);
       const factual = short && inline.length < MAX_INLINE_FACTS && /[:：0-9]/.test(data) &&
         (data.length <= MAX_INLINE_FACT_TEXT || [...collapse(data)].length <= MAX_INLINE_FACT_TEXT);
+      // Text inside noscript or an svg icon (HTML in its foreignObject) is not page text; the
+      // ancestor test runs for the few candidates only.
       if (!(priced || offered || stocky || factual) || TEXT_PARENTS_SKIPPED.has(parent.tagName) ||
-        parent.namespaceURI !== HTML_NS) continue;
+        parent.namespaceURI !== HTML_NS || parent.closest('noscript, svg') !== null) continue;
       if (stocky) {
         // The notice as its element shows it, else the text itself.
         const own = boundedText(parent);
@@ -413,20 +416,28 @@
     }
   }
 
-  function inSkipped(el) {
-    for (let e = el.parentElement; e; e = e.parentElement) if (SKIPPED.has(e.tagName)) return true;
-    return false;
+  // Elements under a subtree whose text is not shown. Of the skipped tags only noscript (with
+  // scripting off) and svg can hold parsed HTML elements, and inside svg only its HTML
+  // integration points (foreignObject, title, desc) can: the parser moves any other HTML tag
+  // out of it. Pages have few of them: one query each, instead of an ancestor walk per element.
+  function skippedAmong(targets) {
+    const skipped = new Set();
+    for (const c of document.querySelectorAll('noscript, svg foreignObject, svg title, svg desc')) {
+      for (const el of c.querySelectorAll(targets)) skipped.add(el);
+    }
+    return skipped;
   }
 
   function collectFacts(snap) {
     let looked = 0;
+    const skipped = skippedAmong('dt, tr, li');
     for (const el of document.querySelectorAll('dt, tr, li')) {
       looked += 1;
       if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
         if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
         break;
       }
-      if (inSkipped(el)) continue;
+      if (skipped.has(el)) continue;
       let pair = null;
       if (el.localName === 'dt') {
         const dd = el.nextElementSibling;
@@ -451,11 +462,12 @@
   // Buy buttons, after the stock notices the text walk found.
   function collectButtons(snap) {
     const seen = new Set(snap.stock);
+    const skipped = skippedAmong('button, input[type="submit" i]');
     for (const el of document.querySelectorAll('button, input[type="submit" i]')) {
       if (snap.stock.length >= MAX_TEXTS) break;
       if (el.hasAttribute('disabled')) continue;
       const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : boundedText(el);
-      if (!t || t.length > MAX_STOCK_TEXT || seen.has(t) || inSkipped(el) || hidden(el)) continue;
+      if (!t || t.length > MAX_STOCK_TEXT || seen.has(t) || skipped.has(el) || hidden(el)) continue;
       seen.add(t);
       snap.stock.push(clipValue(t));
     }

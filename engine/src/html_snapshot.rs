@@ -360,8 +360,13 @@ fn collect_texts(
         }
         // Counted for `order`, but never a candidate: text of scripts, styles, form
         // options and SVG (a parent test, as the collector does it).
+        // Text inside noscript or an svg icon (HTML in its foreignObject) is not page text.
         if TEXT_PARENTS_SKIPPED.contains(&parent.value().name())
             || &*parent.value().name.ns != XHTML_NS
+            || parent
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .any(|a| matches!(a.value().name(), "noscript" | "svg"))
         {
             continue;
         }

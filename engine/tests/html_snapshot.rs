@@ -311,3 +311,19 @@ fn inline_facts_read_labelled_codes_and_names_outside_tables() {
     assert_eq!(p.mpn.as_deref(), Some("LMP-20X"));
     assert_eq!(p.brand.as_deref(), Some("Lumo Lights"));
 }
+
+#[test]
+fn facts_and_texts_inside_noscript_and_svg_icons_are_not_page_text() {
+    let html = r#"<html><head><title>Mug</title><meta property="og:type" content="product"></head>
+        <body><h1>Mug</h1>
+        <noscript><ul><li>Brand: Hidden Noscript</li></ul></noscript>
+        <svg><foreignObject><ul><li>Brand: Hidden Svg</li><li>Price: €9.99</li></ul>
+        <table><tr><td>EAN</td><td>4006381333931</td></tr></table></foreignObject></svg>
+        <ul><li>Material: Stoneware</li></ul></body></html>"#;
+    let s = snapshot_from_html(html, URL);
+    assert_eq!(
+        s.facts,
+        vec![("Material".to_owned(), "Stoneware".to_owned())]
+    );
+    assert!(s.prices.is_empty(), "{:?}", s.prices);
+}

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 mod bridge;
 pub mod chart;
 mod format;
+pub mod options;
 pub mod popup;
 
 #[wasm_bindgen(start)]
@@ -17,6 +18,7 @@ fn start() {
         .and_then(|b| b.dataset().get("page"));
     match page.as_deref() {
         Some("popup") => leptos::mount::mount_to_body(popup::Popup),
+        Some("options") => leptos::mount::mount_to_body(options::Options),
         other => web_sys_warn(&format!("StackSmart: no page called {other:?}")),
     }
 }

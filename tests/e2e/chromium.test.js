@@ -261,3 +261,99 @@ test('the popup shows the M.R.P., the deal score and the offers on the page in p
   await popup.screenshot({ path: artifactPath('chromium-popup-offers.png'), fullPage: true });
   await popup.close();
 });
+
+/** The wallet as stored, read from an extension page. */
+const storedWallet = (page) => page.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet ?? null);
+
+async function openOptions(width = 800) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`options.html: ${error.message}`));
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(`chrome-extension://${extensionId}/options.html`);
+  await page.getByTestId('ready').waitFor();
+  return page;
+}
+
+test('options: catalogue cards and a gift card are stored, a bad import changes nothing, the export is schema 2', { timeout: 60_000 }, async () => {
+  const page = await openOptions();
+  const addFromCatalogue = async (query, id, { keyboard = false } = {}) => {
+    await page.getByTestId('catalogue-search').fill(query);
+    const result = page.locator(`[data-testid="catalogue-result"][data-card="${id}"]`);
+    await result.waitFor();
+    assert.match(await result.getByTestId('unverified').textContent(), /Not verified against the issuer's page/);
+    if (keyboard) {
+      await result.getByTestId('add-card').focus();
+      await page.keyboard.press('Enter');
+    } else {
+      await result.getByTestId('add-card').click();
+    }
+    await page.locator(`[data-testid="wallet-card"][data-card="${id}"]`).waitFor();
+  };
+  await addFromCatalogue('millennia', 'hdfc-millennia');
+  await addFromCatalogue('amazon pay icici', 'icici-amazon-pay', { keyboard: true });
+  await page.getByTestId('gift-merchant').fill('amazon.in');
+  await page.getByTestId('gift-balance').fill('300');
+  await page.getByTestId('gift-add').click();
+  await page.locator('[data-testid="gift-card"][data-merchant="amazon.in"]').waitFor();
+
+  await page.reload();
+  await page.getByTestId('ready').waitFor();
+  await page.getByTestId('wallet-card').first().waitFor();
+  const listed = () => page.getByTestId('wallet-card').evaluateAll((els) => els.map((e) => e.dataset.card));
+  assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
+  assert.deepEqual(await page.getByTestId('card-name').allTextContents(), ['HDFC Bank Millennia', 'Amazon Pay ICICI Bank Credit Card']);
+  assert.match(await page.getByTestId('gift-card').textContent(), /amazon\.in · balance 300/);
+  const stored = await storedWallet(page);
+  assert.equal(stored.schema, 2);
+  assert.deepEqual(stored.cards.map((c) => [c.id, c.catalogue]), [['hdfc-millennia', 'hdfc-millennia'], ['icici-amazon-pay', 'icici-amazon-pay']]);
+  assert.equal(stored.gift_cards.length, 1);
+  assert.equal(stored.gift_cards[0].merchant, 'amazon.in');
+  assert.equal(String(stored.gift_cards[0].balance), '300');
+  assert.equal(stored.gift_cards[0].code, undefined, 'no code unless the shopper asks');
+
+  const bad = JSON.stringify({ schema: 2, cards: [{ id: 'mystery', catalogue: 'no-such-card' }] });
+  await page.getByTestId('import-file').setInputFiles({ name: 'bad-wallet.json', mimeType: 'application/json', buffer: Buffer.from(bad) });
+  const alert = page.getByTestId('import-error');
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  const said = await alert.textContent();
+  assert.match(said, /cards\[0\]\.catalogue/);
+  assert.match(said, /no-such-card/);
+  assert.deepEqual(await storedWallet(page), stored, 'the stored wallet is unchanged');
+  assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  assert.equal(download.suggestedFilename(), 'stacksmart-wallet.json');
+  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.schema, 2);
+  assert.deepEqual(exported.cards.map((c) => c.catalogue), ['hdfc-millennia', 'icici-amazon-pay']);
+
+  await page.screenshot({ path: artifactPath('chromium-options.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 360, height: 900 });
+  await page.screenshot({ path: artifactPath('chromium-options-narrow-dark.png'), fullPage: true });
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+});
+
+test('options: a refused save says where, keeps what was typed, and leaves the wallet as it was', async () => {
+  const page = await openOptions();
+  const before = await storedWallet(page);
+  await page.getByTestId('gift-merchant').fill('not a shop');
+  await page.getByTestId('gift-balance').fill('50');
+  await page.getByTestId('gift-add').click();
+  const alert = page.getByTestId('gift-error');
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.match(await alert.textContent(), /gift_cards\[\d+\]\.merchant/);
+  assert.equal(await page.getByTestId('gift-merchant').inputValue(), 'not a shop');
+  assert.equal(await page.getByTestId('gift-balance').inputValue(), '50');
+  assert.deepEqual(await storedWallet(page), before);
+  // A number the page cannot read never reaches the background.
+  await page.getByTestId('gift-merchant').fill('amazon.in');
+  await page.getByTestId('gift-balance').fill('12,50');
+  await page.getByTestId('gift-add').click();
+  await page.waitForFunction(() => /comma/.test(document.querySelector('[data-testid="gift-error"]')?.textContent ?? ''));
+  assert.deepEqual(await storedWallet(page), before);
+  await page.close();
+});

@@ -357,3 +357,64 @@ test('options: a refused save says where, keeps what was typed, and leaves the w
   assert.deepEqual(await storedWallet(page), before);
   await page.close();
 });
+
+test('options: a custom card with its cap used, an enrolled offer, a membership and the settings are stored as typed', { timeout: 60_000 }, async () => {
+  const page = await openOptions();
+  await page.locator('#cards details.subform summary').click();
+  const typeInto = async (fields) => {
+    for (const [id, text] of Object.entries(fields)) await page.getByTestId(id).fill(text);
+  };
+  await typeInto({
+    'custom-name': 'Shop Card', 'custom-issuer': 'Some Bank', 'custom-network': 'RuPay', 'custom-currency': 'inr',
+    'custom-rate': '1', 'custom-block': '100', 'custom-bonus-category': 'amazon.in', 'custom-bonus-rate': '5',
+    'custom-bonus-cap': '2000', 'custom-bonus-period': 'month',
+  });
+  await page.getByTestId('custom-add').click();
+  const row = page.locator('[data-testid="wallet-card"][data-card="shop-card"]');
+  await row.waitFor();
+  assert.equal(await page.getByTestId('custom-name').inputValue(), '', 'the add form is cleared once saved');
+  await row.getByTestId('cap-used').fill('500');
+  await row.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('#cards [data-testid="saved"]', { hasText: 'Saved Shop Card.' }).waitFor();
+
+  await page.getByTestId('offer-card').selectOption('shop-card');
+  await typeInto({ 'offer-merchant': 'www.Amazon.in', 'offer-spend': '1000', 'offer-credit': '100' });
+  await page.getByTestId('offer-add').click();
+  await page.getByTestId('card-offer').waitFor();
+  await page.getByTestId('membership-id').fill('Amazon Prime');
+  await page.getByTestId('membership-add').click();
+  await page.getByTestId('membership').waitFor();
+
+  await page.getByTestId('sites-list').check();
+  await typeInto({ 'settings-sites': 'amazon.in\nwww.flipkart.com', 'settings-haircut': '10' });
+  await page.getByTestId('settings-badge').uncheck();
+  await page.getByTestId('settings-save').click();
+  await page.locator('#settings [data-testid="saved"]').waitFor();
+
+  const stored = await storedWallet(page);
+  const card = stored.cards.find((c) => c.id === 'shop-card');
+  assert.deepEqual(card.rules.categories, [{ category: 'amazon.in', rate: '5', cap: '2000', period: 'month' }]);
+  assert.equal(card.rules.home_currency, 'INR');
+  assert.deepEqual(card.cap_used, { 'amazon.in': '500' });
+  assert.deepEqual(stored.card_offers.map((o) => [o.card, o.merchant, o.value]),
+    [['shop-card', 'amazon.in', { spend_get: { min_spend: '1000', credit: '100' } }]]);
+  assert.ok(stored.memberships.includes('amazon-prime'));
+  assert.deepEqual(stored.settings.sites, { mode: 'list', sites: ['amazon.in', 'flipkart.com'] });
+  assert.equal(stored.settings.badge, false);
+  assert.equal(String(stored.settings.delayed_payout_haircut_percent), '10');
+
+  // Removing a card takes its enrolled offers with it (an offer cannot outlive its card).
+  await row.getByTestId('remove-card').click();
+  await row.waitFor({ state: 'detached' });
+  const after = await storedWallet(page);
+  assert.equal(after.cards.some((c) => c.id === 'shop-card'), false);
+  assert.deepEqual(after.card_offers, []);
+
+  // Leave the extension reading every site for whatever runs next.
+  await page.getByTestId('sites-all').check();
+  await page.getByTestId('settings-badge').check();
+  await page.getByTestId('settings-save').click();
+  await waitFor(async () => (await storedWallet(page)).settings.sites.mode === 'all', { what: 'the settings saved' });
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+});

@@ -32,21 +32,24 @@ const TABLES: [(Valuation, &str, &str); 3] = [
 #[component]
 pub fn PointsSection() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // Redraws this form alone after its save (a new programme becomes a row of its own).
+    let redraw = RwSignal::new(0u32);
+    let note: NoteSig = RwSignal::new(None);
     view! {
         <section class="section" id="points" aria-labelledby="points-h">
             <h2 id="points-h">"Point values"</h2>
             {move || {
                 ctx.generation.get();
-                view! { <PointsForm/> }
+                redraw.get();
+                view! { <PointsForm redraw=redraw note=note/> }
             }}
         </section>
     }
 }
 
 #[component]
-fn PointsForm() -> impl IntoView {
+fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let note: NoteSig = RwSignal::new(None);
     let stored = ctx.wallet.get_untracked().valuation;
     let table = RwSignal::new(stored.table);
     let programs = catalogue::load()
@@ -94,8 +97,7 @@ fn PointsForm() -> impl IntoView {
                 w.valuation.custom = custom;
                 Ok(())
             },
-            // The new programme is now a row of its own.
-            move || ctx.generation.update(|g| *g += 1),
+            move || redraw.update(|g| *g += 1),
         );
     };
     let cell = |v: Option<rust_decimal::Decimal>| v.map(money_text).unwrap_or_else(|| "—".into());

@@ -281,6 +281,7 @@ test('options: catalogue cards and a gift card are stored, a bad import changes 
     const result = page.locator(`[data-testid="catalogue-result"][data-card="${id}"]`);
     await result.waitFor();
     assert.match(await result.getByTestId('unverified').textContent(), /Not verified against the issuer's page/);
+    if (keyboard) await page.locator('#cards').screenshot({ path: artifactPath('chromium-options-search.png') });
     if (keyboard) {
       await result.getByTestId('add-card').focus();
       await page.keyboard.press('Enter');

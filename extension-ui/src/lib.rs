@@ -7,6 +7,7 @@ mod bridge;
 pub mod chart;
 mod format;
 pub mod onboarding;
+pub mod options;
 pub mod popup;
 pub mod receipt;
 
@@ -20,6 +21,7 @@ fn start() {
     match page.as_deref() {
         Some("popup") => leptos::mount::mount_to_body(popup::Popup),
         Some("onboarding") => leptos::mount::mount_to_body(onboarding::Onboarding),
+        Some("options") => leptos::mount::mount_to_body(options::Options),
         other => web_sys_warn(&format!("StackSmart: no page called {other:?}")),
     }
 }

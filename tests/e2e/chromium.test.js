@@ -430,3 +430,160 @@ test('the in-page badge shows the saving, stays off the buy button, keeps the pa
   await setup.close();
   await page.close();
 });
+/** The wallet as stored, read from an extension page. */
+const storedWallet = (page) => page.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet ?? null);
+
+async function openOptions(width = 800) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`options.html: ${error.message}`));
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(`chrome-extension://${extensionId}/options.html`);
+  await page.getByTestId('ready').waitFor();
+  return page;
+}
+
+test('options: catalogue cards and a gift card are stored, a bad import changes nothing, the export is schema 2', { timeout: 60_000 }, async () => {
+  const page = await openOptions();
+  const addFromCatalogue = async (query, id, { keyboard = false } = {}) => {
+    await page.getByTestId('catalogue-search').fill(query);
+    const result = page.locator(`[data-testid="catalogue-result"][data-card="${id}"]`);
+    await result.waitFor();
+    assert.match(await result.getByTestId('unverified').textContent(), /Not verified against the issuer's page/);
+    if (keyboard) await page.locator('#cards').screenshot({ path: artifactPath('chromium-options-search.png') });
+    if (keyboard) {
+      await result.getByTestId('add-card').focus();
+      await page.keyboard.press('Enter');
+    } else {
+      await result.getByTestId('add-card').click();
+    }
+    await page.locator(`[data-testid="wallet-card"][data-card="${id}"]`).waitFor();
+  };
+  await addFromCatalogue('millennia', 'hdfc-millennia');
+  await addFromCatalogue('amazon pay icici', 'icici-amazon-pay', { keyboard: true });
+  await page.getByTestId('gift-merchant').fill('amazon.in');
+  await page.getByTestId('gift-balance').fill('300');
+  await page.getByTestId('gift-add').click();
+  await page.locator('[data-testid="gift-card"][data-merchant="amazon.in"]').waitFor();
+
+  await page.reload();
+  await page.getByTestId('ready').waitFor();
+  await page.getByTestId('wallet-card').first().waitFor();
+  const listed = () => page.getByTestId('wallet-card').evaluateAll((els) => els.map((e) => e.dataset.card));
+  assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
+  assert.deepEqual(await page.getByTestId('card-name').allTextContents(), ['HDFC Bank Millennia', 'Amazon Pay ICICI Bank Credit Card']);
+  assert.match(await page.getByTestId('gift-card').textContent(), /amazon\.in · balance 300/);
+  const stored = await storedWallet(page);
+  assert.equal(stored.schema, 2);
+  assert.deepEqual(stored.cards.map((c) => [c.id, c.catalogue]), [['hdfc-millennia', 'hdfc-millennia'], ['icici-amazon-pay', 'icici-amazon-pay']]);
+  assert.equal(stored.gift_cards.length, 1);
+  assert.equal(stored.gift_cards[0].merchant, 'amazon.in');
+  assert.equal(String(stored.gift_cards[0].balance), '300');
+  assert.equal(stored.gift_cards[0].code, undefined, 'no code unless the shopper asks');
+
+  const bad = JSON.stringify({ schema: 2, cards: [{ id: 'mystery', catalogue: 'no-such-card' }] });
+  await page.getByTestId('import-file').setInputFiles({ name: 'bad-wallet.json', mimeType: 'application/json', buffer: Buffer.from(bad) });
+  const alert = page.getByTestId('import-error');
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  const said = await alert.textContent();
+  assert.match(said, /cards\[0\]\.catalogue/);
+  assert.match(said, /no-such-card/);
+  assert.deepEqual(await storedWallet(page), stored, 'the stored wallet is unchanged');
+  assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  assert.equal(download.suggestedFilename(), 'stacksmart-wallet.json');
+  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.schema, 2);
+  assert.deepEqual(exported.cards.map((c) => c.catalogue), ['hdfc-millennia', 'icici-amazon-pay']);
+
+  await page.screenshot({ path: artifactPath('chromium-options.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 360, height: 900 });
+  await page.screenshot({ path: artifactPath('chromium-options-narrow-dark.png'), fullPage: true });
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+});
+
+test('options: a refused save says where, keeps what was typed, and leaves the wallet as it was', async () => {
+  const page = await openOptions();
+  const before = await storedWallet(page);
+  await page.getByTestId('gift-merchant').fill('not a shop');
+  await page.getByTestId('gift-balance').fill('50');
+  await page.getByTestId('gift-add').click();
+  const alert = page.getByTestId('gift-error');
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.match(await alert.textContent(), /gift_cards\[\d+\]\.merchant/);
+  assert.equal(await page.getByTestId('gift-merchant').inputValue(), 'not a shop');
+  assert.equal(await page.getByTestId('gift-balance').inputValue(), '50');
+  assert.deepEqual(await storedWallet(page), before);
+  // A number the page cannot read never reaches the background.
+  await page.getByTestId('gift-merchant').fill('amazon.in');
+  await page.getByTestId('gift-balance').fill('12,50');
+  await page.getByTestId('gift-add').click();
+  await page.waitForFunction(() => /comma/.test(document.querySelector('[data-testid="gift-error"]')?.textContent ?? ''));
+  assert.deepEqual(await storedWallet(page), before);
+  await page.close();
+});
+
+test('options: a custom card with its cap used, an enrolled offer, a membership and the settings are stored as typed', { timeout: 60_000 }, async () => {
+  const page = await openOptions();
+  await page.locator('#cards details.subform summary').click();
+  const typeInto = async (fields) => {
+    for (const [id, text] of Object.entries(fields)) await page.getByTestId(id).fill(text);
+  };
+  await typeInto({
+    'custom-name': 'Shop Card', 'custom-issuer': 'Some Bank', 'custom-network': 'RuPay', 'custom-currency': 'inr',
+    'custom-rate': '1', 'custom-block': '100', 'custom-bonus-category': 'amazon.in', 'custom-bonus-rate': '5',
+    'custom-bonus-cap': '2000', 'custom-bonus-period': 'month',
+  });
+  await page.getByTestId('custom-add').click();
+  const row = page.locator('[data-testid="wallet-card"][data-card="shop-card"]');
+  await row.waitFor();
+  assert.equal(await page.getByTestId('custom-name').inputValue(), '', 'the add form is cleared once saved');
+  await row.getByTestId('cap-used').fill('500');
+  await row.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('#cards [data-testid="saved"]', { hasText: 'Saved Shop Card.' }).waitFor();
+
+  await page.getByTestId('offer-card').selectOption('shop-card');
+  await typeInto({ 'offer-merchant': 'www.Amazon.in', 'offer-spend': '1000', 'offer-credit': '100' });
+  await page.getByTestId('offer-add').click();
+  await page.getByTestId('card-offer').waitFor();
+  await page.getByTestId('membership-id').fill('Amazon Prime');
+  await page.getByTestId('membership-add').click();
+  await page.getByTestId('membership').waitFor();
+
+  await page.getByTestId('sites-list').check();
+  await typeInto({ 'settings-sites': 'amazon.in\nwww.flipkart.com', 'settings-haircut': '10' });
+  await page.getByTestId('settings-badge').uncheck();
+  await page.getByTestId('settings-save').click();
+  await page.locator('#settings [data-testid="saved"]').waitFor();
+
+  const stored = await storedWallet(page);
+  const card = stored.cards.find((c) => c.id === 'shop-card');
+  assert.deepEqual(card.rules.categories, [{ category: 'amazon.in', rate: '5', cap: '2000', period: 'month' }]);
+  assert.equal(card.rules.home_currency, 'INR');
+  assert.deepEqual(card.cap_used, { 'amazon.in': '500' });
+  assert.deepEqual(stored.card_offers.map((o) => [o.card, o.merchant, o.value]),
+    [['shop-card', 'amazon.in', { spend_get: { min_spend: '1000', credit: '100' } }]]);
+  assert.ok(stored.memberships.includes('amazon-prime'));
+  assert.deepEqual(stored.settings.sites, { mode: 'list', sites: ['amazon.in', 'flipkart.com'] });
+  assert.equal(stored.settings.badge, false);
+  assert.equal(String(stored.settings.delayed_payout_haircut_percent), '10');
+
+  // Removing a card takes its enrolled offers with it (an offer cannot outlive its card).
+  await row.getByTestId('remove-card').click();
+  await row.waitFor({ state: 'detached' });
+  const after = await storedWallet(page);
+  assert.equal(after.cards.some((c) => c.id === 'shop-card'), false);
+  assert.deepEqual(after.card_offers, []);
+
+  // Leave the extension reading every site for whatever runs next.
+  await page.getByTestId('sites-all').check();
+  await page.getByTestId('settings-badge').check();
+  await page.getByTestId('settings-save').click();
+  await waitFor(async () => (await storedWallet(page)).settings.sites.mode === 'all', { what: 'the settings saved' });
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+});

@@ -2,9 +2,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Builder, By, until } from 'selenium-webdriver';
+import { Builder, By, Key, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import { root, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT } from './support.js';
 
@@ -14,6 +15,8 @@ let server;
 let driver;
 let base;
 let gecko;
+// Where Firefox saves the options page's export.
+const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'stacksmart-firefox-downloads-'));
 
 function geckodriverPath() {
   if (process.env.GECKODRIVER) return process.env.GECKODRIVER;
@@ -49,7 +52,13 @@ before(async () => {
     .setPreference('extensions.webextensions.uuids', JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: UUID }))
     .setPreference('intl.locale.requested', 'en-US')
     .setPreference('datareporting.policy.dataSubmissionEnabled', false)
-    .setPreference('app.update.enabled', false);
+    .setPreference('app.update.enabled', false)
+    .setPreference('browser.download.folderList', 2)
+    .setPreference('browser.download.dir', downloads)
+    .setPreference('browser.download.useDownloadDir', true)
+    .setPreference('browser.download.always_ask_before_handling_new_types', false)
+    .setPreference('browser.download.alwaysOpenPanel', false)
+    .setPreference('browser.helperApps.neverAsk.saveToDisk', 'application/json');
   const service = new firefox.ServiceBuilder(geckodriverPath()).addArguments('--allow-system-access');
   driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
   base = `moz-extension://${UUID}`;
@@ -58,6 +67,7 @@ before(async () => {
 after(async () => {
   await driver?.quit();
   await server?.close();
+  fs.rmSync(downloads, { recursive: true, force: true });
 });
 
 let pageTab;
@@ -193,4 +203,69 @@ test('the in-page badge shows in a closed shadow root beside, never over, the bu
   await screenshot('firefox-badge.png');
   await driver.switchTo().window(popupTab);
   await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+});
+
+/** The wallet as stored, read from an extension page. */
+async function storedWallet() {
+  const text = await driver.executeAsyncScript(function (done) {
+    chrome.storage.local.get('wallet').then((v) => done(JSON.stringify(v.wallet ?? null)), (e) => done(`error: ${e}`));
+  });
+  return text.startsWith('error') ? assert.fail(text) : JSON.parse(text);
+}
+
+const css = (selector) => driver.findElement(By.css(selector));
+const located = (selector) => driver.wait(until.elementLocated(By.css(selector)), 10_000);
+
+test('options: catalogue cards and a gift card are stored, a bad import changes nothing, the export is schema 2', async () => {
+  await driver.manage().window().setRect({ width: 800, height: 1400 });
+  await driver.get(`${base}/options.html`);
+  await located('[data-testid="ready"]');
+  for (const [query, id] of [['millennia', 'hdfc-millennia'], ['amazon pay icici', 'icici-amazon-pay']]) {
+    const search = await css('[data-testid="catalogue-search"]');
+    // Backspaces, not Ctrl+A or clear(): those left the field empty in Firefox.
+    const typed = await search.getAttribute('value');
+    await search.sendKeys(Key.END, Key.BACK_SPACE.repeat(typed.length), query);
+    const result = await located(`[data-testid="catalogue-result"][data-card="${id}"]`);
+    assert.match(await result.findElement(By.css('[data-testid="unverified"]')).getText(), /Not verified against the issuer's page/);
+    await result.findElement(By.css('[data-testid="add-card"]')).click();
+    await located(`[data-testid="wallet-card"][data-card="${id}"]`);
+  }
+  await css('[data-testid="gift-merchant"]').sendKeys('amazon.in');
+  await css('[data-testid="gift-balance"]').sendKeys('300', Key.ENTER); // Enter submits the form
+  await located('[data-testid="gift-card"][data-merchant="amazon.in"]');
+
+  await driver.navigate().refresh();
+  await located('[data-testid="wallet-card"]');
+  const listed = async () => Promise.all((await driver.findElements(By.css('[data-testid="wallet-card"]'))).map((e) => e.getAttribute('data-card')));
+  assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
+  assert.match(await css('[data-testid="gift-card"]').getText(), /amazon\.in · balance 300/);
+  const stored = await storedWallet();
+  assert.equal(stored.schema, 2);
+  assert.deepEqual(stored.cards.map((c) => [c.id, c.catalogue]), [['hdfc-millennia', 'hdfc-millennia'], ['icici-amazon-pay', 'icici-amazon-pay']]);
+  assert.equal(stored.gift_cards[0].merchant, 'amazon.in');
+  assert.equal(String(stored.gift_cards[0].balance), '300');
+
+  const badFile = path.join(downloads, 'bad-wallet.json');
+  fs.writeFileSync(badFile, JSON.stringify({ schema: 2, cards: [{ id: 'mystery', catalogue: 'no-such-card' }] }));
+  await css('[data-testid="import-file"]').sendKeys(badFile);
+  const alert = await located('[data-testid="import-error"]');
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.match(await alert.getText(), /cards\[0\]\.catalogue/);
+  assert.deepEqual(await storedWallet(), stored, 'the stored wallet is unchanged');
+  assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
+
+  const exportFile = path.join(downloads, 'stacksmart-wallet.json');
+  await css('[data-testid="export"]').click();
+  const exported = await waitFor(() => {
+    try {
+      return JSON.parse(fs.readFileSync(exportFile, 'utf8'));
+    } catch {
+      return null;
+    }
+  }, { what: `the export in ${exportFile}` });
+  assert.equal(exported.schema, 2);
+  assert.deepEqual(exported.cards.map((c) => c.catalogue), ['hdfc-millennia', 'icici-amazon-pay']);
+  await driver.executeScript('window.scrollTo(0, 0)');
+  await screenshot('firefox-options.png');
+  await driver.manage().window().setRect({ width: 420, height: 400 });
 });

@@ -1,0 +1,251 @@
+//! The options page: the shopper's wallet and settings. Every edit sends the whole edited
+//! wallet to the background (`SaveWallet`), which validates it with the engine and answers
+//! with the wallet as stored; the page then shows that. A refused save leaves the stored
+//! wallet and the form's input as they were, with the reason next to the form.
+
+use engine::protocol::{Request, Response};
+use engine::stack::catalogue::CatalogueEntry;
+use engine::wallet::WalletDoc;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::bridge;
+
+mod cards;
+pub mod edit;
+mod lists;
+mod settings;
+mod transfer;
+
+/// What every section shares.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The wallet as the background last answered with it.
+    pub wallet: RwSignal<WalletDoc>,
+    pub catalogue: RwSignal<Vec<CatalogueEntry>>,
+    /// Bumped when the wallet was replaced from outside a form (load, import), so forms that
+    /// start from the stored values (settings, point values) start again.
+    pub generation: RwSignal<u32>,
+}
+
+/// A form's last outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    Saved(String),
+    /// The form's text could not be read (a number, a date): the page's own message.
+    Invalid(String),
+    /// The background refused the wallet: `path: message` from the engine.
+    Refused(String),
+}
+
+pub type NoteSig = RwSignal<Option<Note>>;
+
+async fn fetch_wallet() -> Result<WalletDoc, String> {
+    answer(bridge::request(&Request::GetWallet).await)
+}
+
+async fn save(next: WalletDoc) -> Result<WalletDoc, String> {
+    answer(
+        bridge::request(&Request::SaveWallet {
+            wallet: Box::new(next),
+        })
+        .await,
+    )
+}
+
+pub fn answer(reply: Result<Response, String>) -> Result<WalletDoc, String> {
+    match reply {
+        Ok(Response::Wallet { wallet }) => Ok(*wallet),
+        Ok(Response::Error(e)) => Err(e.message),
+        Ok(other) => Err(format!("unexpected answer: {other:?}")),
+        Err(e) => Err(e),
+    }
+}
+
+/// Edits a copy of the stored wallet and saves it. `refused` gets a reason when the form's
+/// text cannot be read or the background refuses; `saved` gets `message` on success, and then
+/// `after` runs (to clear an add form).
+pub fn apply(
+    ctx: Ctx,
+    refused: NoteSig,
+    saved: NoteSig,
+    message: String,
+    edit: impl FnOnce(&mut WalletDoc) -> Result<(), String>,
+    after: impl FnOnce() + 'static,
+) {
+    let mut next = ctx.wallet.get_untracked();
+    if let Err(e) = edit(&mut next) {
+        refused.set(Some(Note::Invalid(e)));
+        return;
+    }
+    spawn_local(async move {
+        match save(next).await {
+            Ok(stored) => {
+                // A row's own note may be gone once the list redraws; saved notes live on
+                // the section, so clear the refusal first.
+                refused.try_set(None);
+                saved.try_set(Some(Note::Saved(message)));
+                ctx.wallet.set(stored);
+                after();
+            }
+            Err(e) => {
+                refused.try_set(Some(Note::Refused(e)));
+            }
+        }
+    });
+}
+
+/// A form's outcome: a polite status when saved, an alert with the engine's path when not.
+#[component]
+pub fn FormNote(
+    note: NoteSig,
+    #[prop(optional)] testid: &'static str,
+    /// Leads a refusal ("Not saved.", "Not imported.").
+    #[prop(optional)]
+    refused: &'static str,
+) -> impl IntoView {
+    let testid = if testid.is_empty() {
+        "form-note"
+    } else {
+        testid
+    };
+    let refused = if refused.is_empty() {
+        "Not saved. "
+    } else {
+        refused
+    };
+    view! {
+        <div class="note-slot" aria-live="polite">
+            {move || note.get().map(|n| match n {
+                Note::Saved(m) => view! { <p class="note saved" data-testid="saved">{m}</p> }.into_any(),
+                Note::Invalid(m) => view! {
+                    <p class="note refused" role="alert" data-testid=testid>{m}</p>
+                }.into_any(),
+                Note::Refused(m) => {
+                    let (path, what) = edit::split_error(&m);
+                    let what = what.to_owned();
+                    view! {
+                        <p class="note refused" role="alert" data-testid=testid>
+                            <strong>{refused}</strong>
+                            {path.map(|p| view! { <code class="path">{p.to_owned()}</code>": " })}
+                            {what}
+                        </p>
+                    }.into_any()
+                }
+            })}
+        </div>
+    }
+}
+
+/// A labelled text input bound to `value`; its id doubles as its test id.
+#[component]
+pub fn Field(
+    label: &'static str,
+    id: String,
+    value: RwSignal<String>,
+    #[prop(optional)] kind: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] decimal: bool,
+    #[prop(optional)] required: bool,
+    #[prop(optional, into)] disabled: Option<Signal<bool>>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id.clone() data-testid=id.clone() type=kind.unwrap_or("text") bind:value=value
+                placeholder=placeholder required=required
+                inputmode=decimal.then_some("decimal")
+                disabled=move || disabled.is_some_and(|d| d.get())
+                aria-describedby=hint.map(|_| hint_id.clone())/>
+            {hint.map(|h| view! { <small id=hint_id.clone() class="hint">{h}</small> })}
+        </div>
+    }
+}
+
+/// A labelled checkbox bound to `value`.
+#[component]
+pub fn Check(label: &'static str, id: String, value: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <div class="check">
+            <input type="checkbox" id=id.clone() data-testid=id.clone() bind:checked=value/>
+            <label for=id>{label}</label>
+        </div>
+    }
+}
+
+/// An amount as the shopper typed it (no currency: gift cards and caps have none stored).
+pub fn money_text(d: rust_decimal::Decimal) -> String {
+    d.normalize().to_string()
+}
+
+#[component]
+pub fn Options() -> impl IntoView {
+    let ctx = Ctx {
+        wallet: RwSignal::new(WalletDoc::default()),
+        catalogue: RwSignal::new(Vec::new()),
+        generation: RwSignal::new(0),
+    };
+    provide_context(ctx);
+    let loaded = RwSignal::new(false);
+    let load_error = RwSignal::new(None::<String>);
+    spawn_local(async move {
+        match fetch_wallet().await {
+            Ok(w) => ctx.wallet.set(w),
+            Err(e) => load_error.set(Some(e)),
+        }
+        ctx.generation.update(|g| *g += 1);
+        loaded.set(true);
+        match bridge::request(&Request::GetCatalogue).await {
+            Ok(Response::Catalogue { cards }) => ctx.catalogue.set(cards),
+            Ok(other) => {
+                load_error.set(Some(format!("The card catalogue did not load: {other:?}")))
+            }
+            Err(e) => load_error.set(Some(format!("The card catalogue did not load: {e}"))),
+        }
+    });
+
+    view! {
+        <main class="options" data-testid="options">
+            <header class="page-head">
+                <p class="brand">"StackSmart"</p>
+                <h1>"Wallet and settings"</h1>
+                <p class="muted">
+                    "What you hold and how StackSmart should count it. Everything here stays in this browser's extension storage; no card numbers, ever."
+                </p>
+                <nav aria-label="Sections">
+                    <ul class="toc">
+                        <li><a href="#cards">"Cards"</a></li>
+                        <li><a href="#gift-cards">"Gift cards"</a></li>
+                        <li><a href="#memberships">"Memberships"</a></li>
+                        <li><a href="#loyalty">"Loyalty"</a></li>
+                        <li><a href="#card-offers">"Card offers"</a></li>
+                        <li><a href="#portals">"Portals"</a></li>
+                        <li><a href="#gift-card-sources">"Gift-card sellers"</a></li>
+                        <li><a href="#points">"Point values"</a></li>
+                        <li><a href="#settings">"Settings"</a></li>
+                        <li><a href="#import-export">"Import / export"</a></li>
+                    </ul>
+                </nav>
+            </header>
+            {move || load_error.get().map(|e| view! {
+                <p class="note refused" role="alert" data-testid="load-error">{e}</p>
+            })}
+            <Show when=move || loaded.get() fallback=|| view! { <p class="muted" data-testid="loading">"Loading your wallet…"</p> }>
+                <div data-testid="ready">
+                    <cards::CardsSection/>
+                    <lists::GiftCardsSection/>
+                    <lists::MembershipsSection/>
+                    <lists::LoyaltySection/>
+                    <lists::CardOffersSection/>
+                    <lists::PortalsSection/>
+                    <lists::SourcesSection/>
+                    <settings::PointsSection/>
+                    <settings::SettingsSection/>
+                    <transfer::TransferSection/>
+                </div>
+            </Show>
+        </main>
+    }
+}

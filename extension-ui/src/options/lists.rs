@@ -1,0 +1,587 @@
+//! The wallet's simple lists: gift cards, memberships, loyalty accounts, enrolled card
+//! offers, cashback portals and discounted gift-card sellers. Each is an add form and a list
+//! with remove buttons.
+
+use engine::stack::{LinkedValue, Rate};
+use engine::wallet::{
+    EnrolledOffer, GiftCard, GiftCardSource, LoyaltyAccount, PortalRate, WalletDoc,
+};
+use leptos::prelude::*;
+
+use super::edit::{self, optional_text, unique_id};
+use super::{apply, money_text, Check, Ctx, Field, FormNote, NoteSig};
+
+/// Removes one entry through a save; `what` names it in the button and the note.
+fn remove_entry(
+    ctx: Ctx,
+    note: NoteSig,
+    what: String,
+    drop: impl Fn(&mut WalletDoc) + Clone + 'static,
+) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    move |_| {
+        let drop = drop.clone();
+        apply(
+            ctx,
+            note,
+            note,
+            format!("Removed {what}."),
+            move |w| {
+                drop(w);
+                Ok(())
+            },
+            || {},
+        );
+    }
+}
+
+fn clear(fields: &[RwSignal<String>]) {
+    for f in fields {
+        f.set(String::new());
+    }
+}
+
+#[component]
+pub fn GiftCardsSection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let (merchant, balance, expires, code) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let keep_code = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = merchant.get_untracked();
+        apply(
+            ctx,
+            note,
+            note,
+            format!("Added the gift card for {}.", m.trim()),
+            move |w| {
+                let card = GiftCard {
+                    id: unique_id(
+                        &format!("gift-{}", m),
+                        "gift",
+                        w.gift_cards.iter().map(|g| g.id.as_str()),
+                    ),
+                    merchant: m.trim().to_owned(),
+                    balance: edit::parse_decimal("Balance", &balance.get_untracked())?,
+                    expires: edit::parse_optional_date("Expires", &expires.get_untracked())?,
+                    // The code is kept only when the shopper ticked the box.
+                    code: if keep_code.get_untracked() {
+                        optional_text(&code.get_untracked())
+                    } else {
+                        None
+                    },
+                    note: String::new(),
+                };
+                w.gift_cards.push(card);
+                Ok(())
+            },
+            move || {
+                clear(&[merchant, balance, expires, code]);
+                keep_code.set(false);
+            },
+        );
+    };
+    view! {
+        <section class="section" id="gift-cards" aria-labelledby="gift-cards-h">
+            <h2 id="gift-cards-h">"Gift cards"</h2>
+            {move || {
+                let list = ctx.wallet.with(|w| w.gift_cards.clone());
+                if list.is_empty() {
+                    return view! { <p class="empty">"No gift cards yet."</p> }.into_any();
+                }
+                view! {
+                    <ul class="items" data-testid="gift-cards">
+                        {list.into_iter().map(|g| {
+                            let what = format!("the {} gift card", g.merchant);
+                            let id = g.id.clone();
+                            view! {
+                                <li class="item" data-testid="gift-card" data-merchant=g.merchant.clone()>
+                                    <div class="item-main">
+                                        <strong>{g.merchant.clone()}</strong>
+                                        {format!(" · balance {}", money_text(g.balance))}
+                                        {g.expires.map(|e| format!(" · expires {e}"))}
+                                        {g.code.clone().map(|c| view! {
+                                            <details class="code-kept"><summary>"Code stored in this browser"</summary><code>{c}</code></details>
+                                        })}
+                                    </div>
+                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.gift_cards.retain(|x| x.id != id))>
+                                        "Remove"
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <form on:submit=submit data-testid="gift-form" aria-label="Add a gift card">
+                <div class="row">
+                    <Field label="Shop (domain)" id="gift-merchant".into() value=merchant required=true placeholder="amazon.in"/>
+                    <Field label="Balance" id="gift-balance".into() value=balance decimal=true required=true placeholder="500"/>
+                    <Field label="Expires (optional)" id="gift-expires".into() value=expires kind="date"/>
+                </div>
+                <Check label="Store the code too" id="gift-keep-code".into() value=keep_code/>
+                <Show when=move || keep_code.get()>
+                    <Field label="Code" id="gift-code".into() value=code/>
+                </Show>
+                <p class="hint" id="gift-code-where">
+                    "StackSmart only needs the balance. If you store the code, it is kept in this browser's extension storage (and in the encrypted sync if you turn sync on)."
+                </p>
+                <div class="actions"><button type="submit" data-testid="gift-add">"Add gift card"</button></div>
+                <FormNote note=note testid="gift-error"/>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn MembershipsSection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let membership = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = edit::slug(&membership.get_untracked());
+        apply(
+            ctx,
+            note,
+            note,
+            format!("Added {m}."),
+            move |w| {
+                if m.is_empty() {
+                    return Err("Membership: enter its id (amazon-prime)".into());
+                }
+                if !w.memberships.contains(&m) {
+                    w.memberships.push(m);
+                }
+                Ok(())
+            },
+            move || membership.set(String::new()),
+        );
+    };
+    view! {
+        <section class="section" id="memberships" aria-labelledby="memberships-h">
+            <h2 id="memberships-h">"Memberships"</h2>
+            <p class="muted">"Member prices and loyalty offers check these (amazon-prime, flipkart-plus, walmart-plus, target-circle)."</p>
+            {move || {
+                let list = ctx.wallet.with(|w| w.memberships.clone());
+                (!list.is_empty()).then(|| view! {
+                    <ul class="chips" data-testid="memberships">
+                        {list.into_iter().map(|m| {
+                            let gone = m.clone();
+                            view! {
+                                <li class="chip" data-testid="membership">{m.clone()}" "
+                                    <button type="button" class="danger small" aria-label=format!("Remove {m}")
+                                        on:click=remove_entry(ctx, note, m.clone(), move |w| w.memberships.retain(|x| *x != gone))>"×"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <form on:submit=submit class="inline" aria-label="Add a membership">
+                <Field label="Membership id" id="membership-id".into() value=membership required=true placeholder="amazon-prime"/>
+                <div class="actions"><button type="submit" data-testid="membership-add">"Add"</button></div>
+            </form>
+            <FormNote note=note testid="membership-error"/>
+        </section>
+    }
+}
+
+#[component]
+pub fn LoyaltySection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let (merchant, programme, percent) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let p = programme.get_untracked().trim().to_owned();
+        apply(
+            ctx,
+            note,
+            note,
+            format!("Added {p}."),
+            move |w| {
+                let account = LoyaltyAccount {
+                    id: unique_id(&p, "loyalty", w.loyalty.iter().map(|l| l.id.as_str())),
+                    merchant: merchant.get_untracked().trim().to_owned(),
+                    programme: p,
+                    percent: edit::parse_optional_decimal("Value back", &percent.get_untracked())?,
+                    points_balance: None,
+                };
+                w.loyalty.push(account);
+                Ok(())
+            },
+            move || clear(&[merchant, programme, percent]),
+        );
+    };
+    view! {
+        <section class="section" id="loyalty" aria-labelledby="loyalty-h">
+            <h2 id="loyalty-h">"Loyalty accounts"</h2>
+            {move || {
+                let list = ctx.wallet.with(|w| w.loyalty.clone());
+                (!list.is_empty()).then(|| view! {
+                    <ul class="items" data-testid="loyalty">
+                        {list.into_iter().map(|l| {
+                            let what = format!("{} at {}", l.programme, l.merchant);
+                            let id = l.id.clone();
+                            view! {
+                                <li class="item" data-testid="loyalty-account">
+                                    <div class="item-main"><strong>{l.programme.clone()}</strong>
+                                        {format!(" · {}", l.merchant)}
+                                        {l.percent.map(|p| format!(" · {} % back", money_text(p)))}
+                                    </div>
+                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.loyalty.retain(|x| x.id != id))>"Remove"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <form on:submit=submit aria-label="Add a loyalty account">
+                <div class="row">
+                    <Field label="Shop (domain)" id="loyalty-merchant".into() value=merchant required=true placeholder="target.com"/>
+                    <Field label="Programme" id="loyalty-programme".into() value=programme required=true placeholder="target-circle"/>
+                    <Field label="Value back in % (optional)" id="loyalty-percent".into() value=percent decimal=true placeholder="1"/>
+                </div>
+                <div class="actions"><button type="submit" data-testid="loyalty-add">"Add loyalty account"</button></div>
+                <FormNote note=note testid="loyalty-error"/>
+            </form>
+        </section>
+    }
+}
+
+/// An enrolled offer's value in words.
+fn linked_text(v: &LinkedValue) -> String {
+    match v {
+        LinkedValue::SpendGet { min_spend, credit } => {
+            format!(
+                "spend {} get {} back",
+                money_text(*min_spend),
+                money_text(*credit)
+            )
+        }
+        LinkedValue::PercentBack { percent, cap: None } => {
+            format!("{} % back", money_text(*percent))
+        }
+        LinkedValue::PercentBack {
+            percent,
+            cap: Some(cap),
+        } => format!("{} % back up to {}", money_text(*percent), money_text(*cap)),
+    }
+}
+
+#[component]
+pub fn CardOffersSection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let s = || RwSignal::new(String::new());
+    let (card, merchant, min_spend, credit, percent, cap, expires, delay, terms) =
+        (s(), s(), s(), s(), s(), s(), s(), s(), s());
+    let percent_kind = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = merchant.get_untracked().trim().to_owned();
+        apply(
+            ctx,
+            note,
+            note,
+            format!("Added the offer at {m}."),
+            move |w| {
+                let card_id = match card.get_untracked() {
+                    c if c.is_empty() => w
+                        .cards
+                        .first()
+                        .map(|c| c.id.clone())
+                        .ok_or("Card: add the card you enrolled first (Cards, above)")?,
+                    c => c,
+                };
+                let value = if percent_kind.get_untracked() {
+                    LinkedValue::PercentBack {
+                        percent: edit::parse_decimal("Percent back", &percent.get_untracked())?,
+                        cap: edit::parse_optional_decimal("Up to", &cap.get_untracked())?,
+                    }
+                } else {
+                    LinkedValue::SpendGet {
+                        min_spend: edit::parse_decimal("Spend", &min_spend.get_untracked())?,
+                        credit: edit::parse_decimal("Get back", &credit.get_untracked())?,
+                    }
+                };
+                let offer = EnrolledOffer {
+                    id: unique_id(
+                        &format!("{card_id}-{m}"),
+                        "offer",
+                        w.card_offers.iter().map(|o| o.id.as_str()),
+                    ),
+                    card: card_id,
+                    merchant: m,
+                    value,
+                    expires: edit::parse_optional_date("Expires", &expires.get_untracked())?,
+                    payout_delay_days: edit::parse_days(
+                        "Credit arrives after",
+                        &delay.get_untracked(),
+                    )?,
+                    used: false,
+                    terms: terms.get_untracked().trim().to_owned(),
+                };
+                w.card_offers.push(offer);
+                Ok(())
+            },
+            move || {
+                clear(&[
+                    merchant, min_spend, credit, percent, cap, expires, delay, terms,
+                ])
+            },
+        );
+    };
+    view! {
+        <section class="section" id="card-offers" aria-labelledby="card-offers-h">
+            <h2 id="card-offers-h">"Card-linked offers"</h2>
+            <p class="muted">"Offers you enrolled a card in (Amex Offers, Chase Offers, bank app offers)."</p>
+            {move || {
+                let (list, names): (Vec<EnrolledOffer>, Vec<(String, String)>) = ctx.wallet.with(|w| {
+                    (w.card_offers.clone(), w.cards.iter().map(|c| (c.id.clone(), c.display_name())).collect())
+                });
+                (!list.is_empty()).then(|| view! {
+                    <ul class="items" data-testid="card-offers">
+                        {list.into_iter().map(|o| {
+                            let card_name = names.iter().find(|(id, _)| *id == o.card).map_or(o.card.clone(), |(_, n)| n.clone());
+                            let what = format!("the {} offer at {}", card_name, o.merchant);
+                            let id = o.id.clone();
+                            view! {
+                                <li class="item" data-testid="card-offer">
+                                    <div class="item-main">
+                                        <strong>{o.merchant.clone()}</strong>
+                                        {format!(" · {} · {}", card_name, linked_text(&o.value))}
+                                        {o.expires.map(|e| format!(" · expires {e}"))}
+                                        {(!o.terms.is_empty()).then(|| view! { <p class="summary">{o.terms.clone()}</p> })}
+                                    </div>
+                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.card_offers.retain(|x| x.id != id))>"Remove"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <form on:submit=submit aria-label="Add an enrolled offer">
+                <div class="row">
+                    <div class="field">
+                        <label for="offer-card">"Enrolled card"</label>
+                        <select id="offer-card" data-testid="offer-card"
+                            on:change=move |ev| card.set(event_target_value(&ev))>
+                            {move || ctx.wallet.with(|w| w.cards.iter().map(|c| {
+                                let id = c.id.clone();
+                                let selected = card.get_untracked() == id;
+                                view! { <option value=id selected=selected>{c.display_name()}</option> }
+                            }).collect_view())}
+                        </select>
+                    </div>
+                    <Field label="Shop (domain)" id="offer-merchant".into() value=merchant required=true placeholder="amazon.com"/>
+                </div>
+                <fieldset>
+                    <legend>"Value"</legend>
+                    <label class="choice"><input type="radio" name="offer-kind" prop:checked=move || !percent_kind.get()
+                        on:change=move |_| percent_kind.set(false)/>" Spend an amount, get a credit"</label>
+                    <label class="choice"><input type="radio" name="offer-kind" prop:checked=move || percent_kind.get()
+                        on:change=move |_| percent_kind.set(true)/>" A percentage back"</label>
+                    <Show when=move || !percent_kind.get()
+                        fallback=move || view! {
+                            <div class="row">
+                                <Field label="Percent back" id="offer-percent".into() value=percent decimal=true placeholder="10"/>
+                                <Field label="Up to (optional)" id="offer-cap".into() value=cap decimal=true placeholder="50"/>
+                            </div>
+                        }>
+                        <div class="row">
+                            <Field label="Spend at least" id="offer-spend".into() value=min_spend decimal=true placeholder="250"/>
+                            <Field label="Get back" id="offer-credit".into() value=credit decimal=true placeholder="50"/>
+                        </div>
+                    </Show>
+                </fieldset>
+                <div class="row">
+                    <Field label="Expires (optional)" id="offer-expires".into() value=expires kind="date"/>
+                    <Field label="Credit arrives after (days)" id="offer-delay".into() value=delay placeholder="0"/>
+                </div>
+                <div class="field">
+                    <label for="offer-terms">"Terms (as the issuer wrote them, optional)"</label>
+                    <textarea id="offer-terms" rows="2" bind:value=terms></textarea>
+                </div>
+                <div class="actions"><button type="submit" data-testid="offer-add">"Add offer"</button></div>
+                <FormNote note=note testid="offer-error"/>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn PortalsSection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let s = || RwSignal::new(String::new());
+    let (name, merchant, rate, delay) = (s(), s(), s(), s());
+    let fixed = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let n = name.get_untracked().trim().to_owned();
+        apply(
+            ctx,
+            note,
+            note,
+            format!("Added {n}."),
+            move |w| {
+                let m = merchant.get_untracked().trim().to_owned();
+                let value = edit::parse_decimal("Rate", &rate.get_untracked())?;
+                let portal = PortalRate {
+                    id: unique_id(
+                        &format!("{n}-{m}"),
+                        "portal",
+                        w.portals.iter().map(|p| p.id.as_str()),
+                    ),
+                    name: n,
+                    merchant: m,
+                    rate: if fixed.get_untracked() {
+                        Rate::Fixed(value)
+                    } else {
+                        Rate::Percent(value)
+                    },
+                    payout_delay_days: edit::parse_days("Pays out after", &delay.get_untracked())?,
+                };
+                w.portals.push(portal);
+                Ok(())
+            },
+            move || clear(&[name, merchant, rate, delay]),
+        );
+    };
+    view! {
+        <section class="section" id="portals" aria-labelledby="portals-h">
+            <h2 id="portals-h">"Cashback portals"</h2>
+            {move || {
+                let list = ctx.wallet.with(|w| w.portals.clone());
+                (!list.is_empty()).then(|| view! {
+                    <ul class="items" data-testid="portals">
+                        {list.into_iter().map(|p| {
+                            let what = format!("{} for {}", p.name, p.merchant);
+                            let id = p.id.clone();
+                            let rate = match p.rate {
+                                Rate::Percent(r) => format!("{} %", money_text(r)),
+                                Rate::Fixed(r) => format!("{} fixed", money_text(r)),
+                            };
+                            view! {
+                                <li class="item" data-testid="portal">
+                                    <div class="item-main"><strong>{p.name.clone()}</strong>
+                                        {format!(" · {} · {rate}", p.merchant)}
+                                        {(p.payout_delay_days > 0).then(|| format!(" · pays after {} days", p.payout_delay_days))}
+                                    </div>
+                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.portals.retain(|x| x.id != id))>"Remove"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <form on:submit=submit aria-label="Add a cashback portal">
+                <div class="row">
+                    <Field label="Portal" id="portal-name".into() value=name required=true placeholder="CashKaro, Rakuten"/>
+                    <Field label="Shop (domain)" id="portal-merchant".into() value=merchant required=true placeholder="myntra.com"/>
+                    <Field label="Rate" id="portal-rate".into() value=rate decimal=true required=true placeholder="5"/>
+                    <Field label="Pays out after (days)" id="portal-delay".into() value=delay placeholder="90"/>
+                </div>
+                <fieldset>
+                    <legend>"The rate is"</legend>
+                    <label class="choice"><input type="radio" name="portal-kind" prop:checked=move || !fixed.get()
+                        on:change=move |_| fixed.set(false)/>" a percentage"</label>
+                    <label class="choice"><input type="radio" name="portal-kind" prop:checked=move || fixed.get()
+                        on:change=move |_| fixed.set(true)/>" a fixed amount per order"</label>
+                </fieldset>
+                <div class="actions"><button type="submit" data-testid="portal-add">"Add portal"</button></div>
+                <FormNote note=note testid="portal-error"/>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn SourcesSection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let s = || RwSignal::new(String::new());
+    let (seller, merchant, discount, max_face) = (s(), s(), s(), s());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let sl = seller.get_untracked().trim().to_owned();
+        apply(
+            ctx,
+            note,
+            note,
+            format!("Added {sl}."),
+            move |w| {
+                let m = merchant.get_untracked().trim().to_owned();
+                let source = GiftCardSource {
+                    id: unique_id(
+                        &format!("{sl}-{m}"),
+                        "source",
+                        w.gift_card_sources.iter().map(|s| s.id.as_str()),
+                    ),
+                    seller: sl,
+                    merchant: m,
+                    discount_percent: edit::parse_decimal("Discount", &discount.get_untracked())?,
+                    max_face: edit::parse_optional_decimal(
+                        "Largest card",
+                        &max_face.get_untracked(),
+                    )?,
+                };
+                w.gift_card_sources.push(source);
+                Ok(())
+            },
+            move || clear(&[seller, merchant, discount, max_face]),
+        );
+    };
+    view! {
+        <section class="section" id="gift-card-sources" aria-labelledby="sources-h">
+            <h2 id="sources-h">"Discounted gift-card sellers"</h2>
+            <p class="muted">"Where you buy a shop's gift cards below face value (Gyftr, Raise, Costco)."</p>
+            {move || {
+                let list = ctx.wallet.with(|w| w.gift_card_sources.clone());
+                (!list.is_empty()).then(|| view! {
+                    <ul class="items" data-testid="gift-card-sources">
+                        {list.into_iter().map(|s| {
+                            let what = format!("{} for {}", s.seller, s.merchant);
+                            let id = s.id.clone();
+                            view! {
+                                <li class="item" data-testid="gift-card-source">
+                                    <div class="item-main"><strong>{s.seller.clone()}</strong>
+                                        {format!(" · {} · {} % off", s.merchant, money_text(s.discount_percent))}
+                                        {s.max_face.map(|m| format!(" · cards up to {}", money_text(m)))}
+                                    </div>
+                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.gift_card_sources.retain(|x| x.id != id))>"Remove"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <form on:submit=submit aria-label="Add a gift-card seller">
+                <div class="row">
+                    <Field label="Seller" id="source-seller".into() value=seller required=true placeholder="Gyftr"/>
+                    <Field label="Shop (domain)" id="source-merchant".into() value=merchant required=true placeholder="amazon.in"/>
+                    <Field label="Discount %" id="source-discount".into() value=discount decimal=true required=true placeholder="3"/>
+                    <Field label="Largest card (optional)" id="source-max".into() value=max_face decimal=true placeholder="10000"/>
+                </div>
+                <div class="actions"><button type="submit" data-testid="source-add">"Add seller"</button></div>
+                <FormNote note=note testid="source-error"/>
+            </form>
+        </section>
+    }
+}

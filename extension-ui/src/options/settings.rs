@@ -1,0 +1,257 @@
+//! Point values (the published tables and the shopper's own values) and the settings. Both
+//! forms start from the stored wallet and save as a whole; they redraw only when the wallet
+//! was replaced (load, import), so typing elsewhere never resets them.
+
+use std::collections::BTreeMap;
+
+use engine::stack::{catalogue, Valuation};
+use engine::wallet::SiteAccess;
+use leptos::prelude::*;
+
+use super::edit::{self, optional_text};
+use super::{apply, money_text, Check, Ctx, Field, FormNote, NoteSig};
+
+const TABLES: [(Valuation, &str, &str); 3] = [
+    (
+        Valuation::Conservative,
+        "conservative",
+        "Conservative (what a point fetches as cash)",
+    ),
+    (
+        Valuation::PointsGuy,
+        "points_guy",
+        "The Points Guy's published values",
+    ),
+    (
+        Valuation::FrequentMiler,
+        "frequent_miler",
+        "Frequent Miler's published values",
+    ),
+];
+
+#[component]
+pub fn PointsSection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    // Redraws this form alone after its save (a new programme becomes a row of its own).
+    let redraw = RwSignal::new(0u32);
+    let note: NoteSig = RwSignal::new(None);
+    view! {
+        <section class="section" id="points" aria-labelledby="points-h">
+            <h2 id="points-h">"Point values"</h2>
+            {move || {
+                ctx.generation.get();
+                redraw.get();
+                view! { <PointsForm redraw=redraw note=note/> }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let stored = ctx.wallet.get_untracked().valuation;
+    let table = RwSignal::new(stored.table);
+    let programs = catalogue::load()
+        .map(|c| c.programs.clone())
+        .unwrap_or_default();
+    // One input per catalogue programme, then the shopper's own programmes.
+    let mut rows: Vec<(String, String, RwSignal<String>)> = programs
+        .iter()
+        .map(|p| {
+            let v = stored
+                .custom
+                .get(&p.id)
+                .map(|d| money_text(*d))
+                .unwrap_or_default();
+            (p.id.clone(), p.name.clone(), RwSignal::new(v))
+        })
+        .collect();
+    for (id, v) in &stored.custom {
+        if !programs.iter().any(|p| &p.id == id) {
+            rows.push((id.clone(), id.clone(), RwSignal::new(money_text(*v))));
+        }
+    }
+    let (new_id, new_value) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let rows_for_save = rows.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let rows = rows_for_save.clone();
+        apply(
+            ctx,
+            note,
+            note,
+            "Point values saved.".into(),
+            move |w| {
+                let mut custom = BTreeMap::new();
+                for (id, name, value) in &rows {
+                    if let Some(v) = edit::parse_optional_decimal(name, &value.get_untracked())? {
+                        custom.insert(id.clone(), v);
+                    }
+                }
+                if let Some(id) = optional_text(&new_id.get_untracked()) {
+                    let v = edit::parse_decimal("Value of one point", &new_value.get_untracked())?;
+                    custom.insert(edit::slug(&id).replace('-', "_"), v);
+                }
+                w.valuation.table = table.get_untracked();
+                w.valuation.custom = custom;
+                Ok(())
+            },
+            move || redraw.update(|g| *g += 1),
+        );
+    };
+    let cell = |v: Option<rust_decimal::Decimal>| v.map(money_text).unwrap_or_else(|| "—".into());
+    view! {
+        <form on:submit=submit aria-label="Point values">
+            <fieldset>
+                <legend>"Value points with"</legend>
+                {TABLES.into_iter().map(|(v, key, label)| view! {
+                    <label class="choice block"><input type="radio" name="valuation" value=key data-testid=format!("valuation-{key}")
+                        prop:checked=move || table.get() == v on:change=move |_| table.set(v)/>" "{label}</label>
+                }).collect_view()}
+            </fieldset>
+            <div class="table-wrap">
+                <table class="values" data-testid="point-values">
+                    <caption class="muted">"Value of one point, in the programme's currency. Your value, when given, wins."</caption>
+                    <thead><tr>
+                        <th scope="col">"Programme"</th><th scope="col">"Conservative"</th>
+                        <th scope="col">"Points Guy"</th><th scope="col">"Frequent Miler"</th><th scope="col">"Your value"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|(id, name, value)| {
+                            let p = programs.iter().find(|p| p.id == id);
+                            let input_id = format!("point-{id}");
+                            view! {
+                                <tr>
+                                    <th scope="row">{name.clone()}{p.map(|p| view! { <span class="muted">{format!(" ({})", p.currency)}</span> })}</th>
+                                    <td>{cell(p.map(|p| p.conservative))}</td>
+                                    <td>{cell(p.and_then(|p| p.points_guy))}</td>
+                                    <td>{cell(p.and_then(|p| p.frequent_miler))}</td>
+                                    <td><input id=input_id.clone() data-testid=input_id class="narrow" inputmode="decimal"
+                                        aria-label=format!("Your value for {name}") bind:value=value placeholder="—"/></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <div class="row">
+                <Field label="Another programme" id="point-new-id".into() value=new_id placeholder="shop_points"/>
+                <Field label="Value of one point" id="point-new-value".into() value=new_value decimal=true placeholder="0.25"/>
+            </div>
+            <div class="actions"><button type="submit" data-testid="points-save">"Save point values"</button></div>
+            <FormNote note=note testid="points-error"/>
+        </form>
+    }
+}
+
+#[component]
+pub fn SettingsSection() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <section class="section" id="settings" aria-labelledby="settings-h">
+            <h2 id="settings-h">"Settings"</h2>
+            {move || {
+                ctx.generation.get();
+                view! { <SettingsForm/> }
+            }}
+        </section>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Sites {
+    All,
+    List,
+    None,
+}
+
+#[component]
+fn SettingsForm() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let s = ctx.wallet.get_untracked().settings;
+    let currency = RwSignal::new(
+        s.display_currency
+            .map(|c| c.code().to_owned())
+            .unwrap_or_default(),
+    );
+    let locale = RwSignal::new(s.locale.clone().unwrap_or_default());
+    let haircut = RwSignal::new(money_text(s.delayed_payout_haircut_percent));
+    let badge = RwSignal::new(s.badge);
+    let emi = RwSignal::new(s.emi);
+    let (mode, list) = match &s.sites {
+        SiteAccess::All => (Sites::All, String::new()),
+        SiteAccess::List { sites } => (Sites::List, sites.join("\n")),
+        SiteAccess::None => (Sites::None, String::new()),
+    };
+    let sites = RwSignal::new(mode);
+    let site_list = RwSignal::new(list);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        apply(
+            ctx,
+            note,
+            note,
+            "Settings saved.".into(),
+            move |w| {
+                let st = &mut w.settings;
+                st.display_currency = match optional_text(&currency.get_untracked()) {
+                    None => None,
+                    Some(c) => Some(edit::parse_currency("Display currency", &c)?),
+                };
+                st.locale = optional_text(&locale.get_untracked());
+                st.delayed_payout_haircut_percent = match optional_text(&haircut.get_untracked()) {
+                    None => rust_decimal::Decimal::ZERO,
+                    Some(h) => edit::parse_decimal("Haircut", &h)?,
+                };
+                st.badge = badge.get_untracked();
+                st.emi = emi.get_untracked();
+                st.sites = match sites.get_untracked() {
+                    Sites::All => SiteAccess::All,
+                    Sites::None => SiteAccess::None,
+                    Sites::List => SiteAccess::List {
+                        sites: edit::parse_sites(&site_list.get_untracked()),
+                    },
+                };
+                Ok(())
+            },
+            || {},
+        );
+    };
+    let radio = move |value: Sites, key: &'static str, label: &'static str| {
+        view! {
+            <label class="choice block"><input type="radio" name="sites" value=key data-testid=format!("sites-{key}")
+                prop:checked=move || sites.get() == value on:change=move |_| sites.set(value)/>" "{label}</label>
+        }
+    };
+    view! {
+        <form on:submit=submit aria-label="Settings" data-testid="settings-form">
+            <div class="row">
+                <Field label="Display currency (optional)" id="settings-currency".into() value=currency placeholder="INR"
+                    hint="Empty: each product's own currency"/>
+                <Field label="Locale for numbers (optional)" id="settings-locale".into() value=locale placeholder="en-IN"
+                    hint="Empty: this browser's"/>
+                <Field label="Haircut on delayed payouts (%)" id="settings-haircut".into() value=haircut decimal=true placeholder="0"
+                    hint="Portal cashback and later credits count this much less"/>
+            </div>
+            <Check label="Show the saving badge on product pages" id="settings-badge".into() value=badge/>
+            <Check label="I pay by EMI (use EMI bank offers)" id="settings-emi".into() value=emi/>
+            <fieldset>
+                <legend>"Sites StackSmart reads"</legend>
+                {radio(Sites::All, "all", "All shopping sites")}
+                {radio(Sites::List, "list", "Only these sites:")}
+                <label for="settings-sites" class="visually-hidden">"Sites, one per line"</label>
+                <textarea id="settings-sites" data-testid="settings-sites" rows="3" placeholder="amazon.in\nflipkart.com"
+                    bind:value=site_list prop:disabled=move || sites.get() != Sites::List></textarea>
+                {radio(Sites::None, "none", "None (StackSmart stays off every page)")}
+            </fieldset>
+            <fieldset disabled>
+                <legend>"Sync"</legend>
+                <p class="muted">"Sync: coming soon (end-to-end encrypted)."</p>
+            </fieldset>
+            <div class="actions"><button type="submit" data-testid="settings-save">"Save settings"</button></div>
+            <FormNote note=note testid="settings-error"/>
+        </form>
+    }
+}

@@ -2,9 +2,12 @@
 //! checkout, the receipt step by step, the alternatives, and every offer left out with why.
 
 use engine::money::{Currency, Money};
+use engine::protocol::{Request, Response};
+use engine::stack::catalogue::CatalogueEntry;
 use engine::stack::page::PageStack;
-use engine::stack::{StackResult, StackSummary};
+use engine::stack::{Reason, StackResult, StackSummary};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::{bridge, format};
@@ -167,8 +170,16 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
                 <details data-testid="left-out">
                     <summary>{format!("Not used ({left_out})")}</summary>
                     <ul class="unused">
-                        {unused.into_iter().map(|u| view! {
-                            <li data-testid="unused"><strong>{u.offer}</strong>": "{u.message}</li>
+                        {unused.into_iter().map(|u| {
+                            let issuer = match &u.reason {
+                                Reason::NoMatchingCard { issuer } => Some(issuer.clone()),
+                                _ => None,
+                            };
+                            view! {
+                                <li data-testid="unused"><strong>{u.offer}</strong>": "{u.message}
+                                    {issuer.map(|i| view! { <IssuerCards issuer=i/> })}
+                                </li>
+                            }
                         }).collect_view()}
                         {not_considered.into_iter().map(|n| view! {
                             <li data-testid="unused"><strong>{n.text}</strong>": "{n.reason}</li>
@@ -179,6 +190,90 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The catalogue cards `issuer` issues (same name, any case), in catalogue order.
+pub fn cards_of(entries: &[CatalogueEntry], issuer: &str) -> Vec<CatalogueEntry> {
+    entries
+        .iter()
+        .filter(|e| e.issuer.trim().eq_ignore_ascii_case(issuer.trim()))
+        .cloned()
+        .collect()
+}
+
+/// Adds a catalogue card to the stored wallet. The popup follows the wallet, so the stack is
+/// worked out anew once the save lands.
+async fn add_card(catalogue_id: String) -> Result<(), String> {
+    let mut wallet = match bridge::request(&Request::GetWallet).await? {
+        Response::Wallet { wallet } => *wallet,
+        Response::Error(e) => return Err(e.message),
+        other => return Err(format!("unexpected answer: {other:?}")),
+    };
+    let card = crate::options::edit::catalogue_card(&catalogue_id, &wallet.cards);
+    wallet.cards.push(card);
+    match bridge::request(&Request::SaveWallet {
+        wallet: Box::new(wallet),
+    })
+    .await?
+    {
+        Response::Wallet { .. } => Ok(()),
+        Response::Error(e) => Err(e.message),
+        other => Err(format!("unexpected answer: {other:?}")),
+    }
+}
+
+/// "I have a card from this bank": a bank offer left out for want of a card becomes one click
+/// away, picked from that issuer's catalogue cards.
+#[component]
+fn IssuerCards(issuer: String) -> impl IntoView {
+    let choices = RwSignal::new(None::<Result<Vec<CatalogueEntry>, String>>);
+    let wanted = issuer.clone();
+    let open = move |_| {
+        let wanted = wanted.clone();
+        spawn_local(async move {
+            let answer = match bridge::request(&Request::GetCatalogue).await {
+                Ok(Response::Catalogue { cards }) => Ok(cards_of(&cards, &wanted)),
+                Ok(Response::Error(e)) => Err(e.message),
+                Ok(other) => Err(format!("unexpected answer: {other:?}")),
+                Err(e) => Err(e),
+            };
+            choices.set(Some(answer));
+        });
+    };
+    view! {
+        <div class="issuer-cards">
+            {move || match choices.get() {
+                None => view! {
+                    <button type="button" class="link" data-testid="have-issuer-card" on:click=open.clone()>
+                        {format!("I have a {issuer} card")}
+                    </button>
+                }.into_any(),
+                Some(Err(e)) => view! { <span class="bad" role="alert">{e}</span> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <span class="muted">"No card of this bank in the catalogue yet: add yours in the wallet. "
+                        <button type="button" class="link" on:click=|_| bridge::open_options()>"Open your wallet"</button>
+                    </span>
+                }.into_any(),
+                Some(Ok(list)) => view! {
+                    <span class="muted">"Which one? "</span>
+                    {list.into_iter().map(|e| {
+                        let id = e.id.clone();
+                        view! {
+                            <button type="button" class="code" data-testid="add-issuer-card"
+                                on:click=move |_| {
+                                    let id = id.clone();
+                                    spawn_local(async move {
+                                        if let Err(err) = add_card(id).await {
+                                            choices.set(Some(Err(err)));
+                                        }
+                                    });
+                                }>{e.name}</button>" "
+                        }
+                    }).collect_view()}
+                }.into_any(),
+            }}
+        </div>
+    }
 }
 
 #[cfg(test)]
@@ -225,6 +320,31 @@ mod tests {
             .last()
             .expect("a payment line")
             .starts_with("Pay any way"));
+    }
+
+    #[test]
+    fn an_issuers_cards_are_found_by_name_in_any_case() {
+        let entry = |id: &str, issuer: &str| CatalogueEntry {
+            id: id.into(),
+            name: id.into(),
+            issuer: issuer.into(),
+            network: "Visa".into(),
+            country: "IN".into(),
+            summary: String::new(),
+            verified: false,
+            source: String::new(),
+        };
+        let all = vec![
+            entry("a", "HDFC Bank"),
+            entry("b", "ICICI Bank"),
+            entry("c", "HDFC Bank"),
+        ];
+        let ids: Vec<_> = cards_of(&all, "hdfc bank ")
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(ids, vec!["a", "c"]);
+        assert!(cards_of(&all, "Chase").is_empty());
     }
 
     #[test]

@@ -333,11 +333,23 @@ test('the popup shows the best stack and its reasons, and follows wallet edits w
   assert.ok(reasons.some((r) => r.startsWith('HDFC Bank offer:') && r.includes('HDFC Bank')), reasons.join('\n'));
   assert.ok(reasons.some((r) => r.startsWith('No Cost EMI') && r.includes('does not lower the price')), reasons.join('\n'));
 
+  // "I have a HDFC Bank card": one click on the left-out bank offer, one on the card.
+  await stack.getByTestId('left-out').locator('summary').click();
+  await stack.getByTestId('have-issuer-card').click();
+  await stack.getByTestId('add-issuer-card').filter({ hasText: 'HDFC Bank Millennia' }).click();
+  // The popup follows storage.onChanged: 12,499 − 10 % bank discount (1,249.90) = 11,249.10
+  // paid; Millennia's 1 % back = 112.49 → 11,136.61 net.
+  await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹11,136.61');
+  assert.deepEqual(await stack.getByTestId('plan').locator('li').allTextContents(), [
+    'Apply CLEAN500',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank offer',
+  ]);
+
+  // A whole wallet saved elsewhere: the ₹300 gift-card balance is kept for another order.
   const saved = await popup.evaluate((wallet) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet }), TWO_CARDS_AND_A_GIFT_CARD);
   assert.equal(saved.type, 'wallet', JSON.stringify(saved));
-  // The popup follows storage.onChanged: 12,499 − 10 % bank discount (1,249.90) = 11,249.10
-  // paid; Millennia's 1 % back = 112.49 → 11,136.61 net; the ₹300 balance is kept.
-  await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹11,136.61');
+  await popup.waitForFunction(() => document.querySelectorAll('[data-testid="plan"] li').length === 3);
+  assert.equal(await stack.getByTestId('net-cost').textContent(), '₹11,136.61');
   assert.equal(await stack.getByTestId('saved').textContent(), 'You save ₹1,862.39 (14.3 %)');
   assert.equal(await stack.getByTestId('paid-at-checkout').count(), 1);
   assert.deepEqual(await stack.getByTestId('plan').locator('li').allTextContents(), [

@@ -566,6 +566,12 @@ test('options: a custom card with its cap used, an enrolled offer, a membership 
   await page.getByTestId('membership-add').click();
   await page.getByTestId('membership').waitFor();
 
+  // A gift card's code is kept only when the shopper ticks the box.
+  await page.getByTestId('gift-keep-code').check();
+  await typeInto({ 'gift-merchant': 'flipkart.com', 'gift-balance': '100.50', 'gift-code': 'ABCD-1234' });
+  await page.getByTestId('gift-add').click();
+  await page.locator('[data-testid="gift-card"][data-merchant="flipkart.com"]').waitFor();
+
   await page.getByTestId('sites-list').check();
   await typeInto({ 'settings-sites': 'amazon.in\nwww.flipkart.com', 'settings-haircut': '10' });
   await page.getByTestId('settings-badge').uncheck();
@@ -580,6 +586,9 @@ test('options: a custom card with its cap used, an enrolled offer, a membership 
   assert.deepEqual(stored.card_offers.map((o) => [o.card, o.merchant, o.value]),
     [['shop-card', 'amazon.in', { spend_get: { min_spend: '1000', credit: '100' } }]]);
   assert.ok(stored.memberships.includes('amazon-prime'));
+  const gift = stored.gift_cards.find((g) => g.merchant === 'flipkart.com');
+  assert.equal(gift.code, 'ABCD-1234');
+  assert.equal(String(gift.balance), '100.50');
   assert.deepEqual(stored.settings.sites, { mode: 'list', sites: ['amazon.in', 'flipkart.com'] });
   assert.equal(stored.settings.badge, false);
   assert.equal(String(stored.settings.delayed_payout_haircut_percent), '10');

@@ -24,10 +24,10 @@ wasm_dir="$target_dir/wasm32-unknown-unknown/$profile"
 
 stage="$here/build/stage"
 rm -rf "$stage" && mkdir -p "$stage/background" "$stage/ui" "$stage/content"
-wasm-bindgen --target web --no-typescript --out-name background_wasm --out-dir "$stage/background" \
-  "$wasm_dir/background.wasm"
-# The pages' function names (Leptos's long generic types) were over half the module; panics
-# still print their message and Rust location without them.
+# Function names (Leptos's and serde's long generic types) were about half of each module;
+# panics still print their message and Rust location without them.
+wasm-bindgen --target web --no-typescript --remove-name-section --out-name background_wasm \
+  --out-dir "$stage/background" "$wasm_dir/background.wasm"
 wasm-bindgen --target web --no-typescript --remove-name-section --out-name extension_ui \
   --out-dir "$stage/ui" "$wasm_dir/extension_ui.wasm"
 cp background/js/background.js "$stage/background/"

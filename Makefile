@@ -44,7 +44,7 @@ e2e:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown -p stacksmart-background -p stacksmart-ui -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown -p stacksmart-background -p stacksmart-ui --all-targets -- -D warnings
 
 fmt:
 	cargo fmt --all

@@ -32,11 +32,20 @@ fn snapshot() -> PageSnapshot {
 
 #[wasm_bindgen_test]
 fn tab_results_cross_as_plain_objects_with_exact_decimals() {
+    let detection = detect(&snapshot()).expect("valid snapshot");
+    let stack = engine::stack::page::for_page(
+        detection.product.as_ref().expect("a product"),
+        &detection.offers,
+        "shop.example",
+        &engine::wallet::WalletDoc::default(),
+        engine::stack::Date::from_unix_ms(1_700_000_000_123).expect("a date"),
+    );
     let result = TabResult {
         url: "https://shop.example/p/1".into(),
         detected_at_ms: 1_700_000_000_123,
-        detection: detect(&snapshot()).expect("valid snapshot"),
+        detection,
         score: None,
+        stack: Some(Box::new(stack)),
     };
     let js = background::to_js(&Response::TabResult {
         result: Some(Box::new(result)),
@@ -47,6 +56,9 @@ fn tab_results_cross_as_plain_objects_with_exact_decimals() {
     // 0.30 stays "0.30": no float ever touched it.
     let amount = get(&result, &["detection", "product", "price", "amount"]);
     assert_eq!(amount.as_string().as_deref(), Some("0.30"));
+    // The stack's money too.
+    let net = get(&result, &["stack", "result", "net_cost"]);
+    assert_eq!(net.as_string().as_deref(), Some("0.30"));
     assert_eq!(
         get(&result, &["detected_at_ms"]).as_f64(),
         Some(1_700_000_000_123.0)

@@ -45,6 +45,9 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p stacksmart-background -p stacksmart-ui --all-targets -- -D warnings
+	# The two modules the build makes of the pages' crate, each on its own (dead code shows).
+	cargo clippy --quiet --target wasm32-unknown-unknown -p stacksmart-ui --no-default-features --features popup -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown -p stacksmart-ui --no-default-features --features options -- -D warnings
 
 fmt:
 	cargo fmt --all

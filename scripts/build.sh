@@ -18,18 +18,22 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 
-CARGO_TARGET_DIR="$target_dir" cargo build --quiet --target wasm32-unknown-unknown --profile "$profile" \
-  -p stacksmart-background -p stacksmart-ui
 wasm_dir="$target_dir/wasm32-unknown-unknown/$profile"
-
 stage="$here/build/stage"
 rm -rf "$stage" && mkdir -p "$stage/background" "$stage/ui" "$stage/content"
+build() { CARGO_TARGET_DIR="$target_dir" cargo build --quiet --target wasm32-unknown-unknown --profile "$profile" "$@"; }
 # Function names (Leptos's and serde's long generic types) were about half of each module;
 # panics still print their message and Rust location without them.
-wasm-bindgen --target web --no-typescript --remove-name-section --out-name background_wasm \
-  --out-dir "$stage/background" "$wasm_dir/background.wasm"
-wasm-bindgen --target web --no-typescript --remove-name-section --out-name extension_ui \
-  --out-dir "$stage/ui" "$wasm_dir/extension_ui.wasm"
+bindgen() { wasm-bindgen --target web --no-typescript --remove-name-section --out-name "$1" --out-dir "$2" "$3"; }
+
+build -p stacksmart-background
+bindgen background_wasm "$stage/background" "$wasm_dir/background.wasm"
+# Two modules of the pages' crate: the popup alone (the page shoppers open most, so the least
+# code to fetch and compile), and the options and welcome pages. Cargo keeps both builds.
+build -p stacksmart-ui --no-default-features --features popup
+bindgen popup "$stage/ui" "$wasm_dir/extension_ui.wasm"
+build -p stacksmart-ui --no-default-features --features options
+bindgen pages "$stage/ui" "$wasm_dir/extension_ui.wasm"
 cp background/js/background.js "$stage/background/"
 cp content-scripts/*.js "$stage/content/"
 cp extension-ui/static/* "$stage/"

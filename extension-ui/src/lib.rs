@@ -1,14 +1,23 @@
-//! The extension's pages in Leptos (CSR). One wasm module serves every page; the page's
-//! `<body data-page="…">` says which one to mount.
+//! The extension's pages in Leptos (CSR); the page's `<body data-page="…">` says which one to
+//! mount. The build makes two modules of this crate: `popup` (feature `popup`: the popup
+//! alone, so the shopper's most used page loads the least code) and `pages` (feature
+//! `options`: the options and welcome pages). Native tests build both (the default).
 
 use wasm_bindgen::prelude::*;
 
-mod bridge;
+pub mod bridge;
+pub mod edit;
+pub mod format;
+
+#[cfg(feature = "popup")]
 pub mod chart;
-mod format;
+#[cfg(feature = "options")]
 pub mod onboarding;
+#[cfg(feature = "options")]
 pub mod options;
+#[cfg(feature = "popup")]
 pub mod popup;
+#[cfg(feature = "popup")]
 pub mod receipt;
 
 #[wasm_bindgen(start)]
@@ -19,10 +28,15 @@ fn start() {
         .and_then(|d| d.body())
         .and_then(|b| b.dataset().get("page"));
     match page.as_deref() {
+        #[cfg(feature = "popup")]
         Some("popup") => leptos::mount::mount_to_body(popup::Popup),
+        #[cfg(feature = "options")]
         Some("onboarding") => leptos::mount::mount_to_body(onboarding::Onboarding),
+        #[cfg(feature = "options")]
         Some("options") => leptos::mount::mount_to_body(options::Options),
-        other => web_sys_warn(&format!("StackSmart: no page called {other:?}")),
+        other => web_sys_warn(&format!(
+            "StackSmart: no page called {other:?} in this module"
+        )),
     }
 }
 

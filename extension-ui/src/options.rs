@@ -10,9 +10,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::bridge;
+// The pure helpers are shared with the popup (adding a catalogue card from a bank offer).
+use crate::edit;
 
 mod cards;
-pub mod edit;
 mod lists;
 mod settings;
 mod transfer;

@@ -209,7 +209,7 @@ async fn add_card(catalogue_id: String) -> Result<(), String> {
         Response::Error(e) => return Err(e.message),
         other => return Err(format!("unexpected answer: {other:?}")),
     };
-    let card = crate::options::edit::catalogue_card(&catalogue_id, &wallet.cards);
+    let card = crate::edit::catalogue_card(&catalogue_id, &wallet.cards);
     wallet.cards.push(card);
     match bridge::request(&Request::SaveWallet {
         wallet: Box::new(wallet),

@@ -1,4 +1,5 @@
-//! Pure helpers of the options page: reading form text into wallet types and making ids.
+//! Pure helpers of the options page (and the popup's one-click card): reading form text into
+//! wallet types and making ids.
 //! Whether a wallet is acceptable is the engine's call (`engine::wallet::validate`, run by the
 //! background on every save); these only turn typed text into values, with errors that name
 //! the field.

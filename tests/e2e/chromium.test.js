@@ -608,3 +608,47 @@ test('options: a custom card with its cap used, an enrolled offer, a membership 
   await page.close();
   assert.deepEqual(pageErrors, []);
 });
+
+test('a new shopper: the welcome page, two cards and a gift card in the options, then the badge and the popup show the stack', { timeout: 90_000 }, async () => {
+  const welcome = await context.newPage();
+  await welcome.goto(`chrome-extension://${extensionId}/onboarding.html`);
+  await welcome.evaluate(() => chrome.storage.local.remove('wallet'));
+  await welcome.reload();
+  await welcome.getByTestId('sites-all').check();
+  await welcome.getByTestId('save-sites').click();
+  await welcome.getByTestId('sites-saved').waitFor();
+  // "Add your cards" opens the options page in a tab of its own.
+  const [options] = await Promise.all([context.waitForEvent('page'), welcome.getByTestId('open-wallet').click()]);
+  await options.getByTestId('ready').waitFor();
+  assert.match(options.url(), /\/options\.html$/);
+  for (const [query, id] of [['millennia', 'hdfc-millennia'], ['amazon pay icici', 'icici-amazon-pay']]) {
+    await options.getByTestId('catalogue-search').fill(query);
+    await options.locator(`[data-testid="catalogue-result"][data-card="${id}"]`).getByTestId('add-card').click();
+    await options.locator(`[data-testid="wallet-card"][data-card="${id}"]`).waitFor();
+  }
+  // The fixture shop is served from 127.0.0.1: its gift card is for that merchant.
+  await options.getByTestId('gift-merchant').fill('127.0.0.1');
+  await options.getByTestId('gift-balance').fill('300');
+  await options.getByTestId('gift-add').click();
+  await options.locator('[data-testid="gift-card"][data-merchant="127.0.0.1"]').waitFor();
+
+  const { page, tabId } = await openFixture('bank-offer.html?journey');
+  await page.locator('stacksmart-badge').waitFor({ state: 'attached' });
+  assert.equal(await shadowText(page, 'stacksmart-badge'), 'StackSmart: Save ₹1,862 with your HDFC Bank Millennia + code CLEAN500×');
+  const popup = await openPopup(tabId);
+  await popup.setViewportSize({ width: 400, height: 700 });
+  const stack = popup.getByTestId('best-stack');
+  await stack.getByTestId('net-cost').waitFor();
+  // 12,999 − 500 code − 1,249.90 bank discount − 112.49 Millennia cash back = 11,136.61.
+  assert.equal(await stack.getByTestId('net-cost').textContent(), '₹11,136.61');
+  assert.deepEqual(await stack.getByTestId('plan').locator('li').allTextContents(), [
+    'Apply CLEAN500',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank offer',
+    'Keep your ₹300.00 gift-card balance for another order: paying this one by card is worth more',
+  ]);
+  const reasons = await stack.getByTestId('unused').allTextContents();
+  assert.ok(reasons.some((r) => r.startsWith('No Cost EMI')), reasons.join('\n'));
+  await popup.screenshot({ path: artifactPath('chromium-journey-popup.png'), fullPage: true });
+  await popup.evaluate(() => chrome.storage.local.remove('wallet'));
+  for (const p of [popup, page, options, welcome]) await p.close();
+});

@@ -269,3 +269,47 @@ test('options: catalogue cards and a gift card are stored, a bad import changes 
   await screenshot('firefox-options.png');
   await driver.manage().window().setRect({ width: 420, height: 400 });
 });
+
+test('a new shopper: the welcome page, two cards and a gift card in the options, then the badge and the popup show the stack', async () => {
+  await driver.switchTo().window(popupTab);
+  await driver.manage().window().setRect({ width: 800, height: 1400 });
+  await driver.get(`${base}/onboarding.html`);
+  await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+  await driver.navigate().refresh();
+  await (await located('[data-testid="sites-all"]')).click();
+  await css('[data-testid="save-sites"]').click();
+  await located('[data-testid="sites-saved"]');
+  await driver.get(`${base}/options.html`);
+  await located('[data-testid="ready"]');
+  for (const [query, id] of [['millennia', 'hdfc-millennia'], ['amazon pay icici', 'icici-amazon-pay']]) {
+    const search = await css('[data-testid="catalogue-search"]');
+    const typed = await search.getAttribute('value');
+    await search.sendKeys(Key.END, Key.BACK_SPACE.repeat(typed.length), query);
+    const result = await located(`[data-testid="catalogue-result"][data-card="${id}"]`);
+    await result.findElement(By.css('[data-testid="add-card"]')).click();
+    await located(`[data-testid="wallet-card"][data-card="${id}"]`);
+  }
+  await css('[data-testid="gift-merchant"]').sendKeys('127.0.0.1');
+  await css('[data-testid="gift-balance"]').sendKeys('300', Key.ENTER);
+  await located('[data-testid="gift-card"][data-merchant="127.0.0.1"]');
+  await driver.manage().window().setRect({ width: 420, height: 700 });
+
+  await driver.switchTo().window(pageTab);
+  await driver.get(`${server.base}/bank-offer.html?journey`);
+  await located('stacksmart-badge');
+  await driver.switchTo().window(popupTab);
+  const tabId = await tabIdFor(`${server.base}/bank-offer.html?journey`);
+  await driver.get(`${base}/popup.html?tab=${tabId}`);
+  const net = await located('[data-testid="net-cost"]');
+  // 12,999 − 500 code − 1,249.90 bank discount − 112.49 Millennia cash back = 11,136.61.
+  assert.equal(await net.getText(), '₹11,136.61');
+  const plan = await driver.findElements(By.css('[data-testid="plan"] li'));
+  assert.deepEqual(await Promise.all(plan.map((li) => li.getText())), [
+    'Apply CLEAN500',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank offer',
+    'Keep your ₹300.00 gift-card balance for another order: paying this one by card is worth more',
+  ]);
+  await screenshot('firefox-journey-popup.png');
+  await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+});

@@ -2,6 +2,7 @@
 //! `engine::protocol`; serde-wasm-bindgen's JSON-compatible serializer keeps it plain objects.
 
 use engine::protocol::{Request, Response};
+use engine::wallet::WalletDoc;
 use js_sys::{Object, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -104,6 +105,32 @@ pub async fn request(request: &Request) -> Result<Response, String> {
         return Err("the background did not answer".into());
     }
     serde_wasm_bindgen::from_value(answer).map_err(|e| format!("unreadable answer: {e}"))
+}
+
+/// The stored wallet.
+pub async fn get_wallet() -> Result<WalletDoc, String> {
+    wallet_answer(request(&Request::GetWallet).await)
+}
+
+/// Saves `next` as the wallet; the wallet as stored, or the background's reason for refusing
+/// it (the stored one is then unchanged).
+pub async fn save_wallet(next: WalletDoc) -> Result<WalletDoc, String> {
+    wallet_answer(
+        request(&Request::SaveWallet {
+            wallet: Box::new(next),
+        })
+        .await,
+    )
+}
+
+/// A `wallet` answer (to a get, save or import) as the wallet, or the reason it is not one.
+pub fn wallet_answer(reply: Result<Response, String>) -> Result<WalletDoc, String> {
+    match reply {
+        Ok(Response::Wallet { wallet }) => Ok(*wallet),
+        Ok(Response::Error(e)) => Err(e.message),
+        Ok(other) => Err(format!("unexpected answer: {other:?}")),
+        Err(e) => Err(e),
+    }
 }
 
 /// The tab the popup is about: `?tab=ID` when given (tests open the popup as a tab of its

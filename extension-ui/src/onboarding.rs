@@ -2,7 +2,6 @@
 //! explicit choice of where it may read pages (saved as the wallet's `settings.sites`, which
 //! the background turns into the collector's registration), and the way to the wallet.
 
-use engine::protocol::{Request, Response};
 use engine::wallet::SiteAccess;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,30 +20,18 @@ pub fn sites_from_text(text: &str) -> Vec<String> {
 
 /// Saves the sites choice into the stored wallet; the message to show.
 async fn save_sites(access: SiteAccess) -> Result<String, String> {
-    let mut wallet = match bridge::request(&Request::GetWallet).await? {
-        Response::Wallet { wallet } => *wallet,
-        Response::Error(e) => return Err(e.message),
-        other => return Err(format!("unexpected answer: {other:?}")),
-    };
+    let mut wallet = bridge::get_wallet().await?;
     wallet.settings.sites = access;
-    match bridge::request(&Request::SaveWallet {
-        wallet: Box::new(wallet),
-    })
-    .await?
-    {
-        Response::Wallet { wallet } => Ok(match wallet.settings.sites {
-            SiteAccess::All => "Saved: StackSmart reads product pages on every shop.".to_owned(),
-            SiteAccess::List { sites } => format!(
+    Ok(match bridge::save_wallet(wallet).await?.settings.sites {
+        SiteAccess::All => "Saved: StackSmart reads product pages on every shop.".to_owned(),
+        SiteAccess::List { sites } => {
+            format!(
                 "Saved: StackSmart reads pages on {} only.",
                 sites.join(", ")
-            ),
-            SiteAccess::None => {
-                "Saved: StackSmart reads no pages until you choose sites.".to_owned()
-            }
-        }),
-        Response::Error(e) => Err(e.message),
-        other => Err(format!("unexpected answer: {other:?}")),
-    }
+            )
+        }
+        SiteAccess::None => "Saved: StackSmart reads no pages until you choose sites.".to_owned(),
+    })
 }
 
 #[component]

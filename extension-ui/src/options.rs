@@ -41,28 +41,6 @@ pub enum Note {
 
 pub type NoteSig = RwSignal<Option<Note>>;
 
-async fn fetch_wallet() -> Result<WalletDoc, String> {
-    answer(bridge::request(&Request::GetWallet).await)
-}
-
-async fn save(next: WalletDoc) -> Result<WalletDoc, String> {
-    answer(
-        bridge::request(&Request::SaveWallet {
-            wallet: Box::new(next),
-        })
-        .await,
-    )
-}
-
-pub fn answer(reply: Result<Response, String>) -> Result<WalletDoc, String> {
-    match reply {
-        Ok(Response::Wallet { wallet }) => Ok(*wallet),
-        Ok(Response::Error(e)) => Err(e.message),
-        Ok(other) => Err(format!("unexpected answer: {other:?}")),
-        Err(e) => Err(e),
-    }
-}
-
 /// Edits a copy of the stored wallet and saves it. `refused` gets a reason when the form's
 /// text cannot be read or the background refuses; `saved` gets `message` on success, and then
 /// `after` runs (to clear an add form).
@@ -80,7 +58,7 @@ pub fn apply(
         return;
     }
     spawn_local(async move {
-        match save(next).await {
+        match bridge::save_wallet(next).await {
             Ok(stored) => {
                 // A row's own note may be gone once the list redraws; saved notes live on
                 // the section, so clear the refusal first.
@@ -192,7 +170,7 @@ pub fn Options() -> impl IntoView {
     let loaded = RwSignal::new(false);
     let load_error = RwSignal::new(None::<String>);
     spawn_local(async move {
-        match fetch_wallet().await {
+        match bridge::get_wallet().await {
             Ok(w) => ctx.wallet.set(w),
             Err(e) => load_error.set(Some(e)),
         }

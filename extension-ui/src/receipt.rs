@@ -204,22 +204,10 @@ pub fn cards_of(entries: &[CatalogueEntry], issuer: &str) -> Vec<CatalogueEntry>
 /// Adds a catalogue card to the stored wallet. The popup follows the wallet, so the stack is
 /// worked out anew once the save lands.
 async fn add_card(catalogue_id: String) -> Result<(), String> {
-    let mut wallet = match bridge::request(&Request::GetWallet).await? {
-        Response::Wallet { wallet } => *wallet,
-        Response::Error(e) => return Err(e.message),
-        other => return Err(format!("unexpected answer: {other:?}")),
-    };
+    let mut wallet = bridge::get_wallet().await?;
     let card = crate::edit::catalogue_card(&catalogue_id, &wallet.cards);
     wallet.cards.push(card);
-    match bridge::request(&Request::SaveWallet {
-        wallet: Box::new(wallet),
-    })
-    .await?
-    {
-        Response::Wallet { .. } => Ok(()),
-        Response::Error(e) => Err(e.message),
-        other => Err(format!("unexpected answer: {other:?}")),
-    }
+    bridge::save_wallet(wallet).await.map(drop)
 }
 
 /// "I have a card from this bank": a bank offer left out for want of a card becomes one click

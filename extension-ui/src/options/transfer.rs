@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlInputElement, Url};
 
-use super::{answer, Ctx, FormNote, Note, NoteSig};
+use super::{Ctx, FormNote, Note, NoteSig};
 use crate::bridge;
 
 pub const FILE_NAME: &str = "stacksmart-wallet.json";
@@ -61,7 +61,7 @@ async fn export() -> Result<(), String> {
 /// Sends a wallet file's text to the background; the stored wallet changes only on success.
 fn import(ctx: Ctx, note: NoteSig, text: String) {
     spawn_local(async move {
-        match answer(bridge::request(&Request::ImportWallet { text }).await) {
+        match bridge::wallet_answer(bridge::request(&Request::ImportWallet { text }).await) {
             Ok(wallet) => {
                 let summary = format!(
                     "Imported: {} cards, {} gift cards.",

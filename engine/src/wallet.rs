@@ -591,19 +591,9 @@ pub struct StackParts {
 /// (nickname or catalogue name, numbered when two share one), so receipts read as sentences.
 pub fn stack_parts(doc: &WalletDoc, merchant: &str, today: Date) -> StackParts {
     let here = |m: &str| m.eq_ignore_ascii_case(merchant);
-    let mut names: BTreeMap<&str, String> = BTreeMap::new();
-    let mut taken: BTreeMap<String, usize> = BTreeMap::new();
-    for c in &doc.cards {
-        let base = c.display_name();
-        let n = taken.entry(base.clone()).or_insert(0);
-        *n += 1;
-        let name = if *n == 1 {
-            base
-        } else {
-            format!("{base} ({n})")
-        };
-        names.insert(c.id.as_str(), name);
-    }
+    let shown = numbered(doc.cards.iter().map(Card::display_name));
+    let names: BTreeMap<&str, String> =
+        doc.cards.iter().map(|c| c.id.as_str()).zip(shown).collect();
     let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let mut memberships = doc.memberships.clone();
     let mut offers = Vec::new();
@@ -699,14 +689,26 @@ pub fn stack_parts(doc: &WalletDoc, merchant: &str, today: Date) -> StackParts {
 
 /// Makes offer ids unique by numbering repeats (`X`, `X (2)`), keeping order.
 pub fn dedupe_ids(offers: &mut [Offer]) {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for o in offers {
-        let n = seen.entry(o.id.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            o.id = format!("{} ({n})", o.id);
-        }
+    let ids = numbered(offers.iter().map(|o| o.id.clone()));
+    for (o, id) in offers.iter_mut().zip(ids) {
+        o.id = id;
     }
+}
+
+/// Names made unique by numbering repeats in order: `X`, `Y`, `X (2)`, `X (3)`.
+fn numbered(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    names
+        .map(|name| {
+            let n = seen.entry(name.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                name
+            } else {
+                format!("{name} ({n})")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -292,6 +292,15 @@ mod tests {
     }
 
     #[test]
+    fn shops_are_read_one_per_line_or_comma_separated() {
+        assert_eq!(
+            parse_sites("amazon.in\n  flipkart.com, www.myntra.com\n\n"),
+            vec!["amazon.in", "flipkart.com", "www.myntra.com"]
+        );
+        assert!(parse_sites(" \n ").is_empty());
+    }
+
+    #[test]
     fn ids_are_readable_and_numbered_when_taken() {
         assert_eq!(slug("  My Amex Gold! "), "my-amex-gold");
         assert_eq!(slug("amazon.in"), "amazon-in");

@@ -6,17 +6,7 @@ use engine::wallet::SiteAccess;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::bridge;
-
-/// The shops typed one per line (or separated by commas/spaces), blanks dropped. The engine
-/// checks and normalises each when the wallet is saved.
-pub fn sites_from_text(text: &str) -> Vec<String> {
-    text.split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
+use crate::{bridge, edit};
 
 /// Saves the sites choice into the stored wallet; the message to show.
 async fn save_sites(access: SiteAccess) -> Result<String, String> {
@@ -46,7 +36,7 @@ pub fn Onboarding() -> impl IntoView {
         ev.prevent_default();
         let access = match choice.get_untracked().as_str() {
             "list" => SiteAccess::List {
-                sites: sites_from_text(&sites.get_untracked()),
+                sites: edit::parse_sites(&sites.get_untracked()),
             },
             "none" => SiteAccess::None,
             _ => SiteAccess::All,
@@ -110,19 +100,5 @@ pub fn Onboarding() -> impl IntoView {
                 <button type="button" class="primary" data-testid="open-wallet" on:click=|_| bridge::open_options()>"Add your cards"</button>
             </section>
         </main>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shops_are_read_one_per_line_or_comma_separated() {
-        assert_eq!(
-            sites_from_text("amazon.in\n  flipkart.com, www.myntra.com\n\n"),
-            vec!["amazon.in", "flipkart.com", "www.myntra.com"]
-        );
-        assert!(sites_from_text(" \n ").is_empty());
     }
 }

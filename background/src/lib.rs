@@ -6,16 +6,15 @@
 //! wasm memory: Chrome stops an idle service worker after ~30 s and that memory goes with it.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 
 use engine::protocol::{ErrorCode, Request, Response, Status, TabResult};
-use engine::score::{Limits, Observation, ScoreResponse};
 use engine::snapshot::PageSnapshot;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod browser;
 mod content_scripts;
+mod history_store;
 mod wallet_store;
 
 #[wasm_bindgen(start)]
@@ -77,16 +76,11 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
             saved
         }
         Request::ImportWallet { text } => {
-            let saved = wallet_store::import(&text, millis(now_ms)).await;
+            let saved = import(&text, now_ms).await;
             follow_sites(&saved).await;
             saved
         }
-        Request::ExportWallet => match wallet_store::load().await {
-            Ok(wallet) => Response::WalletExport {
-                text: engine::wallet::export(&wallet),
-            },
-            Err(e) => e,
-        },
+        Request::ExportWallet { include_history } => export(include_history, now_ms).await,
         Request::GetCatalogue => Response::Catalogue {
             cards: engine::stack::catalogue::entries(),
         },
@@ -101,7 +95,10 @@ async fn detect_and_store(
     let detection = engine::detect::detect(&snapshot)
         .map_err(|e| Response::error(ErrorCode::BadSnapshot, e.to_string()))?;
     let score = match &detection.product {
-        Some(product) => record_and_score(product, &snapshot.url, now_ms).await,
+        Some(product) => {
+            let claims = engine::score::sighting::page_claims(product, &detection.offers);
+            history_store::record_and_score(product, &snapshot.url, claims, ms(now_ms)).await
+        }
         None => None,
     };
     let result = TabResult {
@@ -117,54 +114,45 @@ async fn detect_and_store(
     Ok(result)
 }
 
-/// Storage key of the index of products with a stored price history.
-const HISTORY_INDEX: &str = "hist-index";
-
-/// Records the sighting in the product's price history (`storage.local`, one key per
-/// product, an index evicting the least recently seen past `MAX_PRODUCTS`) and scores it.
-/// History is a nicety: any failure is logged and the page's result goes on without it.
-async fn record_and_score(
-    product: &engine::product::Product,
-    page_url: &str,
-    now_ms: f64,
-) -> Option<Box<ScoreResponse>> {
-    use engine::score::sighting::{observe, storage_key, touch_index, MAX_PRODUCTS};
-    let key = storage_key(product)?;
-    let stored: Vec<Observation> = match browser::local_get(&key).await {
-        Ok(v) => v.unwrap_or_default(),
-        Err(e) => {
-            web_log(&format!("StackSmart: price history unreadable: {e}"));
-            return None;
-        }
+/// Reads an export file; only when all of it is good, merges its price history (additive,
+/// so it is safe to do first) and then replaces the wallet.
+async fn import(text: &str, now_ms: f64) -> Response {
+    let imported = match engine::backup::import(text) {
+        Ok(i) => i,
+        Err(e) => return Response::error(ErrorCode::BadWallet, e.to_string()),
     };
-    let now = i64::try_from(millis(now_ms)).unwrap_or(i64::MAX);
-    let sighting = match observe(product, page_url, stored, now, &Limits::default())? {
-        Ok(s) => s,
-        Err(e) => {
-            web_log(&format!("StackSmart: could not score: {e}"));
-            return None;
-        }
+    let added = match imported.price_history {
+        Some(h) => match history_store::import(h, ms(now_ms)).await {
+            Ok(n) => n,
+            Err(e) => return Response::error(ErrorCode::Storage, e),
+        },
+        None => 0,
     };
-    let mut index: BTreeMap<String, i64> = browser::local_get(HISTORY_INDEX)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let evicted = touch_index(&mut index, &key, now, MAX_PRODUCTS);
-    let write = browser::local_set(&[
-        (key.as_str(), to_js(&sighting.observations)),
-        (HISTORY_INDEX, to_js(&index)),
-    ])
-    .await;
-    let removed = if evicted.is_empty() {
-        Ok(())
-    } else {
-        browser::local_remove(&evicted).await
-    };
-    if let Err(e) = write.and(removed) {
-        web_log(&format!("StackSmart: price history not saved: {e}"));
+    match wallet_store::save(imported.wallet, millis(now_ms)).await {
+        Response::Wallet { wallet } => Response::WalletImported {
+            wallet,
+            price_points_added: u64::try_from(added).unwrap_or(u64::MAX),
+        },
+        other => other,
     }
-    Some(Box::new(sighting.score))
+}
+
+async fn export(include_history: bool, now_ms: f64) -> Response {
+    let wallet = match wallet_store::load().await {
+        Ok(w) => w,
+        Err(e) => return e,
+    };
+    let history = if include_history {
+        match history_store::export().await {
+            Ok(h) => Some(h),
+            Err(e) => return Response::error(ErrorCode::Storage, e),
+        }
+    } else {
+        None
+    };
+    Response::WalletExport {
+        text: engine::backup::export(&wallet, history, millis(now_ms)),
+    }
 }
 
 /// The result for what the tab shows *now*: the tab's collector reports its page; the stored
@@ -226,6 +214,22 @@ async fn with_stack(mut result: TabResult, now_ms: f64) -> TabResult {
     if let Some(stack) = stack.as_mut().filter(|s| s.problem.is_none()) {
         stack.problem = wallet_problem;
     }
+    // The score counts the stack's saving (the net price), which depends on the wallet as it
+    // is now: score again from the stored series rather than keep a stale one.
+    let saving = stack
+        .as_ref()
+        .and_then(|s| s.result.as_ref())
+        .filter(|r| Some(r.currency) == product.price.map(|p| p.currency))
+        .map(|r| r.total_savings)
+        .filter(|s| *s > rust_decimal::Decimal::ZERO);
+    if let (Some(saving), Some(_)) = (saving, &result.score) {
+        let claims = engine::score::sighting::page_claims(product, &result.detection.offers);
+        if let Some(score) =
+            history_store::score_with_saving(product, &result.url, claims, ms(now_ms), saving).await
+        {
+            result.score = Some(score);
+        }
+    }
     result.stack = stack.map(Box::new);
     result
 }
@@ -237,8 +241,7 @@ fn page_stack(
     now_ms: f64,
 ) -> Option<engine::stack::page::PageStack> {
     let merchant = engine::merchant::registrable_domain(&result.url).unwrap_or_default();
-    let ms = i64::try_from(millis(now_ms)).unwrap_or(i64::MAX);
-    let today = engine::stack::Date::from_unix_ms(ms)?;
+    let today = engine::stack::Date::from_unix_ms(ms(now_ms))?;
     Some(engine::stack::page::for_page(
         product,
         &result.detection.offers,
@@ -313,6 +316,11 @@ async fn register_collector() -> Vec<String> {
             Vec::new()
         }
     }
+}
+
+/// The time as the engine's signed milliseconds.
+fn ms(now_ms: f64) -> i64 {
+    i64::try_from(millis(now_ms)).unwrap_or(i64::MAX)
 }
 
 fn millis(now_ms: f64) -> u64 {

@@ -56,14 +56,6 @@ pub async fn save(doc: WalletDoc, now_ms: u64) -> Response {
     }
 }
 
-/// Replaces the wallet with an exported file's contents; a bad file changes nothing.
-pub async fn import(text: &str, now_ms: u64) -> Response {
-    match wallet::import(text) {
-        Ok(doc) => save(doc, now_ms).await,
-        Err(e) => Response::error(ErrorCode::BadWallet, e.to_string()),
-    }
-}
-
 /// On install or update: brings a stored wallet of an older schema to the current one.
 /// A wallet that cannot be read is left where it is (and reported), never dropped.
 pub async fn migrate() {

@@ -15,10 +15,12 @@
 //!   merchants, and the history's identity, de-duplication and compaction (docs/score.md).
 //! - [`sites`]: extension match patterns (the sites the collector stays off).
 //! - [`wallet`]: the stored wallet and settings: schema, migrations, import/export.
+//! - [`backup`]: the export file (the wallet and the price history) and its import.
 //! - [`protocol`]: the typed messages between content script, background and popup.
 //! - [`eval`]: scoring detected products against labelled pages.
 //! - `html_snapshot` (feature `cli`, native only): saved HTML page → snapshot.
 
+pub mod backup;
 pub mod detect;
 pub mod eval;
 #[cfg(feature = "cli")]

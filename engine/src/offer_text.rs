@@ -323,6 +323,42 @@ const NETWORKS: &[(&str, &str)] = &[
     ("maestro", "maestro"),
 ];
 
+/// Whether a reference-price text is the page's "lowest price in the last 30 days" (the EU
+/// Omnibus rule makes shops print it next to a reduction), not a "was" or list price.
+pub fn is_recent_low_claim(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let lowest = [
+        "lowest",
+        "niedrigste",
+        "plus bas",
+        "más bajo",
+        "mas bajo",
+        "più basso",
+        "piu basso",
+        "laagste",
+        "najniższa",
+        "lägsta",
+        "laveste",
+        "alhaisin",
+    ];
+    let recent = [
+        "30 day",
+        "30-day",
+        "30 tage",
+        "30 jours",
+        "30 derniers jours",
+        "30 días",
+        "30 dias",
+        "30 giorni",
+        "30 dagen",
+        "30 dni",
+        "30 dagar",
+        "30 dage",
+        "30 päivän",
+    ];
+    lowest.iter().any(|w| lower.contains(w)) && recent.iter().any(|w| lower.contains(w))
+}
+
 /// Parses one offer text. Never panics; unreadable text gives kind `other`.
 pub fn parse_offer(text: &str, ctx: &OfferContext) -> Offer {
     let hint = offer_hint(ctx);
@@ -1039,6 +1075,31 @@ fn scope_of(t: &Text<'_>, kind: OfferKind) -> Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thirty_day_low_lines_are_told_from_was_prices() {
+        for text in [
+            "Lowest price in the last 30 days: £59.99",
+            "Niedrigster Gesamtpreis der letzten 30 Tage: 49,99 €",
+            "Prix le plus bas des 30 derniers jours : 49,99 €",
+            "Prezzo più basso degli ultimi 30 giorni: 49,99 €",
+            "Laagste prijs van de afgelopen 30 dagen: € 49,99",
+            "Najniższa cena z 30 dni przed obniżką: 199,99 zł",
+        ] {
+            assert!(is_recent_low_claim(text), "{text}");
+            let o = parse_offer(text, &OfferContext::default());
+            assert_eq!(o.kind, OfferKind::ReferencePrice, "{text}");
+            assert!(o.reference_price.is_some(), "{text}");
+        }
+        for text in [
+            "Was £79.99",
+            "RRP £99",
+            "Lowest price guaranteed",
+            "30-day returns",
+        ] {
+            assert!(!is_recent_low_claim(text), "{text}");
+        }
+    }
 
     #[test]
     fn unknown_text_is_kept_as_other() {

@@ -31,10 +31,15 @@ pub enum Request {
     /// Options → background: replace the wallet with this one (checked first; a refused wallet
     /// leaves the stored one untouched).
     SaveWallet { wallet: Box<WalletDoc> },
-    /// Options → background: replace the wallet with an exported file's contents.
+    /// Options → background: replace the wallet with an export file's contents and merge the
+    /// price history it carries (`engine::backup`); a bare wallet document also imports.
     ImportWallet { text: String },
-    /// Options → background: the wallet as a file to save.
-    ExportWallet,
+    /// Options → background: the export file to save: the wallet, and the price history when
+    /// asked for.
+    ExportWallet {
+        #[serde(default)]
+        include_history: bool,
+    },
     /// Options → background: the bundled card catalogue, for picking cards.
     GetCatalogue,
 }
@@ -64,9 +69,15 @@ pub enum Response {
     Wallet {
         wallet: Box<WalletDoc>,
     },
-    /// The wallet exported as pretty JSON.
+    /// The export file's text (`engine::backup`).
     WalletExport {
         text: String,
+    },
+    /// An import went through: the wallet as stored, and how many price points it added to
+    /// the history (points already known are not added twice).
+    WalletImported {
+        wallet: Box<WalletDoc>,
+        price_points_added: u64,
     },
     Catalogue {
         cards: Vec<CatalogueEntry>,

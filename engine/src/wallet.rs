@@ -264,11 +264,21 @@ pub struct ImportError {
 }
 
 impl ImportError {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             message: message.into(),
         }
+    }
+
+    /// The same error inside a larger document (`cards[1]` → `wallet.cards[1]`).
+    pub(crate) fn within(self, part: &str) -> Self {
+        let path = if self.path == "document" {
+            part.to_owned()
+        } else {
+            format!("{part}.{}", self.path)
+        };
+        Self { path, ..self }
     }
 }
 

@@ -236,7 +236,8 @@ test('a detected product gets one price-history point per reading, and a score t
   assert.equal(local[key].length, 1, 'reloads add no point');
   assert.equal(String(local[key][0].price), '4999');
   assert.equal(local[key][0].merchant, '127.0.0.1');
-  assert.ok(local['hist-index'][key] > 0, 'the index knows when it was last seen');
+  assert.ok(local['hist-index'][key].seen_ms > 0, 'the index knows when it was last seen');
+  assert.equal(local['hist-index'][key].points, 1, 'and how many points the product holds');
   // One sighting is no history: the score rests on what the page claims (its M.R.P.).
   const { score } = await stored();
   assert.equal(score.state, 'limited_history');
@@ -298,6 +299,11 @@ test('the popup shows the M.R.P., the deal score and the offers on the page in p
   const score = popup.getByTestId('deal-score');
   assert.match(await score.getByTestId('score-number').textContent(), /^\d{1,3} \/ 100$/);
   assert.ok((await score.getByTestId('score-summary').textContent()).length > 10);
+  // The score counts what the best stack saves: the ₹200 code (the bank offer's ₹5,000
+  // minimum is not met).
+  const { result } = await popup.evaluate((id) => chrome.runtime.sendMessage({ type: 'get_tab_result', tab_id: id }), tabId);
+  const saving = result.score.components.find((c) => c.key === 'stack_saving');
+  assert.match(saving?.explanation ?? JSON.stringify(result.score), /^The best stack saves 200(\.00)? /);
   const offers = popup.getByTestId('offer');
   assert.equal(await offers.count(), 2);
   const bank = await offers.nth(0).locator('strong').textContent();
@@ -378,8 +384,52 @@ test('a refused wallet leaves the stored one untouched', async () => {
   const stored = await send({ type: 'get_wallet' });
   assert.deepEqual(stored.wallet.cards.map((c) => c.id), ['hdfc-millennia', 'icici-amazon-pay']);
   const exported = JSON.parse((await send({ type: 'export_wallet' })).text);
-  assert.equal(exported.schema, 2);
-  assert.equal(exported.gift_cards[0].balance, '300');
+  assert.equal(exported.format, 'stacksmart-export');
+  assert.equal(exported.wallet.schema, 2);
+  assert.equal(exported.wallet.gift_cards[0].balance, '300');
+  assert.equal(exported.price_history, undefined, 'no history unless asked for');
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
+  await page.close();
+});
+
+test('the price history travels in the export, and importing it into a fresh browser adds each point once', async () => {
+  const { page: shop } = await openFixture('offers.html');
+  await shop.close();
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/popup.html`);
+  const send = (message) => page.evaluate((m) => chrome.runtime.sendMessage(m), message);
+  assert.equal((await send({ type: 'save_wallet', wallet: TWO_CARDS_AND_A_GIFT_CARD })).type, 'wallet');
+  const key = 'hist:gtin:08901234567890';
+  const text = (await send({ type: 'export_wallet', include_history: true })).text;
+  const exported = JSON.parse(text);
+  const points = exported.price_history.products['gtin:08901234567890'];
+  assert.ok(points?.length >= 1, `the offers page's points are in the file: ${text.slice(0, 300)}`);
+  assert.equal(String(points[0].price), '4999');
+
+  // A fresh browser: no wallet, no history.
+  await page.evaluate(async () => {
+    const all = await chrome.storage.local.get(null);
+    await chrome.storage.local.remove(Object.keys(all).filter((k) => k === 'wallet' || k.startsWith('hist')));
+  });
+  const first = await send({ type: 'import_wallet', text });
+  assert.equal(first.type, 'wallet_imported', JSON.stringify(first));
+  const all = Object.values(exported.price_history.products).reduce((n, list) => n + list.length, 0);
+  assert.equal(first.price_points_added, all, 'every point in the file, from every product');
+  assert.deepEqual(first.wallet.cards.map((c) => c.id), ['hdfc-millennia', 'icici-amazon-pay']);
+  const local = await page.evaluate(() => chrome.storage.local.get(null));
+  assert.equal(local[key].length, points.length);
+  assert.equal(local['hist-index'][key].points, points.length);
+  const again = await send({ type: 'import_wallet', text });
+  assert.equal(again.price_points_added, 0, 'the same file twice adds nothing');
+
+  // A file whose history is broken changes nothing, and says where.
+  const broken = JSON.parse(text);
+  broken.price_history.products['gtin:08901234567890'][0].price = '-1';
+  broken.wallet.cards = [];
+  const refused = await send({ type: 'import_wallet', text: JSON.stringify(broken) });
+  assert.equal(refused.code, 'bad_wallet');
+  assert.match(refused.message, /^price_history\.products\["gtin:08901234567890"\]\[0\]\.price: /);
+  assert.equal((await send({ type: 'get_wallet' })).wallet.cards.length, 2);
   await page.evaluate(() => chrome.storage.local.remove('wallet'));
   await page.close();
 });
@@ -504,10 +554,15 @@ test('options: catalogue cards and a gift card are stored, a bad import changes 
   assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
-  assert.equal(download.suggestedFilename(), 'stacksmart-wallet.json');
+  assert.equal(download.suggestedFilename(), 'stacksmart-wallet-and-prices.json');
   const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
-  assert.equal(exported.schema, 2);
-  assert.deepEqual(exported.cards.map((c) => c.catalogue), ['hdfc-millennia', 'icici-amazon-pay']);
+  assert.equal(exported.wallet.schema, 2);
+  assert.deepEqual(exported.wallet.cards.map((c) => c.catalogue), ['hdfc-millennia', 'icici-amazon-pay']);
+  assert.ok(exported.price_history, 'the history goes with it unless unticked');
+  await page.getByTestId('export-history').uncheck();
+  const [walletOnly] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  assert.equal(walletOnly.suggestedFilename(), 'stacksmart-wallet.json');
+  assert.equal(JSON.parse(fs.readFileSync(await walletOnly.path(), 'utf8')).price_history, undefined);
 
   await page.screenshot({ path: artifactPath('chromium-options.png'), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });

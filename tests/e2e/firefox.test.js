@@ -254,7 +254,7 @@ test('options: catalogue cards and a gift card are stored, a bad import changes 
   assert.deepEqual(await storedWallet(), stored, 'the stored wallet is unchanged');
   assert.deepEqual(await listed(), ['hdfc-millennia', 'icici-amazon-pay']);
 
-  const exportFile = path.join(downloads, 'stacksmart-wallet.json');
+  const exportFile = path.join(downloads, 'stacksmart-wallet-and-prices.json');
   await css('[data-testid="export"]').click();
   const exported = await waitFor(() => {
     try {
@@ -263,8 +263,9 @@ test('options: catalogue cards and a gift card are stored, a bad import changes 
       return null;
     }
   }, { what: `the export in ${exportFile}` });
-  assert.equal(exported.schema, 2);
-  assert.deepEqual(exported.cards.map((c) => c.catalogue), ['hdfc-millennia', 'icici-amazon-pay']);
+  assert.equal(exported.wallet.schema, 2);
+  assert.deepEqual(exported.wallet.cards.map((c) => c.catalogue), ['hdfc-millennia', 'icici-amazon-pay']);
+  assert.ok(exported.price_history, 'the history goes with it unless unticked');
   await driver.executeScript('window.scrollTo(0, 0)');
   await screenshot('firefox-options.png');
   await driver.manage().window().setRect({ width: 420, height: 400 });

@@ -437,7 +437,8 @@ pub fn record(h: &mut History, key: ProductKey, obs: Observation) -> Result<Reco
 pub struct Limits {
     /// Observations per product (default 2,000: two years of daily points plus a busy month).
     pub per_product: usize,
-    /// Observations in the whole history (default 100,000: a few MB of JSON).
+    /// Observations in the whole history (default 50,000: about 6 MB of JSON, inside Chrome's
+    /// 10 MB `storage.local` quota with the wallet beside it).
     pub total: usize,
     /// Days kept at full resolution (default 30).
     pub full_resolution_days: i64,
@@ -447,7 +448,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             per_product: 2_000,
-            total: 100_000,
+            total: 50_000,
             full_resolution_days: 30,
         }
     }
@@ -561,7 +562,15 @@ fn cap_product(list: &mut Vec<Observation>, cap: usize) {
 /// (`products["gtin:…"][3].price`). Observations are put in time order and merchants
 /// normalised, so an edited file is still usable.
 pub fn parse_history(json: &str) -> Result<History, ScoreError> {
-    let mut h: History = super::from_json(json)?;
+    checked(super::from_json(json)?)
+}
+
+/// [`parse_history`] for a history already read as JSON (part of an export file).
+pub fn parse_history_value(value: serde_json::Value) -> Result<History, ScoreError> {
+    checked(serde_path_to_error::deserialize(value).map_err(ScoreError::from_path)?)
+}
+
+fn checked(mut h: History) -> Result<History, ScoreError> {
     if h.version != HISTORY_VERSION {
         return Err(ScoreError::bad(
             "version",
@@ -598,6 +607,30 @@ pub fn merge(h: &mut History, other: History) -> Result<usize, ScoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_history_fits_the_browser_storage_quota() {
+        // Chrome's storage.local holds 10 MB without `unlimitedStorage`; keep the history,
+        // stored one series per key, under 8 MB so the wallet and the index fit beside it.
+        let limits = Limits::default();
+        let per_product = 100;
+        let mut bytes = 0;
+        for p in 0..limits.total / per_product {
+            let key = format!("hist:sku:some-merchant.co.uk:SKU-{p:08}");
+            let series: Vec<Observation> = (0..per_product)
+                .map(|i| Observation {
+                    at_ms: 1_763_700_000_000 + i64::try_from(i).expect("small") * DAY_MS,
+                    price: Decimal::new(1_234_599, 2),
+                    list_price: Some(Decimal::new(1_599_900, 2)),
+                    currency: crate::money::Currency::from_code("INR").expect("INR"),
+                    availability: Some(crate::product::Availability::InStock),
+                    merchant: "some-merchant.co.uk".into(),
+                })
+                .collect();
+            bytes += key.len() + serde_json::to_string(&series).expect("json").len();
+        }
+        assert!(bytes < 8 * 1024 * 1024, "{bytes} bytes");
+    }
 
     #[test]
     fn gtins_are_padded_and_check_digits_verified() {

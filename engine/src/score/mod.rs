@@ -33,8 +33,8 @@ use history::{
     amount_problem, check_amount, day_of, normalize_merchant, DAY_MS, MAX_AMOUNT, MAX_MS,
 };
 pub use history::{
-    canonical_url, compact, identity, identity_of, merge, normalize_gtin, parse_history, record,
-    History, Limits, Observation, ProductKey, ProductRef, Recorded,
+    canonical_url, compact, identity, identity_of, merge, normalize_gtin, parse_history,
+    parse_history_value, record, History, Limits, Observation, ProductKey, ProductRef, Recorded,
 };
 pub use model::*;
 use stats::{cheaper_than_share, to_f64, DailySeries};

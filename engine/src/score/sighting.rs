@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use rust_decimal::Decimal;
+
 use super::{
     compact, identity_of, record, score, History, Limits, Observation, PageClaims, ProductKey,
     ProductRef, Recorded, ScoreError, ScoreRequest, ScoreResponse,
 };
+use crate::offer_text::{is_recent_low_claim, Offer, OfferKind};
 use crate::product::Product;
 
 /// Products whose series the extension keeps; the least recently seen go first.
@@ -31,11 +34,34 @@ pub fn storage_key(product: &Product) -> Option<String> {
     identity_of(product).map(|k| format!("hist:{k}"))
 }
 
+/// The product key inside a storage key (`hist:gtin:…` → `gtin:…`).
+pub fn key_of_storage_key(storage_key: &str) -> Option<ProductKey> {
+    ProductKey::parse(storage_key.strip_prefix("hist:")?).ok()
+}
+
+/// What the page states about earlier prices: its "was" price and, when one of its offer
+/// texts is a "lowest price in the last 30 days" line (the EU Omnibus wording), that price.
+pub fn page_claims(product: &Product, offers: &[Offer]) -> PageClaims {
+    let lowest_30d = offers
+        .iter()
+        .filter(|o| o.kind == OfferKind::ReferencePrice && is_recent_low_claim(&o.raw))
+        .find_map(|o| o.reference_price);
+    PageClaims {
+        // A "was" price equal to the stated 30-day low is that line read twice, not a claim.
+        list_price: product
+            .list_price
+            .map(|l| l.amount)
+            .filter(|l| Some(*l) != lowest_30d),
+        lowest_30d,
+    }
+}
+
 /// Records `product`, seen on `page_url` at `now_ms`, into its stored series and scores it.
 /// `None` when there is nothing to record: no price, or no identity.
 pub fn observe(
     product: &Product,
     page_url: &str,
+    claims: PageClaims,
     stored: Vec<Observation>,
     now_ms: i64,
     limits: &Limits,
@@ -43,20 +69,6 @@ pub fn observe(
     let price = product.price?;
     let key: ProductKey = identity_of(product)?;
     let merchant = super::history::normalize_merchant(page_url)?;
-    Some(observe_priced(
-        product, price, key, merchant, stored, now_ms, limits,
-    ))
-}
-
-fn observe_priced(
-    product: &Product,
-    price: crate::money::Money,
-    key: ProductKey,
-    merchant: String,
-    stored: Vec<Observation>,
-    now_ms: i64,
-    limits: &Limits,
-) -> Result<Sighting, ScoreError> {
     let mut history = History::default();
     history.products.insert(key.clone(), stored);
     let observation = Observation {
@@ -67,10 +79,53 @@ fn observe_priced(
         availability: product.availability,
         merchant: merchant.clone(),
     };
-    let recorded = record(&mut history, key.clone(), observation)?;
+    let recorded = match record(&mut history, key.clone(), observation) {
+        Ok(r) => r,
+        Err(e) => return Some(Err(e)),
+    };
     compact(&mut history, now_ms, limits);
     let observations = history.products.remove(&key).unwrap_or_default();
-    let request = ScoreRequest {
+    let request = request(product, merchant, claims, observations, now_ms, None);
+    Some(score(&request).map(|score| Sighting {
+        key: key.to_string(),
+        observations: request.observations,
+        recorded,
+        score,
+    }))
+}
+
+/// Scores `product` from its stored series without recording anything: the popup's score
+/// once the best stack, and so the net price, is known. `None` as for [`observe`].
+pub fn rescore(
+    product: &Product,
+    page_url: &str,
+    claims: PageClaims,
+    stored: Vec<Observation>,
+    now_ms: i64,
+    stack_saving: Option<Decimal>,
+) -> Option<Result<ScoreResponse, ScoreError>> {
+    product.price?;
+    identity_of(product)?;
+    let merchant = super::history::normalize_merchant(page_url)?;
+    Some(score(&request(
+        product,
+        merchant,
+        claims,
+        stored,
+        now_ms,
+        stack_saving,
+    )))
+}
+
+fn request(
+    product: &Product,
+    merchant: String,
+    page_claims: PageClaims,
+    observations: Vec<Observation>,
+    now_ms: i64,
+    stack_saving: Option<Decimal>,
+) -> ScoreRequest {
+    ScoreRequest {
         now_ms,
         merchant,
         product: ProductRef {
@@ -79,42 +134,79 @@ fn observe_priced(
             sku: product.sku.clone(),
             url: Some(product.url.clone()),
         },
-        observations: observations.clone(),
-        page_claims: PageClaims {
-            list_price: product.list_price.map(|l| l.amount),
-            lowest_30d: None,
-        },
-        stack_saving: None,
+        observations,
+        page_claims,
+        stack_saving: stack_saving.filter(|s| *s > Decimal::ZERO),
         other_merchants: Vec::new(),
         reliability: BTreeMap::new(),
-    };
-    let score = score(&request)?;
-    Ok(Sighting {
-        key: key.to_string(),
-        observations,
-        recorded,
-        score,
-    })
+    }
 }
 
-/// Marks `key` seen at `now_ms` in the index of stored products and returns the keys to
-/// delete so that at most `max_products` remain (least recently seen first; ties by key).
+/// One stored product in the index: when it was last seen and how many points its series
+/// holds, so eviction needs no read of every series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "EntryRepr")]
+pub struct IndexEntry {
+    pub seen_ms: i64,
+    pub points: usize,
+}
+
+/// Index entries as stored: earlier builds kept only the time (their point count is learnt
+/// at the product's next sighting).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EntryRepr {
+    Seen(i64),
+    Full {
+        seen_ms: i64,
+        #[serde(default)]
+        points: usize,
+    },
+}
+
+impl From<EntryRepr> for IndexEntry {
+    fn from(r: EntryRepr) -> Self {
+        match r {
+            EntryRepr::Seen(seen_ms) => Self { seen_ms, points: 0 },
+            EntryRepr::Full { seen_ms, points } => Self { seen_ms, points },
+        }
+    }
+}
+
+/// The index of stored series, by storage key.
+pub type Index = BTreeMap<String, IndexEntry>;
+
+/// Records that `key` now holds `points` points, last seen at `seen_ms`, and returns the keys
+/// to delete (least recently seen first; ties by key) so that at most `max_products` products
+/// and `max_points` points remain. The browser's storage has a quota (10 MB in Chrome without
+/// the `unlimitedStorage` permission, which the extension does not ask for): the point cap
+/// keeps the history well inside it, whatever the number of products.
 pub fn touch_index(
-    index: &mut BTreeMap<String, i64>,
+    index: &mut Index,
     key: &str,
-    now_ms: i64,
+    seen_ms: i64,
+    points: usize,
     max_products: usize,
+    max_points: usize,
 ) -> Vec<String> {
-    index.insert(key.to_owned(), now_ms);
-    let excess = index.len().saturating_sub(max_products);
-    if excess == 0 {
+    let seen_ms = index.get(key).map_or(seen_ms, |e| e.seen_ms.max(seen_ms));
+    index.insert(key.to_owned(), IndexEntry { seen_ms, points });
+    let mut total: usize = index.values().map(|e| e.points).sum();
+    if index.len() <= max_products && total <= max_points {
         return Vec::new();
     }
-    let mut by_age: Vec<(i64, String)> = index.iter().map(|(k, t)| (*t, k.clone())).collect();
+    let mut by_age: Vec<(i64, String)> =
+        index.iter().map(|(k, e)| (e.seen_ms, k.clone())).collect();
     by_age.sort();
-    let evicted: Vec<String> = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
-    for k in &evicted {
-        index.remove(k);
+    let mut evicted = Vec::new();
+    for (_, k) in by_age {
+        if index.len() <= max_products && total <= max_points {
+            break;
+        }
+        if let Some(e) = index.remove(&k) {
+            total -= e.points;
+            evicted.push(k);
+        }
     }
     evicted
 }
@@ -149,15 +241,23 @@ mod tests {
     fn a_reload_adds_no_point_and_days_of_sightings_build_a_scored_history() {
         let p = product("30.00");
         let url = "https://www.shop.example/p/k-1";
-        let first = observe(&p, url, Vec::new(), 10 * DAY, &Limits::default())
-            .expect("priced")
-            .expect("valid");
+        let first = observe(
+            &p,
+            url,
+            PageClaims::default(),
+            Vec::new(),
+            10 * DAY,
+            &Limits::default(),
+        )
+        .expect("priced")
+        .expect("valid");
         assert_eq!(first.recorded, Recorded::Added);
         assert_eq!(first.key, "sku:shop.example:K-1");
         assert_eq!(first.score.score, None, "one sighting is not a history");
         let reload = observe(
             &p,
             url,
+            PageClaims::default(),
             first.observations.clone(),
             10 * DAY + 60_000,
             &Limits::default(),
@@ -170,9 +270,16 @@ mod tests {
         let mut stored = reload.observations;
         for day in 11..40 {
             let price = if day < 39 { "30.00" } else { "24.00" };
-            let s = observe(&product(price), url, stored, day * DAY, &Limits::default())
-                .expect("priced")
-                .expect("valid");
+            let s = observe(
+                &product(price),
+                url,
+                PageClaims::default(),
+                stored,
+                day * DAY,
+                &Limits::default(),
+            )
+            .expect("priced")
+            .expect("valid");
             stored = s.observations;
             if day == 39 {
                 let score = s.score.score.expect("a month of history is scored");
@@ -188,6 +295,7 @@ mod tests {
         assert!(observe(
             &p,
             "https://a.example/",
+            PageClaims::default(),
             Vec::new(),
             DAY,
             &Limits::default()
@@ -201,11 +309,112 @@ mod tests {
 
     #[test]
     fn the_index_keeps_the_most_recently_seen_products() {
-        let mut index = BTreeMap::new();
-        assert!(touch_index(&mut index, "a", 1, 2).is_empty());
-        assert!(touch_index(&mut index, "b", 2, 2).is_empty());
-        assert!(touch_index(&mut index, "a", 3, 2).is_empty());
-        assert_eq!(touch_index(&mut index, "c", 4, 2), ["b"]);
+        let mut index = Index::new();
+        assert!(touch_index(&mut index, "a", 1, 1, 2, 100).is_empty());
+        assert!(touch_index(&mut index, "b", 2, 1, 2, 100).is_empty());
+        assert!(touch_index(&mut index, "a", 3, 1, 2, 100).is_empty());
+        assert_eq!(touch_index(&mut index, "c", 4, 1, 2, 100), ["b"]);
         assert_eq!(index.keys().collect::<Vec<_>>(), ["a", "c"]);
+    }
+
+    #[test]
+    fn the_index_keeps_the_points_under_their_cap() {
+        let mut index = Index::new();
+        for (i, k) in ["a", "b", "c"].iter().enumerate() {
+            let seen = i64::try_from(i).expect("small");
+            assert!(touch_index(&mut index, k, seen, 30, 10, 100).is_empty());
+        }
+        assert!(touch_index(&mut index, "d", 9, 0, 10, 100).is_empty());
+        // 110 points > 100: the least recently seen product goes, and only it.
+        assert_eq!(touch_index(&mut index, "d", 9, 20, 10, 100), ["a"]);
+        assert_eq!(index.values().map(|e| e.points).sum::<usize>(), 80);
+        // An import of an older product never makes it look freshly seen.
+        touch_index(&mut index, "c", 1, 31, 10, 1_000);
+        assert_eq!(index["c"].seen_ms, 2);
+    }
+
+    #[test]
+    fn an_index_from_an_earlier_build_still_reads() {
+        let old: Index =
+            serde_json::from_str(r#"{"hist:url:https://a.example/p": 17}"#).expect("old index");
+        assert_eq!(
+            old["hist:url:https://a.example/p"],
+            IndexEntry {
+                seen_ms: 17,
+                points: 0
+            }
+        );
+        let new = serde_json::to_string(&old).expect("json");
+        assert_eq!(serde_json::from_str::<Index>(&new).expect("new index"), old);
+    }
+
+    fn offer(text: &str) -> Offer {
+        crate::offer_text::parse_offer(text, &crate::offer_text::OfferContext::default())
+    }
+
+    #[test]
+    fn the_page_s_thirty_day_low_is_a_claim_and_not_a_was_price() {
+        let mut p = product("49.99");
+        p.list_price = Some(Money::new(
+            "59.99".parse().expect("decimal"),
+            Currency::from_code("GBP").expect("GBP"),
+        ));
+        let claims = page_claims(
+            &p,
+            &[
+                offer("Was £79.99"),
+                offer("Lowest price in the last 30 days: £59.99"),
+            ],
+        );
+        assert_eq!(claims.lowest_30d, Some("59.99".parse().expect("decimal")));
+        assert_eq!(
+            claims.list_price, None,
+            "the same line, read as a was price"
+        );
+        let plain = page_claims(&p, &[offer("Was £79.99")]);
+        assert_eq!(plain.lowest_30d, None);
+        assert_eq!(plain.list_price, Some("59.99".parse().expect("decimal")));
+    }
+
+    #[test]
+    fn a_rescore_with_the_stack_saving_scores_the_net_price_and_records_nothing() {
+        let url = "https://www.shop.example/p/k-1";
+        let mut stored = Vec::new();
+        for day in 1..20 {
+            stored = observe(
+                &product("30.00"),
+                url,
+                PageClaims::default(),
+                stored,
+                day * DAY,
+                &Limits::default(),
+            )
+            .expect("priced")
+            .expect("valid")
+            .observations;
+        }
+        let plain = rescore(
+            &product("30.00"),
+            url,
+            PageClaims::default(),
+            stored.clone(),
+            20 * DAY,
+            None,
+        )
+        .expect("priced")
+        .expect("valid");
+        let stacked = rescore(
+            &product("30.00"),
+            url,
+            PageClaims::default(),
+            stored,
+            20 * DAY,
+            Some("6.00".parse().expect("decimal")),
+        )
+        .expect("priced")
+        .expect("valid");
+        let (a, b) = (plain.score.expect("scored"), stacked.score.expect("scored"));
+        assert!(b > a, "a 20 % stack saving lifts the score: {a} → {b}");
+        assert!(stacked.components.iter().any(|c| c.key == "stack_saving"));
     }
 }

@@ -1,6 +1,7 @@
-//! Import and export of the wallet as a JSON file. Export downloads the background's text
-//! through a Blob and `<a download>` (no downloads permission); import sends a file's or a
-//! pasted text to the background, which replaces the wallet only when the engine accepts it.
+//! Import and export of the wallet (and, if the shopper wants, the price history) as a JSON
+//! file. Export downloads the background's text through a Blob and `<a download>` (no
+//! downloads permission); import sends a file's or a pasted text to the background, which
+//! replaces the wallet and merges the history only when the engine accepts all of the file.
 
 use engine::protocol::{Request, Response};
 use leptos::prelude::*;
@@ -9,10 +10,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlInputElement, Url};
 
-use super::{Ctx, FormNote, Note, NoteSig};
+use super::{Check, Ctx, FormNote, Note, NoteSig};
 use crate::bridge;
 
 pub const FILE_NAME: &str = "stacksmart-wallet.json";
+pub const FILE_NAME_WITH_HISTORY: &str = "stacksmart-wallet-and-prices.json";
 
 fn js_error(e: JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
@@ -50,9 +52,14 @@ fn download(name: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-async fn export() -> Result<(), String> {
-    match bridge::request(&Request::ExportWallet).await? {
-        Response::WalletExport { text } => download(FILE_NAME, &text),
+async fn export(include_history: bool) -> Result<&'static str, String> {
+    let name = if include_history {
+        FILE_NAME_WITH_HISTORY
+    } else {
+        FILE_NAME
+    };
+    match bridge::request(&Request::ExportWallet { include_history }).await? {
+        Response::WalletExport { text } => download(name, &text).map(|()| name),
         Response::Error(e) => Err(e.message),
         other => Err(format!("unexpected answer: {other:?}")),
     }
@@ -61,13 +68,16 @@ async fn export() -> Result<(), String> {
 /// Sends a wallet file's text to the background; the stored wallet changes only on success.
 fn import(ctx: Ctx, note: NoteSig, text: String) {
     spawn_local(async move {
-        match bridge::wallet_answer(bridge::request(&Request::ImportWallet { text }).await) {
-            Ok(wallet) => {
-                let summary = format!(
-                    "Imported: {} cards, {} gift cards.",
-                    wallet.cards.len(),
-                    wallet.gift_cards.len()
-                );
+        let answer = match bridge::request(&Request::ImportWallet { text }).await {
+            Ok(Response::WalletImported {
+                wallet,
+                price_points_added,
+            }) => Ok((*wallet, price_points_added)),
+            other => bridge::wallet_answer(other).map(|w| (w, 0)),
+        };
+        match answer {
+            Ok((wallet, points)) => {
+                let summary = import_summary(wallet.cards.len(), wallet.gift_cards.len(), points);
                 ctx.wallet.set(wallet);
                 ctx.generation.update(|g| *g += 1);
                 note.set(Some(Note::Saved(summary)));
@@ -77,16 +87,35 @@ fn import(ctx: Ctx, note: NoteSig, text: String) {
     });
 }
 
+fn import_summary(cards: usize, gift_cards: usize, points: u64) -> String {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let n = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
+    let mut s = format!(
+        "Imported: {}, {}",
+        plural(n(cards), "card", "cards"),
+        plural(n(gift_cards), "gift card", "gift cards")
+    );
+    if points > 0 {
+        s.push_str(&format!(
+            ", {} added to your price history",
+            plural(points, "price point", "price points")
+        ));
+    }
+    s.push('.');
+    s
+}
+
 #[component]
 pub fn TransferSection() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let export_note: NoteSig = RwSignal::new(None);
     let import_note: NoteSig = RwSignal::new(None);
     let pasted = RwSignal::new(String::new());
+    let with_history = RwSignal::new(true);
     let on_export = move |_| {
         spawn_local(async move {
-            let outcome = match export().await {
-                Ok(()) => Note::Saved(format!("Downloaded {FILE_NAME}.")),
+            let outcome = match export(with_history.get_untracked()).await {
+                Ok(name) => Note::Saved(format!("Downloaded {name}.")),
                 Err(e) => Note::Invalid(format!("Export failed: {e}")),
             };
             export_note.set(Some(outcome));
@@ -117,12 +146,13 @@ pub fn TransferSection() -> impl IntoView {
         <section class="section" id="import-export" aria-labelledby="transfer-h">
             <h2 id="transfer-h">"Import and export"</h2>
             <p class="muted">"The file holds your cards' names and rules, balances, offers and settings (and gift-card codes you chose to store); never card numbers."</p>
+            <Check label="Include my price history (the prices this browser has seen, for the deal score)" id="export-history".into() value=with_history/>
             <div class="actions">
-                <button type="button" data-testid="export" on:click=on_export>"Export wallet (" {FILE_NAME} ")"</button>
+                <button type="button" data-testid="export" on:click=on_export>"Export"</button>
             </div>
             <FormNote note=export_note testid="export-error"/>
             <h3>"Import"</h3>
-            <p class="muted">"Importing replaces the wallet in this browser. A file that cannot be used changes nothing."</p>
+            <p class="muted">"Importing replaces the wallet in this browser and adds the file's price history to this browser's (prices already here are not added twice). A file that cannot be used changes nothing."</p>
             <div class="field">
                 <label for="import-file">"Wallet file (.json)"</label>
                 <input type="file" id="import-file" data-testid="import-file" accept=".json,application/json" on:change=on_file/>
@@ -136,5 +166,19 @@ pub fn TransferSection() -> impl IntoView {
             </form>
             <FormNote note=import_note testid="import-error" refused="Not imported. "/>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::import_summary;
+
+    #[test]
+    fn the_import_summary_counts_in_words() {
+        assert_eq!(import_summary(1, 0, 0), "Imported: 1 card, 0 gift cards.");
+        assert_eq!(
+            import_summary(2, 1, 37),
+            "Imported: 2 cards, 1 gift card, 37 price points added to your price history."
+        );
     }
 }

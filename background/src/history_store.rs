@@ -3,6 +3,8 @@
 //! key) that evicts the least recently seen products past the product and point caps. History
 //! is a nicety: a failure is logged and the page's result goes on without a score.
 
+use std::collections::BTreeMap;
+
 use engine::product::Product;
 use engine::score::sighting::{
     key_of_storage_key, observe, rescore, storage_key, touch_index, Index, MAX_PRODUCTS,
@@ -49,6 +51,7 @@ pub async fn record_and_score(
     product: &Product,
     page_url: &str,
     claims: PageClaims,
+    reliability: &BTreeMap<String, f64>,
     now_ms: i64,
 ) -> Option<Box<ScoreResponse>> {
     let key = storage_key(product)?;
@@ -60,7 +63,15 @@ pub async fn record_and_score(
         }
     };
     let limits = Limits::default();
-    let sighting = match observe(product, page_url, claims, stored, now_ms, &limits)? {
+    let sighting = match observe(
+        product,
+        page_url,
+        claims,
+        reliability,
+        stored,
+        now_ms,
+        &limits,
+    )? {
         Ok(s) => s,
         Err(e) => {
             web_log(&format!("StackSmart: could not score: {e}"));
@@ -82,11 +93,20 @@ pub async fn score_with_saving(
     product: &Product,
     page_url: &str,
     claims: PageClaims,
+    reliability: &BTreeMap<String, f64>,
     now_ms: i64,
     saving: Decimal,
 ) -> Option<Box<ScoreResponse>> {
     let stored = series(&storage_key(product)?).await.ok()?;
-    match rescore(product, page_url, claims, stored, now_ms, Some(saving))? {
+    match rescore(
+        product,
+        page_url,
+        claims,
+        reliability,
+        stored,
+        now_ms,
+        Some(saving),
+    )? {
         Ok(score) => Some(Box::new(score)),
         Err(e) => {
             web_log(&format!("StackSmart: could not score: {e}"));

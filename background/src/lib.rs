@@ -97,7 +97,13 @@ async fn detect_and_store(
     let score = match &detection.product {
         Some(product) => {
             let claims = engine::score::sighting::page_claims(product, &detection.offers);
-            history_store::record_and_score(product, &snapshot.url, claims, ms(now_ms)).await
+            // The shopper's trust in shops' prices; an unreadable wallet means the defaults.
+            let trust = wallet_store::load()
+                .await
+                .map(|w| w.settings.reliability_overrides())
+                .unwrap_or_default();
+            history_store::record_and_score(product, &snapshot.url, claims, &trust, ms(now_ms))
+                .await
         }
         None => None,
     };
@@ -224,9 +230,17 @@ async fn with_stack(mut result: TabResult, now_ms: f64) -> TabResult {
         .filter(|s| *s > rust_decimal::Decimal::ZERO);
     if let (Some(saving), Some(_)) = (saving, &result.score) {
         let claims = engine::score::sighting::page_claims(product, &result.detection.offers);
-        if let Some(score) =
-            history_store::score_with_saving(product, &result.url, claims, ms(now_ms), saving).await
-        {
+        let trust = doc.settings.reliability_overrides();
+        let rescored = history_store::score_with_saving(
+            product,
+            &result.url,
+            claims,
+            &trust,
+            ms(now_ms),
+            saving,
+        )
+        .await;
+        if let Some(score) = rescored {
             result.score = Some(score);
         }
     }

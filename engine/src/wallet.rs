@@ -222,6 +222,22 @@ pub struct UserSettings {
     pub emi: bool,
     #[serde(default)]
     pub sites: SiteAccess,
+    /// How far the deal score trusts prices read from a shop, in percent, by domain
+    /// (`ebay.de`) or name (`ebay`); shops not listed keep the defaults of
+    /// `engine::score::RELIABILITY` (docs/score.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub merchant_trust_percent: BTreeMap<String, Decimal>,
+}
+
+impl UserSettings {
+    /// The trust settings as the score's reliability overrides (0–1).
+    pub fn reliability_overrides(&self) -> BTreeMap<String, f64> {
+        use rust_decimal::prelude::ToPrimitive;
+        self.merchant_trust_percent
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), (v / Decimal::ONE_HUNDRED).to_f64()?)))
+            .collect()
+    }
 }
 
 impl Default for UserSettings {
@@ -233,6 +249,7 @@ impl Default for UserSettings {
             badge: true,
             emi: false,
             sites: SiteAccess::default(),
+            merchant_trust_percent: BTreeMap::new(),
         }
     }
 }
@@ -529,6 +546,29 @@ pub fn validate(mut doc: WalletDoc) -> Result<WalletDoc, ImportError> {
             *site = merchant(site, &format!("settings.sites.sites[{i}]"))?;
         }
     }
+    if s.merchant_trust_percent.len() > MAX_ENTRIES {
+        return Err(ImportError::new(
+            "settings.merchant_trust_percent",
+            format!("at most {MAX_ENTRIES} shops"),
+        ));
+    }
+    let mut trust = BTreeMap::new();
+    for (shop, value) in &s.merchant_trust_percent {
+        let path = format!("settings.merchant_trust_percent.{shop}");
+        percent(*value, &path)?;
+        // A name (`ebay`) stays a name; anything with a dot is read as a shop's address.
+        let key = if shop.contains('.') {
+            merchant(shop, &path)?
+        } else {
+            let name = shop.trim().to_lowercase();
+            if name.is_empty() || name.len() > 100 {
+                return Err(ImportError::new(path, "a shop's name or domain is needed"));
+            }
+            name
+        };
+        trust.insert(key, *value);
+    }
+    s.merchant_trust_percent = trust;
     Ok(doc)
 }
 
@@ -819,6 +859,15 @@ mod tests {
         );
         assert_eq!(e.path, "portals[0].merchant");
 
+        let trust = import(
+            r#"{"schema": 2, "settings": {"merchant_trust_percent": {"https://www.eBay.de/itm/1": "40", " Walmart ": "100"}}}"#,
+        )
+        .expect("trust");
+        let overrides = trust.settings.reliability_overrides();
+        assert_eq!(overrides.get("ebay.de"), Some(&0.4));
+        assert_eq!(overrides.get("walmart"), Some(&1.0));
+        let e = err(r#"{"schema": 2, "settings": {"merchant_trust_percent": {"ebay": "101"}}}"#);
+        assert_eq!(e.path, "settings.merchant_trust_percent.ebay");
         let e = err(r#"{"schema": 2, "settings": {"delayed_payout_haircut_percent": "120"}}"#);
         assert_eq!(e.path, "settings.delayed_payout_haircut_percent");
     }

@@ -17,6 +17,7 @@ mod cards;
 mod lists;
 mod settings;
 mod transfer;
+mod trust;
 
 /// What every section shares.
 #[derive(Clone, Copy)]
@@ -203,6 +204,7 @@ pub fn Options() -> impl IntoView {
                         <li><a href="#portals">"Portals"</a></li>
                         <li><a href="#gift-card-sources">"Gift-card sellers"</a></li>
                         <li><a href="#points">"Point values"</a></li>
+                        <li><a href="#trust">"Trust in shops"</a></li>
                         <li><a href="#settings">"Settings"</a></li>
                         <li><a href="#import-export">"Import / export"</a></li>
                     </ul>
@@ -221,6 +223,7 @@ pub fn Options() -> impl IntoView {
                     <lists::PortalsSection/>
                     <lists::SourcesSection/>
                     <settings::PointsSection/>
+                    <trust::TrustSection/>
                     <settings::SettingsSection/>
                     <transfer::TransferSection/>
                 </div>

@@ -594,7 +594,7 @@ test('options: a refused save says where, keeps what was typed, and leaves the w
   await page.close();
 });
 
-test('options: a custom card with its cap used, an enrolled offer, a membership and the settings are stored as typed', { timeout: 60_000 }, async () => {
+test('options: a custom card with its cap used, an enrolled offer, a membership, the settings and trust in shops are stored as typed', { timeout: 60_000 }, async () => {
   const page = await openOptions();
   await page.locator('#cards details.subform summary').click();
   const typeInto = async (fields) => {
@@ -633,7 +633,16 @@ test('options: a custom card with its cap used, an enrolled offer, a membership 
   await page.getByTestId('settings-save').click();
   await page.locator('#settings [data-testid="saved"]').waitFor();
 
+  // Trust in shops' prices: a refused value says where; then the shopper's own values.
+  await typeInto({ 'trust-amazon': '120' });
+  await page.getByTestId('trust-save').click();
+  assert.match(await page.getByTestId('trust-error').textContent(), /merchant_trust_percent\.amazon/);
+  await typeInto({ 'trust-amazon': '', 'trust-ebay': '50', 'trust-new-shop': 'https://www.Flipkart.com/', 'trust-new-value': '80' });
+  await page.getByTestId('trust-save').click();
+  await page.locator('#trust [data-testid="saved"]').waitFor();
+
   const stored = await storedWallet(page);
+  assert.deepEqual(stored.settings.merchant_trust_percent, { ebay: '50', 'flipkart.com': '80' });
   const card = stored.cards.find((c) => c.id === 'shop-card');
   assert.deepEqual(card.rules.categories, [{ category: 'amazon.in', rate: '5', cap: '2000', period: 'month' }]);
   assert.equal(card.rules.home_currency, 'INR');

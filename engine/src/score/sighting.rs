@@ -62,6 +62,7 @@ pub fn observe(
     product: &Product,
     page_url: &str,
     claims: PageClaims,
+    reliability: &BTreeMap<String, f64>,
     stored: Vec<Observation>,
     now_ms: i64,
     limits: &Limits,
@@ -85,7 +86,8 @@ pub fn observe(
     };
     compact(&mut history, now_ms, limits);
     let observations = history.products.remove(&key).unwrap_or_default();
-    let request = request(product, merchant, claims, observations, now_ms, None);
+    let mut request = request(product, merchant, claims, observations, now_ms, None);
+    request.reliability.clone_from(reliability);
     Some(score(&request).map(|score| Sighting {
         key: key.to_string(),
         observations: request.observations,
@@ -100,6 +102,7 @@ pub fn rescore(
     product: &Product,
     page_url: &str,
     claims: PageClaims,
+    reliability: &BTreeMap<String, f64>,
     stored: Vec<Observation>,
     now_ms: i64,
     stack_saving: Option<Decimal>,
@@ -107,14 +110,9 @@ pub fn rescore(
     product.price?;
     identity_of(product)?;
     let merchant = super::history::normalize_merchant(page_url)?;
-    Some(score(&request(
-        product,
-        merchant,
-        claims,
-        stored,
-        now_ms,
-        stack_saving,
-    )))
+    let mut request = request(product, merchant, claims, stored, now_ms, stack_saving);
+    request.reliability.clone_from(reliability);
+    Some(score(&request))
 }
 
 fn request(
@@ -245,6 +243,7 @@ mod tests {
             &p,
             url,
             PageClaims::default(),
+            &BTreeMap::new(),
             Vec::new(),
             10 * DAY,
             &Limits::default(),
@@ -258,6 +257,7 @@ mod tests {
             &p,
             url,
             PageClaims::default(),
+            &BTreeMap::new(),
             first.observations.clone(),
             10 * DAY + 60_000,
             &Limits::default(),
@@ -274,6 +274,7 @@ mod tests {
                 &product(price),
                 url,
                 PageClaims::default(),
+                &BTreeMap::new(),
                 stored,
                 day * DAY,
                 &Limits::default(),
@@ -296,6 +297,7 @@ mod tests {
             &p,
             "https://a.example/",
             PageClaims::default(),
+            &BTreeMap::new(),
             Vec::new(),
             DAY,
             &Limits::default()
@@ -385,6 +387,7 @@ mod tests {
                 &product("30.00"),
                 url,
                 PageClaims::default(),
+                &BTreeMap::new(),
                 stored,
                 day * DAY,
                 &Limits::default(),
@@ -397,6 +400,7 @@ mod tests {
             &product("30.00"),
             url,
             PageClaims::default(),
+            &BTreeMap::new(),
             stored.clone(),
             20 * DAY,
             None,
@@ -407,6 +411,7 @@ mod tests {
             &product("30.00"),
             url,
             PageClaims::default(),
+            &BTreeMap::new(),
             stored,
             20 * DAY,
             Some("6.00".parse().expect("decimal")),

@@ -25,9 +25,40 @@ pub struct Ctx {
     /// The wallet as the background last answered with it.
     pub wallet: RwSignal<WalletDoc>,
     pub catalogue: RwSignal<Vec<CatalogueEntry>>,
-    /// Bumped when the wallet was replaced from outside a form (load, import), so forms that
-    /// start from the stored values (settings, point values) start again.
+    /// Bumped when the wallet was replaced from outside a form (load, import, another tab or
+    /// device), so forms that start from the stored values (settings, point values) start
+    /// again.
     pub generation: RwSignal<u32>,
+    /// Saves of this page still on their way: their own storage change is not news.
+    pub saving: RwSignal<u32>,
+}
+
+impl Ctx {
+    pub fn save_started(self) {
+        self.saving.update(|n| *n += 1);
+    }
+
+    pub fn save_ended(self) {
+        self.saving.update(|n| *n = n.saturating_sub(1));
+    }
+
+    /// The stored wallet changed: take it when it was changed elsewhere (another options
+    /// tab, the popup's one-click card, sync), redrawing the forms; a change this page made
+    /// is already here.
+    fn follow_storage(self) {
+        if self.saving.get_untracked() > 0 {
+            return;
+        }
+        spawn_local(async move {
+            let Ok(stored) = bridge::get_wallet().await else {
+                return;
+            };
+            if self.saving.get_untracked() == 0 && self.wallet.get_untracked() != stored {
+                self.wallet.set(stored);
+                self.generation.update(|g| *g += 1);
+            }
+        });
+    }
 }
 
 /// A form's last outcome.
@@ -58,8 +89,11 @@ pub fn apply(
         refused.set(Some(Note::Invalid(e)));
         return;
     }
+    ctx.save_started();
     spawn_local(async move {
-        match bridge::save_wallet(next).await {
+        let answer = bridge::save_wallet(next).await;
+        ctx.save_ended();
+        match answer {
             Ok(stored) => {
                 // A row's own note may be gone once the list redraws; saved notes live on
                 // the section, so clear the refusal first.
@@ -166,8 +200,10 @@ pub fn Options() -> impl IntoView {
         wallet: RwSignal::new(WalletDoc::default()),
         catalogue: RwSignal::new(Vec::new()),
         generation: RwSignal::new(0),
+        saving: RwSignal::new(0),
     };
     provide_context(ctx);
+    bridge::on_local_change(engine::wallet::STORAGE_KEY, move || ctx.follow_storage());
     let loaded = RwSignal::new(false);
     let load_error = RwSignal::new(None::<String>);
     spawn_local(async move {

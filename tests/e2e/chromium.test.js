@@ -594,6 +594,31 @@ test('options: a refused save says where, keeps what was typed, and leaves the w
   await page.close();
 });
 
+test('options: a wallet changed elsewhere shows at once, and the page\'s own saves never redraw what is being typed', async () => {
+  const page = await openOptions();
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
+  await page.reload();
+  await page.getByTestId('ready').waitFor();
+  // Another extension page (the popup's one-click card, another options tab) saves a wallet.
+  const other = await context.newPage();
+  await other.goto(`chrome-extension://${extensionId}/popup.html`);
+  const saved = await other.evaluate((w) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: w }), TWO_CARDS_AND_A_GIFT_CARD);
+  assert.equal(saved.type, 'wallet');
+  await page.locator('[data-testid="wallet-card"][data-card="icici-amazon-pay"]').waitFor();
+  await page.locator('[data-testid="gift-card"][data-merchant="127.0.0.1"]').waitFor();
+  // The settings form redrew from the new wallet; this page's own save keeps what was typed.
+  await page.getByTestId('settings-haircut').fill('7');
+  await page.getByTestId('settings-locale').fill('en-IN');
+  await page.getByTestId('settings-save').click();
+  await page.locator('#settings [data-testid="saved"]').waitFor();
+  assert.equal(await page.getByTestId('settings-locale').inputValue(), 'en-IN');
+  assert.equal(String((await storedWallet(page)).settings.delayed_payout_haircut_percent), '7');
+  await other.evaluate(() => chrome.storage.local.remove('wallet'));
+  await other.close();
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+});
+
 test('options: a custom card with its cap used, an enrolled offer, a membership, the settings and trust in shops are stored as typed', { timeout: 60_000 }, async () => {
   const page = await openOptions();
   await page.locator('#cards details.subform summary').click();

@@ -67,8 +67,11 @@ async fn export(include_history: bool) -> Result<&'static str, String> {
 
 /// Sends a wallet file's text to the background; the stored wallet changes only on success.
 fn import(ctx: Ctx, note: NoteSig, text: String) {
+    ctx.save_started();
     spawn_local(async move {
-        let answer = match bridge::request(&Request::ImportWallet { text }).await {
+        let reply = bridge::request(&Request::ImportWallet { text }).await;
+        ctx.save_ended();
+        let answer = match reply {
             Ok(Response::WalletImported {
                 wallet,
                 price_points_added,

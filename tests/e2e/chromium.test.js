@@ -674,6 +674,10 @@ test('options: a custom card with its cap used, an enrolled offer, a membership,
   assert.deepEqual(card.cap_used, { 'amazon.in': '500' });
   assert.deepEqual(stored.card_offers.map((o) => [o.card, o.merchant, o.value]),
     [['shop-card', 'amazon.in', { spend_get: { min_spend: '1000', credit: '100' } }]]);
+  // Its one credit earned, the offer is marked used (and kept, so the shopper sees it).
+  await page.getByTestId('offer-used').click();
+  await page.locator('[data-testid="card-offer"][data-used="true"]').waitFor();
+  assert.equal((await storedWallet(page)).card_offers[0].used, true);
   assert.ok(stored.memberships.includes('amazon-prime'));
   const gift = stored.gift_cards.find((g) => g.merchant === 'flipkart.com');
   assert.equal(gift.code, 'ABCD-1234');
@@ -694,6 +698,48 @@ test('options: a custom card with its cap used, an enrolled offer, a membership,
   await page.getByTestId('settings-badge').check();
   await page.getByTestId('settings-save').click();
   await waitFor(async () => (await storedWallet(page)).settings.sites.mode === 'all', { what: 'the settings saved' });
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+});
+
+test('options: loyalty, a portal, a gift-card seller and point values are stored; a pasted export imports', { timeout: 60_000 }, async () => {
+  const page = await openOptions();
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
+  await page.reload();
+  await page.getByTestId('ready').waitFor();
+  const typeInto = async (fields) => {
+    for (const [id, text] of Object.entries(fields)) await page.getByTestId(id).fill(text);
+  };
+  await typeInto({ 'loyalty-merchant': 'target.com', 'loyalty-programme': 'Target Circle', 'loyalty-percent': '1' });
+  await page.getByTestId('loyalty-add').click();
+  await page.getByTestId('loyalty-account').waitFor();
+  await typeInto({ 'portal-name': 'CashKaro', 'portal-merchant': 'https://www.amazon.in/', 'portal-rate': '2.5', 'portal-delay': '90' });
+  await page.getByTestId('portal-add').click();
+  await page.getByTestId('portal').waitFor();
+  await typeInto({ 'source-seller': 'Gyftr', 'source-merchant': 'amazon.in', 'source-discount': '3', 'source-max': '10000' });
+  await page.getByTestId('source-add').click();
+  await page.getByTestId('gift-card-source').waitFor();
+  await page.getByTestId('valuation-frequent_miler').check();
+  await typeInto({ 'point-new-id': 'Shop Points', 'point-new-value': '0.5' });
+  await page.getByTestId('points-save').click();
+  await page.locator('#points [data-testid="saved"]').waitFor();
+
+  const stored = await storedWallet(page);
+  assert.deepEqual(stored.loyalty.map((l) => [l.merchant, l.programme, l.percent]), [['target.com', 'Target Circle', '1']]);
+  assert.deepEqual(stored.portals.map((p) => [p.name, p.merchant, p.rate, p.payout_delay_days]), [['CashKaro', 'amazon.in', { percent: '2.5' }, 90]]);
+  assert.deepEqual(stored.gift_card_sources.map((g) => [g.seller, g.merchant, g.discount_percent, g.max_face]), [['Gyftr', 'amazon.in', '3', '10000']]);
+  assert.equal(stored.valuation.table, 'frequent_miler');
+  assert.deepEqual(stored.valuation.custom, { shop_points: '0.5' });
+
+  // A pasted export (here: this wallet, with its portal changed) replaces the wallet.
+  const file = JSON.parse((await page.evaluate(() => chrome.runtime.sendMessage({ type: 'export_wallet' }))).text);
+  file.wallet.portals[0].rate = { percent: '4' };
+  await page.getByTestId('import-text').fill(JSON.stringify(file));
+  await page.getByTestId('import-submit').click();
+  await page.waitForFunction(() => /Imported: 0 cards, 0 gift cards\./.test(document.querySelector('#import-export')?.textContent ?? ''));
+  assert.deepEqual((await storedWallet(page)).portals[0].rate, { percent: '4' });
+  await page.waitForFunction(() => document.querySelector('[data-testid="portal"]')?.textContent.includes('4 %'));
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
   await page.close();
   assert.deepEqual(pageErrors, []);
 });

@@ -358,14 +358,32 @@ pub fn CardOffersSection() -> impl IntoView {
                             let card_name = names.iter().find(|(id, _)| *id == o.card).map_or(o.card.clone(), |(_, n)| n.clone());
                             let what = format!("the {} offer at {}", card_name, o.merchant);
                             let id = o.id.clone();
+                            let toggled = o.id.clone();
+                            let used = o.used;
+                            // Its one credit earned, the offer stops counting in stacks; kept
+                            // (not removed) so the shopper sees it was used.
+                            let toggle = move |_| {
+                                let id = toggled.clone();
+                                let message = if used { "Marked as not used yet." } else { "Marked as used: it no longer counts in stacks." };
+                                apply(ctx, note, note, message.into(), move |w| {
+                                    for x in w.card_offers.iter_mut().filter(|x| x.id == id) {
+                                        x.used = !used;
+                                    }
+                                    Ok(())
+                                }, || {});
+                            };
                             view! {
-                                <li class="item" data-testid="card-offer">
+                                <li class="item" data-testid="card-offer" data-used=used.to_string()>
                                     <div class="item-main">
                                         <strong>{o.merchant.clone()}</strong>
                                         {format!(" · {} · {}", card_name, linked_text(&o.value))}
                                         {o.expires.map(|e| format!(" · expires {e}"))}
+                                        {used.then_some(" · used")}
                                         {(!o.terms.is_empty()).then(|| view! { <p class="summary">{o.terms.clone()}</p> })}
                                     </div>
+                                    <button type="button" data-testid="offer-used" aria-pressed=used.to_string()
+                                        aria-label=format!("{} {what}", if used { "Mark as not used:" } else { "Mark as used:" })
+                                        on:click=toggle>{if used { "Not used yet" } else { "Mark used" }}</button>
                                     <button type="button" class="danger" aria-label=format!("Remove {what}")
                                         on:click=remove_entry(ctx, note, what.clone(), move |w| w.card_offers.retain(|x| x.id != id))>"Remove"</button>
                                 </li>

@@ -293,7 +293,14 @@ pub fn offer_headline(o: &Offer, currency: Option<engine::money::Currency>) -> S
         OfferKind::CouponCode => "Coupon code".to_owned(),
         OfferKind::ClipCoupon => "Clip coupon".to_owned(),
         OfferKind::SubscribeSave => "Subscribe & Save".to_owned(),
-        OfferKind::ReferencePrice => "Reference price".to_owned(),
+        // The page's earlier price: the EU "lowest in 30 days" line, or a "was" price.
+        OfferKind::ReferencePrice => match o.reference_price {
+            Some(r) if engine::offer_text::is_recent_low_claim(&o.raw) => {
+                format!("Lowest price in the last 30 days: {}", money(r))
+            }
+            Some(r) => format!("Earlier price: {}", money(r)),
+            None => "Reference price".to_owned(),
+        },
         OfferKind::FreeShippingThreshold => "Free shipping".to_owned(),
         OfferKind::Multibuy => "Multibuy".to_owned(),
         OfferKind::Other => "Offer".to_owned(),
@@ -354,6 +361,22 @@ mod tests {
             score: None,
             stack: None,
         }
+    }
+
+    #[test]
+    fn earlier_prices_say_which_kind_they_are() {
+        use engine::offer_text::{parse_offer, OfferContext};
+        // Without a currency the amount is shown as is (formatting needs the browser's Intl).
+        let read = |text: &str| {
+            let mut o = parse_offer(text, &OfferContext::default());
+            o.currency = None;
+            offer_headline(&o, None)
+        };
+        assert_eq!(
+            read("Niedrigster Preis der letzten 30 Tage: 49,99 €"),
+            "Lowest price in the last 30 days: 49.99"
+        );
+        assert_eq!(read("Statt 79,99 €"), "Earlier price: 79.99");
     }
 
     #[test]

@@ -359,11 +359,14 @@ pub fn optimize(p: &Problem, keep: usize) -> (Candidate, Vec<Candidate>) {
             });
         }
     }
-    groups.sort_by_key(|g| g.bound);
+    // By bound, ties in creation order (what a stable sort gives), sorting indices rather
+    // than moving the groups themselves.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_unstable_by(|&a, &b| groups[a].bound.cmp(&groups[b].bound).then(a.cmp(&b)));
 
     let mut top: Vec<Candidate> = Vec::with_capacity(keep + 2);
     let want = keep + 1;
-    for g in &groups {
+    for g in order.iter().map(|&i| &groups[i]) {
         if top.len() == want && g.bound - SLACK > top[want - 1].net {
             break;
         }

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 pub mod bridge;
 pub mod edit;
 pub mod format;
+pub mod i18n;
 
 #[cfg(feature = "popup")]
 pub mod chart;

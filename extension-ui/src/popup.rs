@@ -9,6 +9,7 @@ use engine::stack::page::PageStack;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::i18n::{t, tr};
 use crate::receipt::BestStack;
 use crate::{bridge, chart, format};
 
@@ -86,20 +87,20 @@ pub fn Popup() -> impl IntoView {
             <header class="brand">"StackSmart"</header>
             {move || match state.get() {
                 PopupState::Detecting => view! {
-                    <p class="state" data-testid="detecting">"Looking at this page…"</p>
+                    <p class="state" data-testid="detecting">{t("popupDetecting", "Looking at this page…")}</p>
                 }.into_any(),
                 PopupState::NotAnalysed => view! {
                     <section class="state" data-testid="not-analysed">
-                        <h1>"Nothing read on this page yet"</h1>
-                        <p>"StackSmart reads shop pages as they load. Reload the page, then open StackSmart again."</p>
+                        <h1>{t("popupNotAnalysedTitle", "Nothing read on this page yet")}</h1>
+                        <p>{t("popupNotAnalysedHelp", "StackSmart reads shop pages as they load. Reload the page, then open StackSmart again.")}</p>
                     </section>
                 }.into_any(),
                 PopupState::NoProduct { problems } => view! {
                     <section class="state" data-testid="no-product">
-                        <h1>"No product found on this page"</h1>
-                        <p>"Open a product's own page (not a search or category page) to see its price and offers."</p>
+                        <h1>{t("popupNoProductTitle", "No product found on this page")}</h1>
+                        <p>{t("popupNoProductHelp", "Open a product's own page (not a search or category page) to see its price and offers.")}</p>
                         {(!problems.is_empty()).then(|| view! {
-                            <details><summary>"Details"</summary>
+                            <details><summary>{t("popupDetails", "Details")}</summary>
                                 <ul>{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
                             </details>
                         })}
@@ -116,9 +117,9 @@ pub fn Popup() -> impl IntoView {
                 }
                 PopupState::Failed(message) => view! {
                     <section class="state error" role="alert" data-testid="error">
-                        <h1>"Something went wrong"</h1>
+                        <h1>{t("popupErrorTitle", "Something went wrong")}</h1>
                         <p>{message}</p>
-                        <p>"Close and reopen the popup; if it persists, reload the page."</p>
+                        <p>{t("popupErrorHelp", "Close and reopen the popup; if it persists, reload the page.")}</p>
                     </section>
                 }.into_any(),
             }}
@@ -131,11 +132,11 @@ fn ProductCard(product: Product) -> impl IntoView {
     let price = product.price.as_ref().map(format::money);
     let was = product.list_price.as_ref().map(format::money);
     let availability = product.availability.map(availability_text);
-    let ids: Vec<(&'static str, String)> = [
-        ("Brand", product.brand.clone()),
-        ("SKU", product.sku.clone()),
-        ("GTIN", product.gtin.clone()),
-        ("MPN", product.mpn.clone()),
+    let ids: Vec<(String, String)> = [
+        (t("popupBrand", "Brand"), product.brand.clone()),
+        ("SKU".to_owned(), product.sku.clone()),
+        ("GTIN".to_owned(), product.gtin.clone()),
+        ("MPN".to_owned(), product.mpn.clone()),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -149,8 +150,8 @@ fn ProductCard(product: Product) -> impl IntoView {
             <div class="facts">
                 <h1 class="title" data-testid="product-title">{product.title.clone()}</h1>
                 <p class="price">
-                    <span data-testid="product-price">{price.unwrap_or_else(|| "Price not shown".to_owned())}</span>
-                    {was.map(|w| view! { " " <s class="was" data-testid="list-price" aria-label="was">{w}</s> })}
+                    <span data-testid="product-price">{price.unwrap_or_else(|| t("popupPriceNotShown", "Price not shown"))}</span>
+                    {was.map(|w| view! { " " <s class="was" data-testid="list-price" aria-label=t("popupWas", "was")>{w}</s> })}
                 </p>
                 {availability.map(|a| view! { <p class="availability" data-testid="availability">{a}</p> })}
                 <dl class="ids">
@@ -178,18 +179,18 @@ fn DealScore(score: Option<ScoreResponse>) -> impl IntoView {
         ScoreState::NotEnoughHistory => "score none",
     };
     view! {
-        <section class=state_class data-testid="deal-score" aria-label="Deal score">
+        <section class=state_class data-testid="deal-score" aria-label=t("popupDealScore", "Deal score")>
             <h2>
-                "Deal score "
+                {t("popupDealScore", "Deal score")}" "
                 {match number {
                     Some(n) => view! { <span class="score-number" data-testid="score-number">{n}" / 100"</span> }.into_any(),
-                    None => view! { <span class="score-number" data-testid="score-number">"not enough history yet"</span> }.into_any(),
+                    None => view! { <span class="score-number" data-testid="score-number">{t("popupNotEnoughHistory", "not enough history yet")}</span> }.into_any(),
                 }}
             </h2>
             <p data-testid="score-summary">{score.summary.clone()}</p>
             {fake.map(|f| view! {
                 <div class="flag" role="note" data-testid="fake-discount">
-                    <strong>"The “was” price looks inflated. "</strong>
+                    <strong>{t("popupFakeDiscount", "The “was” price looks inflated. ")}</strong>
                     {f.reasons.into_iter().map(|r| view! { <span>{r.message}" "</span> }).collect_view()}
                 </div>
             })}
@@ -199,7 +200,7 @@ fn DealScore(score: Option<ScoreResponse>) -> impl IntoView {
                 view! {
                     <figure class="chart" data-testid="price-chart">
                         <svg viewBox=format!("0 0 {} {}", g.width, g.height) role="img"
-                            aria-label=format!("Price history from {low} to {high}")>
+                            aria-label=tr("popupChartLabel", "Price history from $1 to $2", &[&low, &high])>
                             {g.lines.into_iter().map(|l| view! {
                                 <path class=format!("ref {}", l.key) d=l.d><title>{l.label}</title></path>
                             }).collect_view()}
@@ -207,13 +208,13 @@ fn DealScore(score: Option<ScoreResponse>) -> impl IntoView {
                                 <path class=format!("series {}", s.key.replace(':', "-")) d=s.d><title>{s.label}</title></path>
                             }).collect_view()}
                         </svg>
-                        <figcaption>{format!("{low} – {high}, last 12 months")}</figcaption>
+                        <figcaption>{tr("popupChartCaption", "$1 – $2, last 12 months", &[&low, &high])}</figcaption>
                     </figure>
                 }
             })}
             {(!score.components.is_empty()).then(|| view! {
                 <details>
-                    <summary>"How this score is made"</summary>
+                    <summary>{t("popupHowScoreIsMade", "How this score is made")}</summary>
                     <ul class="components">
                         {score.components.into_iter().map(|c| view! {
                             <li>{c.explanation}" "<span class="points">{format!("({:+.1})", c.points)}</span></li>
@@ -222,7 +223,7 @@ fn DealScore(score: Option<ScoreResponse>) -> impl IntoView {
                 </details>
             })}
             {(!score.based_on.is_empty() && score.state != ScoreState::Scored).then(|| view! {
-                <p class="muted">"Based on: "{score.based_on.iter().map(|b| b.detail.clone()).collect::<Vec<_>>().join("; ")}</p>
+                <p class="muted">{t("popupBasedOn", "Based on:")}" "{score.based_on.iter().map(|b| b.detail.clone()).collect::<Vec<_>>().join("; ")}</p>
             })}
         </section>
     }
@@ -237,8 +238,8 @@ fn OffersFound(offers: Vec<Offer>, currency: Option<engine::money::Currency>) ->
         return ().into_any();
     }
     view! {
-        <section class="offers" data-testid="offers" aria-label="Offers on this page">
-            <h2>"Offers on this page"</h2>
+        <section class="offers" data-testid="offers" aria-label={t("popupOffersTitle", "Offers on this page")}>
+            <h2>{t("popupOffersTitle", "Offers on this page")}</h2>
             <ul>
                 {offers.into_iter().map(|o| {
                     let headline = offer_headline(&o, currency);
@@ -263,13 +264,13 @@ fn CopyCode(code: String) -> impl IntoView {
     let text = code.clone();
     view! {
         <button class="code" type="button" data-testid="copy-code"
-            aria-label=format!("Copy code {code}")
+            aria-label=tr("popupCopyCode", "Copy code $1", &[&code])
             on:click=move |_| {
                 bridge::copy_text(&text);
                 copied.set(true);
             }>
             <code>{code.clone()}</code>
-            {move || if copied.get() { " ✓ copied" } else { " copy" }}
+            {move || if copied.get() { format!(" ✓ {}", t("popupCopied", "copied")) } else { format!(" {}", t("popupCopy", "copy")) }}
         </button>
     }
 }
@@ -282,65 +283,67 @@ pub fn offer_headline(o: &Offer, currency: Option<engine::money::Currency>) -> S
             .map_or_else(|| d.to_string(), |c| format::money(&Money::new(d, c)))
     };
     let amount = match (o.percent, o.flat_amount) {
-        (Some(p), _) => format!("{}% off", p.normalize()),
-        (None, Some(f)) => format!("{} off", money(f)),
+        (Some(p), _) => tr("offerPercentOff", "$1% off", &[&p.normalize().to_string()]),
+        (None, Some(f)) => tr("offerAmountOff", "$1 off", &[&money(f)]),
         _ => String::new(),
     };
     let mut parts = vec![match o.kind {
-        OfferKind::BankInstantDiscount => "Bank offer".to_owned(),
-        OfferKind::CardCashback => "Card cashback".to_owned(),
-        OfferKind::NoCostEmi => "No-cost EMI".to_owned(),
-        OfferKind::CouponCode => "Coupon code".to_owned(),
-        OfferKind::ClipCoupon => "Clip coupon".to_owned(),
-        OfferKind::SubscribeSave => "Subscribe & Save".to_owned(),
+        OfferKind::BankInstantDiscount => t("offerBank", "Bank offer"),
+        OfferKind::CardCashback => t("offerCardCashback", "Card cashback"),
+        OfferKind::NoCostEmi => t("offerNoCostEmi", "No-cost EMI"),
+        OfferKind::CouponCode => t("offerCouponCode", "Coupon code"),
+        OfferKind::ClipCoupon => t("offerClipCoupon", "Clip coupon"),
+        OfferKind::SubscribeSave => t("offerSubscribeSave", "Subscribe & Save"),
         // The page's earlier price: the EU "lowest in 30 days" line, or a "was" price.
         OfferKind::ReferencePrice => match o.reference_price {
-            Some(r) if engine::offer_text::is_recent_low_claim(&o.raw) => {
-                format!("Lowest price in the last 30 days: {}", money(r))
-            }
-            Some(r) => format!("Earlier price: {}", money(r)),
-            None => "Reference price".to_owned(),
+            Some(r) if engine::offer_text::is_recent_low_claim(&o.raw) => tr(
+                "offerLowest30d",
+                "Lowest price in the last 30 days: $1",
+                &[&money(r)],
+            ),
+            Some(r) => tr("offerEarlierPrice", "Earlier price: $1", &[&money(r)]),
+            None => t("offerReferencePrice", "Reference price"),
         },
-        OfferKind::FreeShippingThreshold => "Free shipping".to_owned(),
-        OfferKind::Multibuy => "Multibuy".to_owned(),
-        OfferKind::Other => "Offer".to_owned(),
+        OfferKind::FreeShippingThreshold => t("offerFreeShipping", "Free shipping"),
+        OfferKind::Multibuy => t("offerMultibuy", "Multibuy"),
+        OfferKind::Other => t("offerOther", "Offer"),
     }];
     if !amount.is_empty() {
         parts.push(amount);
     }
     if let Some(issuer) = &o.issuer {
         let card = match o.card_type {
-            Some(CardType::Credit) => " credit cards",
-            Some(CardType::Debit) => " debit cards",
-            _ => " cards",
+            Some(CardType::Credit) => tr("offerWithCredit", "with $1 credit cards", &[issuer]),
+            Some(CardType::Debit) => tr("offerWithDebit", "with $1 debit cards", &[issuer]),
+            _ => tr("offerWithCards", "with $1 cards", &[issuer]),
         };
-        parts.push(format!("with {issuer}{card}"));
+        parts.push(card);
     }
     if let Some(cap) = o.cap {
-        parts.push(format!("up to {}", money(cap)));
+        parts.push(tr("offerUpTo", "up to $1", &[&money(cap)]));
     }
     if let Some(min) = o.min_spend {
-        parts.push(format!("on {} or more", money(min)));
+        parts.push(tr("offerMinSpend", "on $1 or more", &[&money(min)]));
     }
     match o.emi {
-        Some(true) => parts.push("EMI only".to_owned()),
-        Some(false) => parts.push("not on EMI".to_owned()),
+        Some(true) => parts.push(t("offerEmiOnly", "EMI only")),
+        Some(false) => parts.push(t("offerNotEmi", "not on EMI")),
         None => {}
     }
     parts.join(", ").replacen(", ", ": ", 1)
 }
 
-fn availability_text(a: Availability) -> &'static str {
+fn availability_text(a: Availability) -> String {
     match a {
-        Availability::InStock => "In stock",
-        Availability::OutOfStock => "Out of stock",
-        Availability::PreOrder => "Pre-order",
-        Availability::BackOrder => "Back-order",
-        Availability::LimitedAvailability => "Limited availability",
-        Availability::InStoreOnly => "In store only",
-        Availability::OnlineOnly => "Online only",
-        Availability::Discontinued => "Discontinued",
-        Availability::SoldOut => "Sold out",
+        Availability::InStock => t("availInStock", "In stock"),
+        Availability::OutOfStock => t("availOutOfStock", "Out of stock"),
+        Availability::PreOrder => t("availPreOrder", "Pre-order"),
+        Availability::BackOrder => t("availBackOrder", "Back-order"),
+        Availability::LimitedAvailability => t("availLimited", "Limited availability"),
+        Availability::InStoreOnly => t("availInStoreOnly", "In store only"),
+        Availability::OnlineOnly => t("availOnlineOnly", "Online only"),
+        Availability::Discontinued => t("availDiscontinued", "Discontinued"),
+        Availability::SoldOut => t("availSoldOut", "Sold out"),
     }
 }
 

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::i18n::{t, tr};
 use crate::{bridge, format};
 
 /// Percent of the baseline saved, to one decimal (`None` when there is no baseline).
@@ -29,27 +30,38 @@ pub fn plan(s: &StackSummary, currency: Currency) -> Vec<String> {
     let money = |d: Decimal| format::money(&Money::new(d, currency));
     let mut lines = Vec::new();
     if let Some(portal) = &s.portal {
-        lines.push(format!("Start from the {portal} link before you buy"));
+        lines.push(tr(
+            "planPortal",
+            "Start from the $1 link before you buy",
+            &[portal],
+        ));
     }
     if let Some(deal) = &s.gift_card_deal {
-        lines.push(format!("Buy the {deal} and pay with it"));
+        lines.push(tr(
+            "planGiftCardDeal",
+            "Buy the $1 and pay with it",
+            &[deal],
+        ));
     }
     for code in &s.coupons {
         let code = code.strip_prefix("code ").unwrap_or(code);
-        lines.push(format!("Apply {code}"));
+        lines.push(tr("planApplyCode", "Apply $1", &[code]));
     }
     let mut pay = match &s.card {
-        Some(card) => format!("Pay with {card}"),
-        None => "Pay any way you like: no card in your wallet earns more here".to_owned(),
+        Some(card) => tr("planPayWith", "Pay with $1", &[card]),
+        None => t(
+            "planPayAnyWay",
+            "Pay any way you like: no card in your wallet earns more here",
+        ),
     };
     if let Some(offer) = &s.card_offer {
-        pay.push_str(&format!(" to get the {offer}"));
+        pay.push_str(&tr("planToGetOffer", " to get the $1", &[offer]));
     }
     if let Some(split) = &s.split {
-        pay = format!(
-            "{pay} for {}, and the rest with {}",
-            money(split.first_card_amount),
-            split.second_card
+        pay = tr(
+            "planSplit",
+            "$1 for $2, and the rest with $3",
+            &[&pay, &money(split.first_card_amount), &split.second_card],
         );
         if let Some(o) = &split.second_card_offer {
             pay.push_str(&format!(" ({o})"));
@@ -57,9 +69,10 @@ pub fn plan(s: &StackSummary, currency: Currency) -> Vec<String> {
     }
     lines.push(pay);
     if let Some(kept) = s.gift_card_balance_kept {
-        lines.push(format!(
-            "Keep your {} gift-card balance for another order: paying this one by card is worth more",
-            money(kept)
+        lines.push(tr(
+            "planKeepBalance",
+            "Keep your $1 gift-card balance for another order: paying this one by card is worth more",
+            &[&money(kept)],
         ));
     }
     lines
@@ -69,9 +82,9 @@ pub fn plan(s: &StackSummary, currency: Currency) -> Vec<String> {
 /// ₹12,499.00"); nothing when the step has neither.
 pub fn step_detail(rate: Option<&str>, base: Option<String>) -> Option<String> {
     match (rate, base) {
-        (Some(r), Some(b)) => Some(format!("{r} on {b}")),
+        (Some(r), Some(b)) => Some(tr("stepRateOn", "$1 on $2", &[r, &b])),
         (Some(r), None) => Some(r.to_owned()),
-        (None, Some(b)) => Some(format!("on {b}")),
+        (None, Some(b)) => Some(tr("stepOn", "on $1", &[&b])),
         (None, None) => None,
     }
 }
@@ -87,17 +100,17 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
     let no_cards = (wallet_cards == 0).then(|| {
         view! {
             <p class="hint" data-testid="no-cards">
-                "Add your cards to see their rewards and the bank offers they unlock. "
+                {t("stackAddCards", "Add your cards to see their rewards and the bank offers they unlock.")}" "
                 <button type="button" class="link" data-testid="open-wallet"
-                    on:click=|_| bridge::open_options()>"Open your wallet"</button>
+                    on:click=|_| bridge::open_options()>{t("stackOpenWallet", "Open your wallet")}</button>
             </p>
         }
     });
     let problem = problem.map(|p| view! { <p class="muted" data-testid="stack-problem">{p}</p> });
     let Some(r) = result else {
         return view! {
-            <section class="stack" data-testid="best-stack" aria-label="Best way to pay">
-                <h2>"Best way to pay"</h2>
+            <section class="stack" data-testid="best-stack" aria-label=t("stackTitle", "Best way to pay")>
+                <h2>{t("stackTitle", "Best way to pay")}</h2>
                 {problem}
                 {no_cards}
             </section>
@@ -109,7 +122,10 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
         let pct = percent_saved(&r)
             .map(|p| format!(" ({p} %)"))
             .unwrap_or_default();
-        format!("You save {}{pct}", money(r.total_savings))
+        format!(
+            "{}{pct}",
+            tr("stackYouSave", "You save $1", &[&money(r.total_savings)])
+        )
     });
     let paid_differs = r.paid_at_checkout != r.net_cost;
     let plan_lines = plan(&r.stack, r.currency);
@@ -119,16 +135,16 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
     let suggestions = r.suggestions.clone();
     let left_out = unused.len() + not_considered.len();
     view! {
-        <section class="stack" data-testid="best-stack" aria-label="Best way to pay">
-            <h2>"Best way to pay"</h2>
+        <section class="stack" data-testid="best-stack" aria-label=t("stackTitle", "Best way to pay")>
+            <h2>{t("stackTitle", "Best way to pay")}</h2>
             <p class="net">
                 <span data-testid="net-cost">{money(r.net_cost)}</span>
-                <span class="muted">" net"</span>
+                <span class="muted">" "{t("stackNet", "net")}</span>
             </p>
             {saved.map(|s| view! { <p class="saved" data-testid="saved">{s}</p> })}
             {paid_differs.then(|| view! {
                 <p class="muted" data-testid="paid-at-checkout">
-                    {format!("{} at checkout; the rest comes back as cashback, rewards or credits.", money(r.paid_at_checkout))}
+                    {tr("stackPaidAtCheckout", "$1 at checkout; the rest comes back as cashback, rewards or credits.", &[&money(r.paid_at_checkout)])}
                 </p>
             })}
             <ol class="plan" data-testid="plan">
@@ -140,9 +156,9 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
             {problem}
             {no_cards}
             <details class="receipt-box">
-                <summary>"The arithmetic, step by step"</summary>
+                <summary>{t("stackArithmetic", "The arithmetic, step by step")}</summary>
                 <table class="receipt" data-testid="receipt">
-                    <thead><tr><th scope="col">"Step"</th><th scope="col">"Amount"</th><th scope="col">"Total"</th></tr></thead>
+                    <thead><tr><th scope="col">{t("stackStep", "Step")}</th><th scope="col">{t("stackAmount", "Amount")}</th><th scope="col">{t("stackTotal", "Total")}</th></tr></thead>
                     <tbody>
                         {steps.into_iter().map(|s| {
                             let detail = step_detail(s.rate.as_deref(), s.base.map(money));
@@ -158,17 +174,17 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
             </details>
             {(!alternatives.is_empty()).then(|| view! {
                 <details>
-                    <summary>"Other ways to pay"</summary>
+                    <summary>{t("stackAlternatives", "Other ways to pay")}</summary>
                     <ul class="alternatives" data-testid="alternatives">
                         {alternatives.into_iter().map(|a| view! {
-                            <li>{format!("{} net (+{}): {}", money(a.net_cost), money(a.extra_cost), a.stack.describe())}</li>
+                            <li>{tr("stackAlternative", "$1 net (+$2): $3", &[&money(a.net_cost), &money(a.extra_cost), &a.stack.describe()])}</li>
                         }).collect_view()}
                     </ul>
                 </details>
             })}
             {(left_out > 0).then(|| view! {
                 <details data-testid="left-out">
-                    <summary>{format!("Not used ({left_out})")}</summary>
+                    <summary>{tr("stackNotUsed", "Not used ($1)", &[&left_out.to_string()])}</summary>
                     <ul class="unused">
                         {unused.into_iter().map(|u| {
                             let issuer = match &u.reason {
@@ -233,17 +249,17 @@ fn IssuerCards(issuer: String) -> impl IntoView {
             {move || match choices.get() {
                 None => view! {
                     <button type="button" class="link" data-testid="have-issuer-card" on:click=open.clone()>
-                        {format!("I have a {issuer} card")}
+                        {tr("stackHaveIssuerCard", "I have a $1 card", &[&issuer])}
                     </button>
                 }.into_any(),
                 Some(Err(e)) => view! { <span class="bad" role="alert">{e}</span> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! {
-                    <span class="muted">"No card of this bank in the catalogue yet: add yours in the wallet. "
-                        <button type="button" class="link" on:click=|_| bridge::open_options()>"Open your wallet"</button>
+                    <span class="muted">{t("stackNoIssuerCard", "No card of this bank in the catalogue yet: add yours in the wallet.")}" "
+                        <button type="button" class="link" on:click=|_| bridge::open_options()>{t("stackOpenWallet", "Open your wallet")}</button>
                     </span>
                 }.into_any(),
                 Some(Ok(list)) => view! {
-                    <span class="muted">"Which one? "</span>
+                    <span class="muted">{t("stackWhichOne", "Which one?")}" "</span>
                     {list.into_iter().map(|e| {
                         let id = e.id.clone();
                         view! {

@@ -6,6 +6,7 @@ use engine::wallet::SiteAccess;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::i18n::{t, tr};
 use crate::{bridge, edit};
 
 /// Saves the sites choice into the stored wallet; the message to show.
@@ -13,14 +14,19 @@ async fn save_sites(access: SiteAccess) -> Result<String, String> {
     let mut wallet = bridge::get_wallet().await?;
     wallet.settings.sites = access;
     Ok(match bridge::save_wallet(wallet).await?.settings.sites {
-        SiteAccess::All => "Saved: StackSmart reads product pages on every shop.".to_owned(),
-        SiteAccess::List { sites } => {
-            format!(
-                "Saved: StackSmart reads pages on {} only.",
-                sites.join(", ")
-            )
-        }
-        SiteAccess::None => "Saved: StackSmart reads no pages until you choose sites.".to_owned(),
+        SiteAccess::All => t(
+            "welcomeSavedAll",
+            "Saved: StackSmart reads product pages on every shop.",
+        ),
+        SiteAccess::List { sites } => tr(
+            "welcomeSavedList",
+            "Saved: StackSmart reads pages on $1 only.",
+            &[&sites.join(", ")],
+        ),
+        SiteAccess::None => t(
+            "welcomeSavedNone",
+            "Saved: StackSmart reads no pages until you choose sites.",
+        ),
     })
 }
 
@@ -43,7 +49,7 @@ pub fn Onboarding() -> impl IntoView {
         };
         spawn_local(async move { outcome.set(Some(save_sites(access).await)) });
     };
-    let radio = move |value: &'static str, label: &'static str, hint: &'static str| {
+    let radio = move |value: &'static str, label: String, hint: String| {
         view! {
             <label class="choice">
                 <input type="radio" name="sites" value=value data-testid=format!("sites-{value}")
@@ -57,47 +63,47 @@ pub fn Onboarding() -> impl IntoView {
     view! {
         <main class="page onboarding">
             <header class="brand">"StackSmart"</header>
-            <h1>"Welcome. StackSmart finds the cheapest way to pay."</h1>
-            <p>"On a product page it reads the price and the offers printed there (coupon codes, bank offers, clip coupons), adds what your wallet holds (cards and their rewards, gift cards, memberships) and works out the best stack, with the arithmetic shown step by step."</p>
+            <h1>{t("welcomeTitle", "Welcome. StackSmart finds the cheapest way to pay.")}</h1>
+            <p>{t("welcomeWhat", "On a product page it reads the price and the offers printed there (coupon codes, bank offers, clip coupons), adds what your wallet holds (cards and their rewards, gift cards, memberships) and works out the best stack, with the arithmetic shown step by step.")}</p>
             <section class="panel" data-testid="never">
-                <h2>"What it never does"</h2>
+                <h2>{t("welcomeNever", "What it never does")}</h2>
                 <ul>
-                    <li>"No telemetry, no analytics: nothing about you or your browsing leaves this browser."</li>
-                    <li>"The pages you visit are read here, never sent anywhere."</li>
-                    <li>"No affiliate links: it never rewrites links or touches cookies."</li>
-                    <li>"No card numbers: a card is its name and reward rules."</li>
-                    <li>"It stays off webmail and banking sites."</li>
+                    <li>{t("welcomeNeverTelemetry", "No telemetry, no analytics: nothing about you or your browsing leaves this browser.")}</li>
+                    <li>{t("welcomeNeverPages", "The pages you visit are read here, never sent anywhere.")}</li>
+                    <li>{t("welcomeNeverAffiliate", "No affiliate links: it never rewrites links or touches cookies.")}</li>
+                    <li>{t("welcomeNeverCards", "No card numbers: a card is its name and reward rules.")}</li>
+                    <li>{t("welcomeNeverBanks", "It stays off webmail and banking sites.")}</li>
                 </ul>
             </section>
             <form class="panel" on:submit=save data-testid="sites-form">
                 <fieldset>
-                    <legend><h2>"Where may StackSmart read pages?"</h2></legend>
-                    {radio("all", "Every shop", "Recommended: it only acts on pages that show a product.")}
-                    {radio("list", "Only these shops", "One per line, e.g. amazon.in")}
-                    <textarea aria-label="Shops StackSmart may read" rows="3" data-testid="shops"
+                    <legend><h2>{t("welcomeWhere", "Where may StackSmart read pages?")}</h2></legend>
+                    {radio("all", t("welcomeAll", "Every shop"), t("welcomeAllHint", "Recommended: it only acts on pages that show a product."))}
+                    {radio("list", t("welcomeList", "Only these shops"), t("welcomeListHint", "One per line, e.g. amazon.in"))}
+                    <textarea aria-label=t("welcomeShops", "Shops StackSmart may read") rows="3" data-testid="shops"
                         prop:value=move || sites.get()
                         on:input=move |ev| sites.set(event_target_value(&ev))
                         on:focus=move |_| choice.set("list".to_owned())></textarea>
-                    {radio("none", "Nowhere for now", "Choose later in the options.")}
+                    {radio("none", t("welcomeNone", "Nowhere for now"), t("welcomeNoneHint", "Choose later in the options."))}
                 </fieldset>
-                <button type="submit" class="primary" data-testid="save-sites">"Save my choice"</button>
+                <button type="submit" class="primary" data-testid="save-sites">{t("welcomeSave", "Save my choice")}</button>
                 {move || outcome.get().map(|o| match o {
                     Ok(m) => view! { <p class="ok" role="status" data-testid="sites-saved">{m}</p> }.into_any(),
                     Err(m) => view! { <p class="bad" role="alert" data-testid="sites-error">{m}</p> }.into_any(),
                 })}
                 {move || (browser_access.get() == Some(false)).then(|| view! {
                     <p class="hint" data-testid="grant">
-                        "Your browser has not given StackSmart access to shop pages. "
+                        {t("welcomeNoAccess", "Your browser has not given StackSmart access to shop pages.")}" "
                         <button type="button" class="link" on:click=move |_| {
                             spawn_local(async move { browser_access.set(Some(bridge::request_site_access().await)) });
-                        }>"Allow access"</button>
+                        }>{t("welcomeAllow", "Allow access")}</button>
                     </p>
                 })}
             </form>
             <section class="panel">
-                <h2>"Next: your wallet"</h2>
-                <p>"Add the cards you carry (from a catalogue of popular US and Indian cards, or your own), gift-card balances and memberships. They stay in this browser."</p>
-                <button type="button" class="primary" data-testid="open-wallet" on:click=|_| bridge::open_options()>"Add your cards"</button>
+                <h2>{t("welcomeNext", "Next: your wallet")}</h2>
+                <p>{t("welcomeNextWhat", "Add the cards you carry (from a catalogue of popular US and Indian cards, or your own), gift-card balances and memberships. They stay in this browser.")}</p>
+                <button type="button" class="primary" data-testid="open-wallet" on:click=|_| bridge::open_options()>{t("welcomeAddCards", "Add your cards")}</button>
             </section>
         </main>
     }

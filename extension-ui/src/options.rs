@@ -16,6 +16,7 @@ use crate::edit;
 mod cards;
 mod lists;
 mod settings;
+mod sync;
 mod transfer;
 
 /// What every section shares.
@@ -185,13 +186,35 @@ pub fn Options() -> impl IntoView {
         }
     });
 
+    // A sync round (or another tab) changed the wallet: show it. Forms that start from the
+    // stored values start again only when something really changed.
+    bridge::on_local_change(engine::wallet::STORAGE_KEY, move || {
+        spawn_local(async move {
+            if let Ok(w) = bridge::get_wallet().await {
+                let same = ctx.wallet.with_untracked(|old| {
+                    WalletDoc {
+                        updated_at_ms: 0,
+                        ..old.clone()
+                    } == WalletDoc {
+                        updated_at_ms: 0,
+                        ..w.clone()
+                    }
+                });
+                if !same {
+                    ctx.wallet.set(w);
+                    ctx.generation.update(|g| *g += 1);
+                }
+            }
+        });
+    });
+
     view! {
         <main class="options" data-testid="options">
             <header class="page-head">
                 <p class="brand">"StackSmart"</p>
                 <h1>"Wallet and settings"</h1>
                 <p class="muted">
-                    "What you hold and how StackSmart should count it. Everything here stays in this browser's extension storage; no card numbers, ever."
+                    "What you hold and how StackSmart should count it. Everything here stays in this browser's extension storage (and, if you turn on sync, goes end-to-end encrypted to your sync server); no card numbers, ever."
                 </p>
                 <nav aria-label="Sections">
                     <ul class="toc">
@@ -205,6 +228,7 @@ pub fn Options() -> impl IntoView {
                         <li><a href="#points">"Point values"</a></li>
                         <li><a href="#settings">"Settings"</a></li>
                         <li><a href="#import-export">"Import / export"</a></li>
+                        <li><a href="#sync">"Sync"</a></li>
                     </ul>
                 </nav>
             </header>
@@ -223,6 +247,7 @@ pub fn Options() -> impl IntoView {
                     <settings::PointsSection/>
                     <settings::SettingsSection/>
                     <transfer::TransferSection/>
+                    <sync::SyncSection/>
                 </div>
             </Show>
         </main>

@@ -448,3 +448,44 @@ fn finish(state: &mut SyncState, server: BTreeMap<String, BaseEntry>, cursor: i6
     state.base = server;
     state.cursor = cursor;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(status: u16, retry_after: Option<u32>) -> SyncError {
+        SyncError::Http {
+            status,
+            code: "x".into(),
+            message: "the server's words".into(),
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn every_failure_says_what_happens_next_and_that_nothing_was_lost() {
+        let cases = [
+            (http(401, None), "Sign in again"),
+            (http(410, None), "full resync"),
+            (http(413, None), "kept on this device"),
+            (http(429, Some(42)), "42 s"),
+            (http(409, Some(3)), "busy"),
+            (http(503, None), "busy"),
+            (SyncError::Conflict(Vec::new()), "try again"),
+            (
+                SyncError::Network("connection refused".into()),
+                "go out when it answers",
+            ),
+            (
+                SyncError::Wallet("cards[0].catalogue: no card".into()),
+                "nothing was changed",
+            ),
+        ];
+        for (error, says) in cases {
+            let text = error.for_people();
+            assert!(text.contains(says), "{error:?}: {text}");
+        }
+        assert!(http(401, None).unauthorized());
+        assert!(!http(403, None).unauthorized());
+    }
+}

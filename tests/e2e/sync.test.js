@@ -17,6 +17,8 @@ const cache = process.env.STACKSMART_CACHE ?? path.join(os.homedir(), '.cache', 
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(cache, 'target');
 const EMAIL = 'e2e-shopper@example.com';
 const PASSWORD = 'correct horse battery';
+const NEW_PASSWORD = 'a brand new passphrase';
+const RECOVERED_PASSWORD = 'set again after loss';
 // Values that must never reach the server in clear.
 const NICKNAME = 'E2E-SECRET-NICKNAME';
 const GIFT_CODE = 'E2E-SECRET-GIFT-CODE';
@@ -25,6 +27,7 @@ const GIFT_MERCHANT = 'flipkart.com';
 let pgDir;
 let serverUrl;
 let pgPort;
+let recoveryKey;
 const profiles = [];
 const pageErrors = [];
 
@@ -175,7 +178,8 @@ test('two Chromium profiles sync through a local server; the database holds no p
   const recovery = pageA.getByTestId('recovery-key');
   await recovery.waitFor({ timeout: 20_000 });
   const signUpMs = Date.now() - started;
-  assert.match(await recovery.textContent(), /^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
+  recoveryKey = await recovery.textContent();
+  assert.match(recoveryKey, /^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
   const kdfMs = Number(await pageA.getByTestId('sync').getAttribute('data-kdf-ms'));
   await pageA.getByTestId('recovery-saved').click();
   assert.equal(await pageA.getByTestId('recovery-key').count(), 0, 'shown once');
@@ -242,5 +246,51 @@ test('two Chromium profiles sync through a local server; the database holds no p
   }
   console.log(`sync e2e figures: Argon2id (8 MiB, t=1) on the options page ${kdfMs} ms; sign-up incl. first sync ${signUpMs} ms; `
     + `sign-in with first sync of the account ${firstSyncMs} ms`);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one', { timeout: 90_000 }, async () => {
+  const [a, b] = profiles;
+  assert.ok(a && b, 'runs after the sync test');
+  const pageA = await openOptions(a);
+  await pageA.getByTestId('sync-status').waitFor();
+  // A wrong current password changes nothing.
+  await pageA.getByTestId('sync-current-password').fill('not it at all');
+  await pageA.getByTestId('sync-new-password').fill(NEW_PASSWORD);
+  await pageA.getByTestId('sync-change-password').click();
+  assert.match(await syncError(pageA), /Wrong email or password/);
+  await pageA.getByTestId('sync-current-password').fill(PASSWORD);
+  await pageA.getByTestId('sync-new-password').fill(NEW_PASSWORD);
+  await pageA.getByTestId('sync-change-password').click();
+  await pageA.getByTestId('sync-info').filter({ hasText: 'Password changed' }).waitFor();
+
+  // B signs out (the wallet stays), then the old password no longer works and the new one does.
+  const pageB = await openOptions(b);
+  await pageB.getByTestId('sync-signout').click();
+  await pageB.getByTestId('sync-form').waitFor();
+  assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME), 'the wallet stays after sign-out');
+  const gone = await pageB.evaluate(async () => chrome.storage.local.get(['sync-account', 'sync-state']));
+  assert.deepEqual(gone, {}, 'the token, key and sync state left the device');
+  await fillAccount(pageB);
+  await pageB.getByTestId('sync-signin').click();
+  assert.match(await syncError(pageB), /Wrong email or password/);
+  await fillAccount(pageB, { password: NEW_PASSWORD });
+  await pageB.getByTestId('sync-signin').click();
+  await synced(pageB);
+
+  // The password is lost: B signs out and comes back with the recovery key and a new password.
+  await pageB.getByTestId('sync-signout').click();
+  await pageB.getByTestId('sync-lost').click();
+  await fillAccount(pageB, { password: RECOVERED_PASSWORD });
+  await pageB.getByTestId('sync-recovery-key').fill('AAAA-BBBB');
+  await pageB.getByTestId('sync-recover').click();
+  assert.match(await syncError(pageB), /recovery key/);
+  await pageB.getByTestId('sync-recovery-key').fill(recoveryKey.toLowerCase());
+  await pageB.getByTestId('sync-recover').click();
+  await synced(pageB);
+  assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
+  // A, still signed in, keeps syncing (its data key did not change).
+  await pageA.getByTestId('sync-now').click();
+  await synced(pageA);
   assert.deepEqual(pageErrors, []);
 });

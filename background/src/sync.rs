@@ -166,9 +166,11 @@ impl Api {
 }
 
 impl Transport for Api {
-    async fn changes(&self, since: i64) -> Result<wire::ChangesPage, SyncError> {
-        self.get(&format!("v1/records/changes?since={since}&limit=500"))
-            .await
+    async fn changes(&self, since: i64, resync: bool) -> Result<wire::ChangesPage, SyncError> {
+        self.get(&format!(
+            "v1/records/changes?since={since}&limit=500&resync={resync}"
+        ))
+        .await
     }
 
     async fn batch(&self, changes: Vec<wire::Change>) -> Result<wire::BatchResponse, SyncError> {

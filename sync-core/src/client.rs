@@ -150,7 +150,9 @@ struct Envelope {
 // Single-threaded wasm: the futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    async fn changes(&self, since: i64) -> Result<ChangesPage, SyncError>;
+    /// `resync`: this read belongs to a full resync from 0 (the server then pages past its
+    /// tombstone floor instead of answering 410).
+    async fn changes(&self, since: i64, resync: bool) -> Result<ChangesPage, SyncError>;
     async fn batch(&self, changes: Vec<Change>) -> Result<BatchResponse, SyncError>;
 }
 
@@ -288,7 +290,7 @@ async fn pull<T: Transport>(
     let mut full = since == 0;
     let mut out = BTreeMap::new();
     loop {
-        let page = match t.changes(since).await {
+        let page = match t.changes(since, full).await {
             Ok(p) => p,
             Err(SyncError::Http { status: 410, .. }) if !full => {
                 since = 0;

@@ -16,13 +16,23 @@ struct Server {
     records: BTreeMap<(String, String), Record>,
     /// Fail the next N batches with 503 (a server going down mid-sync).
     fail_batches: usize,
+    /// Tombstones at or below this version were purged: older cursors get 410.
+    floor: i64,
 }
 
 struct Mem<'a>(&'a RefCell<Server>);
 
 impl Transport for Mem<'_> {
-    async fn changes(&self, since: i64) -> Result<ChangesPage, SyncError> {
+    async fn changes(&self, since: i64, resync: bool) -> Result<ChangesPage, SyncError> {
         let s = self.0.borrow();
+        if since > 0 && since < s.floor && !resync {
+            return Err(SyncError::Http {
+                status: 410,
+                code: "cursor_too_old".into(),
+                message: "resync".into(),
+                retry_after: None,
+            });
+        }
         let mut changes: Vec<Record> = s
             .records
             .values()
@@ -309,4 +319,35 @@ fn the_state_survives_storage_as_json_with_nulls_and_tombstones_apart() {
         Some(serde_json::Value::Null)
     );
     assert_eq!(back.base["cards/c1"].value, None);
+}
+
+#[test]
+fn a_cursor_too_old_resyncs_from_zero_and_purged_deletes_still_apply() {
+    let server = RefCell::new(Server::default());
+    let key = Key::random().expect("key");
+    let mut a = device(doc(json!({"schema": 2, "cards": [
+        {"id": "keep", "catalogue": "amex-gold"}, {"id": "gone", "catalogue": "amex-gold"}]})));
+    round(&server, &key, &mut a).expect("a");
+    let mut b = device(WalletDoc::default());
+    round(&server, &key, &mut b).expect("b");
+    assert_eq!(b.doc.cards.len(), 2);
+    // a deletes a card, then the server purges the tombstone and raises its floor.
+    a.doc.cards.retain(|c| c.id != "gone");
+    round(&server, &key, &mut a).expect("a deletes");
+    {
+        let mut s = server.borrow_mut();
+        s.records.retain(|_, r| !r.deleted);
+        s.floor = s.last;
+    }
+    // b, offline meanwhile, added a card; its old cursor gets 410 inside the round.
+    b.doc.cards.push(card("offline"));
+    round(&server, &key, &mut b).expect("b resyncs");
+    let ids: Vec<_> = b.doc.cards.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["keep", "offline"],
+        "the purged delete applied, the offline add kept"
+    );
+    round(&server, &key, &mut a).expect("a pulls");
+    assert_eq!(a.doc.cards.len(), 2);
 }

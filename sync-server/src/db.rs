@@ -386,6 +386,7 @@ impl Store {
         since: i64,
         limit: i64,
         collection: Option<&str>,
+        resync: bool,
     ) -> Result<Page, ApiError> {
         // One statement, one snapshot: a tombstone purge deletes rows and raises the floor
         // atomically, so if this page misses purged tombstones it also sees the raised floor.
@@ -414,7 +415,8 @@ impl Store {
             let version: Option<i64> = first.try_get("version")?;
             (floor, latest, version.is_none())
         };
-        if since > 0 && since < floor {
+        // A full resync (read from 0, deletions known by absence) pages past the floor.
+        if since > 0 && since < floor && !resync {
             return Err(ApiError::CursorTooOld);
         }
         let mut rows = rows;

@@ -152,6 +152,11 @@ pub struct ChangesQuery {
     pub limit: Option<i64>,
     /// Only this collection.
     pub collection: Option<String>,
+    /// This read is part of a full resync that started at `since=0`: the client treats
+    /// records missing from it as deleted, so purged tombstones do not matter and later pages
+    /// of it are not refused with 410.
+    #[serde(default)]
+    pub resync: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

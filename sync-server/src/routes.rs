@@ -430,7 +430,13 @@ pub async fn changes(
     }
     let page = state
         .store
-        .changes(session.account_id, q.since, limit, q.collection.as_deref())
+        .changes(
+            session.account_id,
+            q.since,
+            limit,
+            q.collection.as_deref(),
+            q.resync,
+        )
         .await?;
     let cursor = page.records.last().map_or(q.since, |r| r.version);
     Ok(Json(ChangesPage {

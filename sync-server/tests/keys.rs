@@ -261,14 +261,12 @@ async fn answer<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Resu
 }
 
 impl Transport for Http<'_> {
-    async fn changes(&self, since: i64) -> Result<ChangesPage, SyncError> {
+    async fn changes(&self, since: i64, resync: bool) -> Result<ChangesPage, SyncError> {
+        let path = format!("/v1/records/changes?since={since}&limit=5&resync={resync}");
         let resp = self
             .s
             .http
-            .get(
-                self.s
-                    .url(&format!("/v1/records/changes?since={since}&limit=5")),
-            )
+            .get(self.s.url(&path))
             .bearer_auth(&self.token)
             .send()
             .await

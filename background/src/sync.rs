@@ -702,6 +702,12 @@ async fn round(now_ms: u64) {
         }
         Err(e) => s.last_error = Some(e),
     }
+    // Signed out (or into another account) while the round was on the network: its state
+    // belongs to nobody now, and sign-out promised to leave none behind.
+    match account().await {
+        Ok(Some(now)) if now.token == acct.token => {}
+        _ => return,
+    }
     if let Err(e) = save_stored(&s).await {
         web_log(&format!("StackSmart: sync state not saved: {e}"));
     }

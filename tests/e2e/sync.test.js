@@ -10,6 +10,8 @@ import path from 'node:path';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { Builder, By, until } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
 import { artifactPath, requireBuilt, waitFor, root } from './support.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -29,6 +31,7 @@ let serverUrl;
 let pgPort;
 let recoveryKey;
 const profiles = [];
+let gecko;
 const pageErrors = [];
 
 function freePort() {
@@ -144,6 +147,7 @@ before(async () => {
 });
 
 after(async () => {
+  await gecko?.quit().catch(() => {});
   for (const p of profiles) {
     await p.context.close().catch(() => {});
     fs.rmSync(p.dir, { recursive: true, force: true });
@@ -292,5 +296,57 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   // A, still signed in, keeps syncing (its data key did not change).
   await pageA.getByTestId('sync-now').click();
   await synced(pageA);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('Firefox signs in to the same account: it gets the wallet, and its edit reaches Chromium', { timeout: 90_000 }, async () => {
+  const [a] = profiles;
+  assert.ok(a, 'runs after the Chromium tests');
+  const manifest = requireBuilt('firefox');
+  const uuid = '0b7d6c1e-5a4f-4e3b-8c2d-1f0e9a8b7c6d';
+  const options = new firefox.Options()
+    .setBinary(process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr')
+    .addArguments('-headless')
+    .windowSize({ width: 900, height: 1400 })
+    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: uuid }))
+    .setPreference('intl.locale.requested', 'en-US')
+    .setPreference('datareporting.policy.dataSubmissionEnabled', false)
+    .setPreference('app.update.enabled', false);
+  const geckodriver = process.env.GECKODRIVER
+    ?? execFileSync('sh', ['-c', 'command -v geckodriver'], { encoding: 'utf8' }).trim();
+  const service = new firefox.ServiceBuilder(geckodriver).addArguments('--allow-system-access');
+  gecko = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+  await gecko.installAddon(path.join(root, 'dist', 'stacksmart-firefox.zip'), true);
+  await gecko.get(`moz-extension://${uuid}/options.html`);
+  const located = (selector) => gecko.wait(until.elementLocated(By.css(selector)), 15_000);
+  await located('[data-testid="ready"]');
+  for (const [id, value] of [['sync-server', serverUrl], ['sync-email', EMAIL], ['sync-password', RECOVERED_PASSWORD]]) {
+    await (await located(`[data-testid="${id}"]`)).sendKeys(value);
+  }
+  await (await located('[data-testid="sync-signin"]')).click();
+  await located('[data-testid="sync-status"][data-state="synced"]').catch(async (error) => {
+    const said = await gecko.findElement(By.css('[data-testid="sync"]')).getText().catch(() => '?');
+    throw new Error(`${error.message}; the sync section says: ${said}`);
+  });
+  await waitFor(async () => (await gecko.findElements(By.css('[data-testid="card-name"]'))).length > 0,
+    { what: 'the synced cards in Firefox' });
+  const names = await Promise.all((await gecko.findElements(By.css('[data-testid="card-name"]'))).map((e) => e.getText()));
+  assert.ok(names.includes(NICKNAME), `Firefox shows ${names}`);
+
+  // Firefox edits (a membership); Chromium syncs and has it.
+  const saved = await gecko.executeAsyncScript(function (done) {
+    chrome.storage.local.get('wallet').then(({ wallet }) => {
+      wallet.memberships = [...(wallet.memberships ?? []), 'e2e-firefox-club'];
+      return chrome.runtime.sendMessage({ type: 'save_wallet', wallet });
+    }).then((answer) => done(answer.type), (e) => done(`error: ${e}`));
+  });
+  assert.equal(saved, 'wallet');
+  await located('[data-testid="sync-status"][data-state="synced"]');
+  const pageA = await openOptions(a);
+  await pageA.getByTestId('sync-now').click();
+  await waitFor(async () => {
+    const w = await pageA.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet);
+    return (w.memberships ?? []).includes('e2e-firefox-club');
+  }, { timeout: 15_000, what: "Firefox's membership in Chromium" });
   assert.deepEqual(pageErrors, []);
 });

@@ -59,6 +59,7 @@ pub fn apply(
         return;
     }
     spawn_local(async move {
+        let _saving = Saving::start();
         match bridge::save_wallet(next).await {
             Ok(stored) => {
                 // A row's own note may be gone once the list redraws; saved notes live on
@@ -73,6 +74,32 @@ pub fn apply(
             }
         }
     });
+}
+
+thread_local! {
+    // Saves from this page still waiting for their answer (the page is single-threaded).
+    static SAVING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Marks a save from this page as in flight until dropped: the storage change it causes is
+/// this page's own, and its answer updates the page (a reload would reset forms mid-typing).
+pub struct Saving;
+
+impl Saving {
+    pub fn start() -> Self {
+        SAVING.with(|s| s.set(s.get() + 1));
+        Saving
+    }
+
+    fn in_flight() -> bool {
+        SAVING.with(|s| s.get() > 0)
+    }
+}
+
+impl Drop for Saving {
+    fn drop(&mut self) {
+        SAVING.with(|s| s.set(s.get().saturating_sub(1)));
+    }
 }
 
 /// A form's outcome: a polite status when saved, an alert with the engine's path when not.
@@ -189,6 +216,9 @@ pub fn Options() -> impl IntoView {
     // A sync round (or another tab) changed the wallet: show it. Forms that start from the
     // stored values start again only when something really changed.
     bridge::on_local_change(engine::wallet::STORAGE_KEY, move || {
+        if Saving::in_flight() {
+            return;
+        }
         spawn_local(async move {
             if let Ok(w) = bridge::get_wallet().await {
                 let same = ctx.wallet.with_untracked(|old| {

@@ -61,6 +61,7 @@ async fn export() -> Result<(), String> {
 /// Sends a wallet file's text to the background; the stored wallet changes only on success.
 fn import(ctx: Ctx, note: NoteSig, text: String) {
     spawn_local(async move {
+        let _saving = super::Saving::start();
         match bridge::wallet_answer(bridge::request(&Request::ImportWallet { text }).await) {
             Ok(wallet) => {
                 let summary = format!(

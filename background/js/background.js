@@ -7,7 +7,17 @@
 // - the wasm is instantiated lazily and once (no top-level await), and a failed load answers
 //   callers with an error instead of leaving them waiting;
 // - the current time is passed in: wasm has no clock of its own here.
-import init, { handleMessage, forgetTab, onInstalled, onStartup } from './background_wasm.js';
+import init, { handleMessage, forgetTab, onInstalled, onStartup, onAlarm } from './background_wasm.js';
+
+// Periodic sync (docs/sync-protocol.md): a round every few minutes when signed in; offline
+// edits go out on the first round that reaches the server.
+const SYNC_ALARM = 'stacksmart-sync';
+const SYNC_PERIOD_MINUTES = 5;
+function ensureSyncAlarm() {
+  chrome.alarms.get(SYNC_ALARM).then((alarm) => {
+    if (!alarm) chrome.alarms.create(SYNC_ALARM, { periodInMinutes: SYNC_PERIOD_MINUTES });
+  }).catch(console.warn);
+}
 
 let ready = null;
 function wasm() {
@@ -31,9 +41,15 @@ chrome.tabs.onRemoved.addListener((tabId) => {
 });
 
 chrome.runtime.onInstalled.addListener((details) => {
+  ensureSyncAlarm();
   wasm().then(() => onInstalled(Date.now(), details.reason)).catch(console.warn);
 });
 
 chrome.runtime.onStartup.addListener(() => {
+  ensureSyncAlarm();
   wasm().then(() => onStartup(Date.now())).catch(console.warn);
+});
+
+chrome.alarms.onAlarm.addListener((alarm) => {
+  wasm().then(() => onAlarm(alarm.name, Date.now())).catch(console.warn);
 });

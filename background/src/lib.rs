@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 mod browser;
 mod content_scripts;
 mod history_store;
+pub mod sync;
 mod wallet_store;
 
 #[wasm_bindgen(start)]
@@ -73,19 +74,120 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
         Request::SaveWallet { wallet } => {
             let saved = wallet_store::save(*wallet, millis(now_ms)).await;
             follow_sites(&saved).await;
+            sync_soon(&saved, now_ms);
             saved
         }
         Request::ImportWallet { text } => {
             let saved = import(&text, now_ms).await;
             follow_sites(&saved).await;
+            sync_soon(&saved, now_ms);
             saved
         }
         Request::ExportWallet { include_history } => export(include_history, now_ms).await,
         Request::GetCatalogue => Response::Catalogue {
             cards: engine::stack::catalogue::entries(),
         },
+        Request::SyncStatus => sync::status().await,
+        Request::SyncKdf { server, email } => sync::kdf(&server, &email).await,
+        Request::SyncSignUp {
+            server,
+            email,
+            kdf,
+            auth_key,
+            wrap_key,
+            device_name,
+        } => {
+            sync::sign_up(
+                &server,
+                &email,
+                kdf,
+                &auth_key,
+                &wrap_key,
+                &device_name,
+                millis(now_ms),
+            )
+            .await
+        }
+        Request::SyncSignIn {
+            server,
+            email,
+            auth_key,
+            wrap_key,
+            device_name,
+        } => {
+            sync::sign_in(
+                &server,
+                &email,
+                &auth_key,
+                &wrap_key,
+                &device_name,
+                millis(now_ms),
+            )
+            .await
+        }
+        Request::SyncRecover {
+            server,
+            email,
+            recovery_key,
+            kdf,
+            auth_key,
+            wrap_key,
+            device_name,
+        } => {
+            sync::recover(
+                &server,
+                &email,
+                &recovery_key,
+                kdf,
+                &auth_key,
+                &wrap_key,
+                &device_name,
+                millis(now_ms),
+            )
+            .await
+        }
+        Request::SyncChangePassword {
+            auth_key,
+            kdf,
+            new_auth_key,
+            new_wrap_key,
+        } => sync::change_password(&auth_key, kdf, &new_auth_key, &new_wrap_key).await,
+        Request::SyncNow => {
+            sync::run(millis(now_ms)).await;
+            sync::status().await
+        }
+        Request::SyncSignOut => sync::sign_out().await,
+        Request::SyncDevices => sync::devices().await,
+        Request::SyncRevokeDevice { id } => sync::revoke(id).await,
     }
 }
+
+/// After a saved local change: a sync round, without making the page wait for the network.
+fn sync_soon(saved: &Response, now_ms: f64) {
+    if matches!(
+        saved,
+        Response::Wallet { .. } | Response::WalletImported { .. }
+    ) {
+        wasm_bindgen_futures::spawn_local(sync::run(millis(now_ms)));
+    }
+}
+
+/// After sync changed the wallet: the collector follows the (possibly new) sites setting.
+pub(crate) async fn after_wallet_change() {
+    register_collector().await;
+}
+
+/// The periodic sync alarm (background.js creates it; the name says what it is for).
+#[wasm_bindgen(js_name = onAlarm)]
+pub async fn on_alarm(name: String, now_ms: f64) {
+    count_event(now_ms);
+    if name == SYNC_ALARM {
+        sync::run(millis(now_ms)).await;
+    }
+}
+
+/// The name of the periodic sync alarm.
+pub const SYNC_ALARM: &str = "stacksmart-sync";
 
 async fn detect_and_store(
     tab_id: i64,
@@ -186,7 +288,7 @@ async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
 
 /// After a save: the collector runs where the new settings say.
 async fn follow_sites(saved: &Response) {
-    if let Response::Wallet { wallet } = saved {
+    if let Response::Wallet { wallet } | Response::WalletImported { wallet, .. } = saved {
         if let Err(e) = content_scripts::sync(&wallet.settings.sites).await {
             web_log(&format!("StackSmart: content scripts not updated: {e}"));
         }

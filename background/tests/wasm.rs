@@ -123,3 +123,31 @@ async fn the_stack_message_answers_what_the_engine_computes() {
         Some("bad_request")
     );
 }
+
+/// sync-core's crypto in real wasm: the browser's random source (getrandom's `js` backend),
+/// Argon2id, sealing bound to its record, the data key's wrapping.
+#[wasm_bindgen_test]
+fn sync_crypto_works_in_wasm() {
+    use sync_core::keys::{self, Key, RecoveryKey, WrapPurpose};
+    let kdf = keys::fresh_kdf(8, 1, 1).expect("random salt from the browser");
+    let pw = keys::password_keys("hunter22", &kdf).expect("argon2id");
+    assert_ne!(pw.auth, pw.wrap);
+    let data = Key::random().expect("random");
+    let ad = keys::record_ad("a@x.io", "wallet", "r1");
+    let sealed = keys::seal(&data, &ad, b"gift code").expect("seal");
+    assert_eq!(keys::open(&data, &ad, &sealed).expect("open"), b"gift code");
+    let other = keys::record_ad("a@x.io", "wallet", "r2");
+    assert!(
+        keys::open(&data, &other, &sealed).is_err(),
+        "wrong AD fails"
+    );
+    let rk = RecoveryKey::random().expect("random");
+    let w =
+        keys::wrap_data_key(&rk.keys().wrap, "a@x.io", WrapPurpose::Recovery, &data).expect("wrap");
+    let parsed = RecoveryKey::parse(&rk.display()).expect("parse");
+    assert_eq!(
+        keys::unwrap_data_key(&parsed.keys().wrap, "a@x.io", WrapPurpose::Recovery, &w)
+            .expect("unwrap"),
+        data
+    );
+}

@@ -92,3 +92,23 @@ fn score_1000_observations_in_wasm() {
         pct(&from_json, 99)
     );
 }
+
+/// Argon2id at the server's default client cost (64 MiB, 3 passes, 1 lane) in wasm: what a
+/// shopper waits for on the options page at sign-in.
+#[wasm_bindgen_test]
+fn argon2id_default_cost_in_wasm() {
+    let kdf = sync_core::keys::fresh_kdf(65536, 3, 1).expect("salt");
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        let t = now_ms();
+        sync_core::keys::password_keys("correct horse battery", &kdf).expect("argon2id");
+        samples.push(now_ms() - t);
+    }
+    samples.sort_by(f64::total_cmp);
+    wasm_bindgen_test::console_log!(
+        "argon2id m=64MiB t=3 p=1 in wasm: median {:.0} ms (min {:.0}, max {:.0})",
+        samples[1],
+        samples[0],
+        samples[2]
+    );
+}

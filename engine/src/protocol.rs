@@ -42,6 +42,101 @@ pub enum Request {
     },
     /// Options → background: the bundled card catalogue, for picking cards.
     GetCatalogue,
+    /// Options → background: whether sync is on, and how the last round went.
+    SyncStatus,
+    /// Options → background: an account's key-derivation parameters (before its password is
+    /// turned into keys on the options page; for a new account, the server's cost).
+    SyncKdf { server: String, email: String },
+    /// Options → background: create an account. The keys are the options page's Argon2id
+    /// output (base64); the background makes the data key and the recovery key.
+    SyncSignUp {
+        server: String,
+        email: String,
+        kdf: KdfParams,
+        auth_key: String,
+        wrap_key: String,
+        device_name: String,
+    },
+    /// Options → background: sign this device in.
+    SyncSignIn {
+        server: String,
+        email: String,
+        auth_key: String,
+        wrap_key: String,
+        device_name: String,
+    },
+    /// Options → background: sign in with the recovery key and set a new password.
+    SyncRecover {
+        server: String,
+        email: String,
+        recovery_key: String,
+        kdf: KdfParams,
+        auth_key: String,
+        wrap_key: String,
+        device_name: String,
+    },
+    /// Options → background: a new password (`auth_key` proves the current one).
+    SyncChangePassword {
+        auth_key: String,
+        kdf: KdfParams,
+        new_auth_key: String,
+        new_wrap_key: String,
+    },
+    /// Options → background: sync now.
+    SyncNow,
+    /// Options → background: sign this device out (the wallet stays on the device).
+    SyncSignOut,
+    /// Options → background: the account's devices.
+    SyncDevices,
+    /// Options → background: revoke another device's sign-in.
+    SyncRevokeDevice { id: i64 },
+}
+
+/// An account's Argon2id parameters (the sync server's `kdf` object; salt in base64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    pub algorithm: String,
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+    pub salt: String,
+}
+
+/// Where sync stands, for the options page. Never carries a key or token.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The account this device is signed in to (`None`: sync is off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<SyncAccount>,
+    /// When the last round succeeded (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync_ms: Option<u64>,
+    /// Why the last round failed, for people (local changes are kept and retried).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Local changes not yet on the server.
+    #[serde(default)]
+    pub pending: bool,
+    /// Conflicts the last rounds resolved, in words (most recent first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncAccount {
+    pub server: String,
+    pub email: String,
+    pub device_id: i64,
+}
+
+/// A signed-in device of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncDevice {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub current: bool,
 }
 
 /// The background's answer to a [`Request`].
@@ -82,6 +177,20 @@ pub enum Response {
     Catalogue {
         cards: Vec<CatalogueEntry>,
     },
+    SyncStatus {
+        status: Box<SyncStatus>,
+    },
+    SyncKdf {
+        kdf: KdfParams,
+    },
+    /// A new account: the recovery key, shown once and never stored.
+    SyncSignedUp {
+        recovery_key: String,
+        status: Box<SyncStatus>,
+    },
+    SyncDevices {
+        devices: Vec<SyncDevice>,
+    },
     /// The request could not be served.
     Error(ErrorBody),
 }
@@ -109,6 +218,12 @@ pub enum ErrorCode {
     NoTab,
     /// Browser storage failed.
     Storage,
+    /// A sync request failed; the message says why and what to do (local data is kept).
+    Sync,
+    /// Wrong email or password (or recovery key).
+    InvalidCredentials,
+    /// Not signed in to sync.
+    NotSignedIn,
     /// The background's wasm failed to load or panicked.
     Internal,
 }

@@ -48,6 +48,15 @@ async fn permission_call(promise: Result<Promise, JsValue>) -> bool {
     }
 }
 
+/// Asks for the host permission `pattern` (e.g. the sync server's `https://host/*`) and returns
+/// the browser's promise. Call it from a click, before any await: browsers require a gesture.
+pub fn request_origin(pattern: &str) -> Option<Promise> {
+    let origins: js_sys::Array = std::iter::once(JsValue::from(pattern)).collect();
+    let permissions = Object::new();
+    Reflect::set(&permissions, &"origins".into(), &origins).ok()?;
+    permissions_request(&permissions.into()).ok()
+}
+
 /// Whether the browser lets the extension read every shop (the user can withhold it in the
 /// browser's own site-access settings).
 pub async fn has_site_access() -> bool {

@@ -16,6 +16,7 @@ use crate::edit;
 mod cards;
 mod lists;
 mod settings;
+mod sync;
 mod transfer;
 mod trust;
 
@@ -43,8 +44,8 @@ impl Ctx {
     }
 
     /// The stored wallet changed: take it when it was changed elsewhere (another options
-    /// tab, the popup's one-click card, sync), redrawing the forms; a change this page made
-    /// is already here.
+    /// tab, the popup's one-click card, a sync round), redrawing the forms; a change this
+    /// page made is already here.
     fn follow_storage(self) {
         if self.saving.get_untracked() > 0 {
             return;
@@ -53,7 +54,14 @@ impl Ctx {
             let Ok(stored) = bridge::get_wallet().await else {
                 return;
             };
-            if self.saving.get_untracked() == 0 && self.wallet.get_untracked() != stored {
+            // The same wallet stamped anew (a sync round that changed nothing) is no news.
+            let same = self.wallet.with_untracked(|old| {
+                WalletDoc {
+                    updated_at_ms: stored.updated_at_ms,
+                    ..old.clone()
+                } == stored
+            });
+            if self.saving.get_untracked() == 0 && !same {
                 self.wallet.set(stored);
                 self.generation.update(|g| *g += 1);
             }
@@ -228,7 +236,7 @@ pub fn Options() -> impl IntoView {
                 <p class="brand">"StackSmart"</p>
                 <h1>"Wallet and settings"</h1>
                 <p class="muted">
-                    "What you hold and how StackSmart should count it. Everything here stays in this browser's extension storage; no card numbers, ever."
+                    "What you hold and how StackSmart should count it. Everything here stays in this browser's extension storage (and, if you turn on sync, goes end-to-end encrypted to your sync server); no card numbers, ever."
                 </p>
                 <nav aria-label="Sections">
                     <ul class="toc">
@@ -243,6 +251,7 @@ pub fn Options() -> impl IntoView {
                         <li><a href="#trust">"Trust in shops"</a></li>
                         <li><a href="#settings">"Settings"</a></li>
                         <li><a href="#import-export">"Import / export"</a></li>
+                        <li><a href="#sync">"Sync"</a></li>
                     </ul>
                 </nav>
             </header>
@@ -262,6 +271,7 @@ pub fn Options() -> impl IntoView {
                     <trust::TrustSection/>
                     <settings::SettingsSection/>
                     <transfer::TransferSection/>
+                    <sync::SyncSection/>
                 </div>
             </Show>
         </main>

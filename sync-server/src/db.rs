@@ -14,7 +14,7 @@ use sqlx::{PgPool, Row};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::model::{Conflict, Device, KdfParams, Record};
+use crate::model::{AccountKeys, Conflict, Device, KdfParams, Record};
 
 /// Embedded migrations (`sync-server/migrations`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -42,6 +42,15 @@ pub fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
 pub struct AccountAuth {
     pub id: i64,
     pub auth_hash: String,
+    pub recovery_auth_hash: Option<String>,
+    pub keys: Option<AccountKeys>,
+}
+
+/// Wrapped keys and the recovery key's hash, as stored at registration.
+pub struct StoredKeys {
+    pub wrapped_key: Vec<u8>,
+    pub recovery_wrapped_key: Vec<u8>,
+    pub recovery_auth_hash: String,
 }
 
 /// The session behind a bearer token.
@@ -76,6 +85,25 @@ pub struct Page {
 #[derive(Clone)]
 pub struct Store {
     pub pool: PgPool,
+}
+
+fn account_auth_from_row(r: &sqlx::postgres::PgRow) -> Result<AccountAuth, ApiError> {
+    use base64::Engine as _;
+    let b64 = |v: Vec<u8>| base64::engine::general_purpose::STANDARD.encode(v);
+    let wrapped: Option<Vec<u8>> = r.try_get("wrapped_key")?;
+    let recovery: Option<Vec<u8>> = r.try_get("recovery_wrapped_key")?;
+    Ok(AccountAuth {
+        id: r.try_get("id")?,
+        auth_hash: r.try_get("auth_hash")?,
+        recovery_auth_hash: r.try_get("recovery_auth_hash")?,
+        keys: match (wrapped, recovery) {
+            (Some(w), Some(rw)) => Some(AccountKeys {
+                wrapped_key: b64(w),
+                recovery_wrapped_key: b64(rw),
+            }),
+            _ => None,
+        },
+    })
 }
 
 fn rfc3339(col: &str) -> String {
@@ -146,6 +174,8 @@ impl Store {
     }
 
     /// Creates the account and its first session; `None` if the email is taken.
+    // One row's columns: a struct for them would only rename the parameters.
+    #[allow(clippy::too_many_arguments)]
     pub async fn register(
         &self,
         email: &str,
@@ -154,13 +184,15 @@ impl Store {
         salt: &[u8],
         token_hash: &[u8],
         device_name: &str,
+        keys: Option<&StoredKeys>,
     ) -> Result<Option<i64>, ApiError> {
         let to_i32 =
             |v: u32| i32::try_from(v).map_err(|_| ApiError::BadRequest("kdf out of range".into()));
         let mut tx = self.pool.begin().await?;
         let account: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO accounts (email, auth_hash, kdf_algorithm, kdf_m_kib, kdf_t, kdf_p, kdf_salt)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO accounts (email, auth_hash, kdf_algorithm, kdf_m_kib, kdf_t, kdf_p, kdf_salt,
+                                   wrapped_key, recovery_wrapped_key, recovery_auth_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (email) DO NOTHING RETURNING id",
         )
         .bind(email)
@@ -170,6 +202,9 @@ impl Store {
         .bind(to_i32(kdf.t)?)
         .bind(to_i32(kdf.p)?)
         .bind(salt)
+        .bind(keys.map(|k| &k.wrapped_key))
+        .bind(keys.map(|k| &k.recovery_wrapped_key))
+        .bind(keys.map(|k| &k.recovery_auth_hash))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(account) = account else {
@@ -188,17 +223,58 @@ impl Store {
     }
 
     pub async fn account_auth(&self, email: &str) -> Result<Option<AccountAuth>, ApiError> {
-        let row = sqlx::query("SELECT id, auth_hash FROM accounts WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(AccountAuth {
-                id: r.try_get("id")?,
-                auth_hash: r.try_get("auth_hash")?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(
+            "SELECT id, auth_hash, recovery_auth_hash, wrapped_key, recovery_wrapped_key
+             FROM accounts WHERE email = $1",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| account_auth_from_row(&r)).transpose()
+    }
+
+    /// The login row of an account by id (password change).
+    pub async fn account_auth_by_id(&self, id: i64) -> Result<Option<AccountAuth>, ApiError> {
+        let row = sqlx::query(
+            "SELECT id, auth_hash, recovery_auth_hash, wrapped_key, recovery_wrapped_key
+             FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| account_auth_from_row(&r)).transpose()
+    }
+
+    /// Swaps the authentication key hash, KDF parameters and password-wrapped data key in one
+    /// statement, but only if the hash is still `expected_hash` (a concurrent change wins once).
+    pub async fn change_password(
+        &self,
+        account_id: i64,
+        expected_hash: &str,
+        new_hash: &str,
+        kdf: &KdfParams,
+        salt: &[u8],
+        wrapped_key: &[u8],
+    ) -> Result<bool, ApiError> {
+        let to_i32 =
+            |v: u32| i32::try_from(v).map_err(|_| ApiError::BadRequest("kdf out of range".into()));
+        let done = sqlx::query(
+            "UPDATE accounts SET auth_hash = $3, kdf_algorithm = $4, kdf_m_kib = $5, kdf_t = $6,
+                 kdf_p = $7, kdf_salt = $8, wrapped_key = $9
+             WHERE id = $1 AND auth_hash = $2",
+        )
+        .bind(account_id)
+        .bind(expected_hash)
+        .bind(new_hash)
+        .bind(&kdf.algorithm)
+        .bind(to_i32(kdf.m_kib)?)
+        .bind(to_i32(kdf.t)?)
+        .bind(to_i32(kdf.p)?)
+        .bind(salt)
+        .bind(wrapped_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn auth_hash_by_id(&self, account_id: i64) -> Result<Option<String>, ApiError> {
@@ -310,6 +386,7 @@ impl Store {
         since: i64,
         limit: i64,
         collection: Option<&str>,
+        resync: bool,
     ) -> Result<Page, ApiError> {
         // One statement, one snapshot: a tombstone purge deletes rows and raises the floor
         // atomically, so if this page misses purged tombstones it also sees the raised floor.
@@ -338,7 +415,8 @@ impl Store {
             let version: Option<i64> = first.try_get("version")?;
             (floor, latest, version.is_none())
         };
-        if since > 0 && since < floor {
+        // A full resync (read from 0, deletions known by absence) pages past the floor.
+        if since > 0 && since < floor && !resync {
             return Err(ApiError::CursorTooOld);
         }
         let mut rows = rows;

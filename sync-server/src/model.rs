@@ -39,6 +39,52 @@ pub struct RegisterRequest {
     pub kdf: KdfParams,
     /// A label for this device, e.g. "Firefox on laptop" (≤ 100 characters).
     pub device_name: String,
+    /// The data key wrapped on the client, and the recovery key's authentication key.
+    /// Optional for older clients; StackSmart's client always sends it.
+    #[serde(default)]
+    pub keys: Option<NewKeys>,
+}
+
+/// Made by the client at sign-up (docs/sync-protocol.md, "Keys").
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewKeys {
+    /// The data key wrapped by the password's wrap key (base64 ciphertext, ≤ 256 bytes).
+    pub wrapped_key: String,
+    /// The data key wrapped by the recovery key's wrap key (base64 ciphertext, ≤ 256 bytes).
+    pub recovery_wrapped_key: String,
+    /// The 32-byte authentication key derived from the recovery key, base64.
+    pub recovery_auth_key: String,
+}
+
+/// The account's wrapped data key (ciphertext), returned at login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccountKeys {
+    pub wrapped_key: String,
+    pub recovery_wrapped_key: String,
+}
+
+/// Logs a new device in with the recovery key instead of the password (the password was
+/// lost); the answer carries the wrapped keys, and the client then sets a new password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RecoverRequest {
+    pub email: String,
+    /// The 32-byte authentication key derived from the recovery key, base64.
+    pub recovery_auth_key: String,
+    pub device_name: String,
+}
+
+/// A new password: proof of the current password (`auth_key`) or of the recovery key
+/// (`recovery_auth_key`), and the new authentication key, KDF parameters and wrapped data key,
+/// swapped in one transaction.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    #[serde(default)]
+    pub auth_key: Option<String>,
+    #[serde(default)]
+    pub recovery_auth_key: Option<String>,
+    pub new_auth_key: String,
+    pub kdf: KdfParams,
+    pub wrapped_key: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,6 +101,10 @@ pub struct SessionResponse {
     /// Send as `Authorization: Bearer <token>`. Shown once; the server keeps only its SHA-256.
     pub token: String,
     pub device_id: i64,
+    /// The wrapped data key (login and recovery; absent at registration and for accounts
+    /// without keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<AccountKeys>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -102,6 +152,11 @@ pub struct ChangesQuery {
     pub limit: Option<i64>,
     /// Only this collection.
     pub collection: Option<String>,
+    /// This read is part of a full resync that started at `since=0`: the client treats
+    /// records missing from it as deleted, so purged tombstones do not matter and later pages
+    /// of it are not refused with 410.
+    #[serde(default)]
+    pub resync: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

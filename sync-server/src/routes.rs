@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 use crate::auth::{self, AuthSession};
-use crate::db::{NewChange, WriteLimits};
+use crate::db::{NewChange, StoredKeys, WriteLimits};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::*;
 use crate::ratelimit::ClientIp;
@@ -39,7 +39,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     ),
     paths(
         healthz, auth_params, register, login, logout, list_devices, revoke_device,
-        delete_account, changes, post_batch
+        delete_account, changes, post_batch, recover, change_password
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -128,6 +128,22 @@ pub async fn register(
     let key = auth::decode_auth_key(&req.auth_key)?;
     let salt = auth::validate_kdf(&req.kdf)?;
     let device = device_name(&req.device_name)?;
+    let keys = match &req.keys {
+        Some(k) => {
+            let wrapped_key = decode_wrapped(&k.wrapped_key, "wrapped_key")?;
+            let recovery_wrapped_key =
+                decode_wrapped(&k.recovery_wrapped_key, "recovery_wrapped_key")?;
+            let recovery_key = auth::decode_auth_key(&k.recovery_auth_key)?;
+            let hasher = state.hasher.clone();
+            let recovery_auth_hash = auth::blocking(move || hasher.hash(&recovery_key)).await??;
+            Some(StoredKeys {
+                wrapped_key,
+                recovery_wrapped_key,
+                recovery_auth_hash,
+            })
+        }
+        None => None,
+    };
     let hasher = state.hasher.clone();
     let hash = auth::blocking(move || hasher.hash(&key)).await??;
     let token = auth::new_token();
@@ -140,13 +156,18 @@ pub async fn register(
             &salt,
             &auth::token_hash(&token),
             &device,
+            keys.as_ref(),
         )
         .await?
         .ok_or(ApiError::EmailTaken)?;
     metrics::counter!("accounts_registered_total").increment(1);
     Ok((
         StatusCode::CREATED,
-        Json(SessionResponse { token, device_id }),
+        Json(SessionResponse {
+            token,
+            device_id,
+            keys: None,
+        }),
     ))
 }
 
@@ -181,7 +202,125 @@ pub async fn login(
         .store
         .create_session(account.id, &auth::token_hash(&token), &device)
         .await?;
-    Ok(Json(SessionResponse { token, device_id }))
+    Ok(Json(SessionResponse {
+        token,
+        device_id,
+        keys: account.keys,
+    }))
+}
+
+/// A wrapped data key: base64 of nonce ‖ ciphertext ‖ tag (a 32-byte key makes 72 bytes).
+fn decode_wrapped(b64: &str, field: &str) -> Result<Vec<u8>, ApiError> {
+    match STANDARD.decode(b64.trim()) {
+        Ok(k) if (40..=256).contains(&k.len()) => Ok(k),
+        _ => Err(ApiError::BadRequest(format!(
+            "{field} must be 40–256 bytes of base64"
+        ))),
+    }
+}
+
+/// Logs a new device in with the recovery key (the password was lost). The answer carries
+/// the wrapped keys; the client unwraps the data key with the recovery key and then sets a
+/// new password (`POST /v1/account/password` with `recovery_auth_key`).
+#[utoipa::path(post, path = "/v1/auth/recover", tag = "auth", request_body = RecoverRequest,
+    responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn recover(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<RecoverRequest>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let email = auth::normalize_email(&req.email)?;
+    state.limits.login_per_email.check(&email)?;
+    let key = auth::decode_auth_key(&req.recovery_auth_key)?;
+    let device = device_name(&req.device_name)?;
+    let account = state.store.account_auth(&email).await?;
+    let hasher = state.hasher.clone();
+    let stored = account.as_ref().and_then(|a| a.recovery_auth_hash.clone());
+    let ok = auth::blocking(move || hasher.verify(&key, stored.as_deref())).await?;
+    let account = match account {
+        Some(a) if ok => a,
+        _ => {
+            metrics::counter!("login_failures_total").increment(1);
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    let token = auth::new_token();
+    let device_id = state
+        .store
+        .create_session(account.id, &auth::token_hash(&token), &device)
+        .await?;
+    Ok(Json(SessionResponse {
+        token,
+        device_id,
+        keys: account.keys,
+    }))
+}
+
+/// Sets a new password: checks the current authentication key (or the recovery key's), then
+/// swaps the authentication key hash, KDF parameters and password-wrapped data key in one
+/// statement. Records are not touched (the data key stays the same); other devices stay
+/// signed in.
+#[utoipa::path(post, path = "/v1/account/password", tag = "auth", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 409, description = "changed concurrently: retry", body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: AuthSession,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let (proof, by_recovery) = match (&req.auth_key, &req.recovery_auth_key) {
+        (Some(k), None) => (auth::decode_auth_key(k)?, false),
+        (None, Some(k)) => (auth::decode_auth_key(k)?, true),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "send exactly one of auth_key and recovery_auth_key".into(),
+            ))
+        }
+    };
+    let new_key = auth::decode_auth_key(&req.new_auth_key)?;
+    let salt = auth::validate_kdf(&req.kdf)?;
+    let wrapped = decode_wrapped(&req.wrapped_key, "wrapped_key")?;
+    let account = state
+        .store
+        .account_auth_by_id(session.account_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let stored = if by_recovery {
+        account.recovery_auth_hash.clone()
+    } else {
+        Some(account.auth_hash.clone())
+    };
+    let hasher = state.hasher.clone();
+    if !auth::blocking(move || hasher.verify(&proof, stored.as_deref())).await? {
+        metrics::counter!("login_failures_total").increment(1);
+        return Err(ApiError::InvalidCredentials);
+    }
+    let hasher = state.hasher.clone();
+    let new_hash = auth::blocking(move || hasher.hash(&new_key)).await??;
+    let swapped = state
+        .store
+        .change_password(
+            account.id,
+            &account.auth_hash,
+            &new_hash,
+            &req.kdf,
+            &salt,
+            &wrapped,
+        )
+        .await?;
+    if swapped {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::Busy)
+    }
 }
 
 /// Ends this device's session.
@@ -291,7 +430,13 @@ pub async fn changes(
     }
     let page = state
         .store
-        .changes(session.account_id, q.since, limit, q.collection.as_deref())
+        .changes(
+            session.account_id,
+            q.since,
+            limit,
+            q.collection.as_deref(),
+            q.resync,
+        )
         .await?;
     let cursor = page.records.last().map_or(q.since, |r| r.version);
     Ok(Json(ChangesPage {

@@ -11,7 +11,7 @@ for (const browser of ['chrome', 'firefox']) {
     const m = requireBuilt(browser);
     assert.equal(m.manifest_version, 3);
     assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
-    assert.deepEqual([...m.permissions].sort(), ['scripting', 'storage']);
+    assert.deepEqual([...m.permissions].sort(), ['alarms', 'scripting', 'storage']);
     assert.ok(!JSON.stringify(m).match(/https?:\/\/(?!\*\/)/), 'no remote addresses in the manifest');
     if (browser === 'chrome') {
       assert.equal(m.background.service_worker, 'background/background.js');

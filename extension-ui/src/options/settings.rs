@@ -246,10 +246,6 @@ fn SettingsForm() -> impl IntoView {
                     bind:value=site_list prop:disabled=move || sites.get() != Sites::List></textarea>
                 {radio(Sites::None, "none", "None (StackSmart stays off every page)")}
             </fieldset>
-            <fieldset disabled>
-                <legend>"Sync"</legend>
-                <p class="muted">"Sync: coming soon (end-to-end encrypted)."</p>
-            </fieldset>
             <div class="actions"><button type="submit" data-testid="settings-save">"Save settings"</button></div>
             <FormNote note=note testid="settings-error"/>
         </form>

@@ -1,0 +1,795 @@
+//! Sync in the background: the HTTP transport (reqwest's fetch-based wasm client), the
+//! account and sync state in `storage.local`, and the rounds run after every local change and
+//! on the periodic alarm. All the logic (keys, sealing, merge, the round) is `sync_core`'s.
+//!
+//! Storage (never exported with the wallet, never synced):
+//! - `sync-account`: server, email, device id, bearer token and the data key. The data key
+//!   unlocks only what `storage.local["wallet"]` already holds in clear on this device.
+//! - `sync-state`: the change cursor and the last synced copy of each entry (the merge base),
+//!   and the status shown on the options page.
+//!
+//! Argon2id never runs here: the options page sends the keys it derived.
+
+use std::cell::Cell;
+
+use engine::protocol::{ErrorCode, KdfParams, Response, SyncAccount, SyncDevice, SyncStatus};
+use engine::wallet::WalletDoc;
+use serde::{Deserialize, Serialize};
+use sync_core::client::{sync_round, Session, SyncError, SyncState, Transport};
+use sync_core::keys::{self, Key, RecoveryKey, WrapPurpose};
+use sync_core::wire;
+
+use wasm_bindgen::JsValue;
+
+use crate::{browser, to_js, wallet_store, web_log};
+
+const ACCOUNT_KEY: &str = "sync-account";
+const STATE_KEY: &str = "sync-state";
+/// Conflict notes kept for the options page.
+const MAX_NOTES: usize = 20;
+
+#[derive(Clone, Serialize, Deserialize)]
+struct Account {
+    server: String,
+    email: String,
+    device_id: i64,
+    token: String,
+    data_key: String,
+}
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct Stored {
+    #[serde(default)]
+    sync: SyncState,
+    #[serde(default)]
+    last_sync_ms: Option<u64>,
+    #[serde(default)]
+    last_error: Option<String>,
+    #[serde(default)]
+    notes: Vec<String>,
+}
+
+/// The server API for one base address (and token, once signed in).
+struct Api {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    token: Option<String>,
+}
+
+/// Checks a server address typed by the shopper: http(s), no path beyond `/`.
+pub fn server_url(text: &str) -> Result<reqwest::Url, String> {
+    let t = text.trim();
+    let url = reqwest::Url::parse(t).map_err(|e| {
+        format!("“{t}” is not a server address ({e}); e.g. https://sync.example.com")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "“{t}” must start with https:// (or http:// for a server on this computer)"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("“{t}” must be just the server's address"));
+    }
+    let mut url = url;
+    // A server under a path (`https://host/sync`) keeps it when API paths are joined on.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+impl Api {
+    fn new(server: &str, token: Option<String>) -> Result<Self, SyncError> {
+        let base = server_url(server).map_err(SyncError::Network)?;
+        Ok(Api {
+            http: reqwest::Client::new(),
+            base,
+            token,
+        })
+    }
+
+    fn url(&self, path: &str) -> Result<reqwest::Url, SyncError> {
+        self.base
+            .join(path)
+            .map_err(|e| SyncError::Network(e.to_string()))
+    }
+
+    fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, SyncError> {
+        let resp = self.authed(req).send().await.map_err(|e| {
+            SyncError::Network(format!(
+                "{} did not answer: {e}",
+                self.base.as_str().trim_end_matches('/')
+            ))
+        })?;
+        let status = resp.status().as_u16();
+        if status < 300 {
+            return Ok(resp);
+        }
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let body: wire::ErrorBody = resp.json().await.unwrap_or_default();
+        if status == 412 {
+            return Err(SyncError::Conflict(body.conflicts));
+        }
+        Err(SyncError::Http {
+            status,
+            code: if body.code.is_empty() {
+                "unknown".into()
+            } else {
+                body.code
+            },
+            message: if body.message.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                body.message
+            },
+            retry_after,
+        })
+    }
+
+    async fn post<B: Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, SyncError> {
+        let resp = self
+            .send(self.http.post(self.url(path)?).json(body))
+            .await?;
+        resp.json()
+            .await
+            .map_err(|e| SyncError::Network(format!("unreadable answer: {e}")))
+    }
+
+    async fn post_empty<B: Serialize>(&self, path: &str, body: &B) -> Result<(), SyncError> {
+        self.send(self.http.post(self.url(path)?).json(body))
+            .await
+            .map(drop)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
+        let resp = self.send(self.http.get(self.url(path)?)).await?;
+        resp.json()
+            .await
+            .map_err(|e| SyncError::Network(format!("unreadable answer: {e}")))
+    }
+}
+
+impl Transport for Api {
+    async fn changes(&self, since: i64, resync: bool) -> Result<wire::ChangesPage, SyncError> {
+        self.get(&format!(
+            "v1/records/changes?since={since}&limit=500&resync={resync}"
+        ))
+        .await
+    }
+
+    async fn batch(&self, changes: Vec<wire::Change>) -> Result<wire::BatchResponse, SyncError> {
+        self.post("v1/records/batch", &wire::BatchRequest { changes })
+            .await
+    }
+}
+
+fn fail(e: &SyncError) -> Response {
+    match e {
+        SyncError::Http {
+            status: 401, code, ..
+        } if code == "invalid_credentials" => Response::error(
+            ErrorCode::InvalidCredentials,
+            "Wrong email or password (or recovery key).",
+        ),
+        SyncError::Http {
+            status: 409, code, ..
+        } if code == "email_taken" => Response::error(
+            ErrorCode::Sync,
+            "An account with this email already exists on that server: sign in instead.",
+        ),
+        SyncError::Http {
+            status: 400,
+            message,
+            ..
+        } => Response::error(
+            ErrorCode::Sync,
+            format!("The server refused the request: {message}"),
+        ),
+        e => Response::error(ErrorCode::Sync, e.for_people()),
+    }
+}
+
+fn storage_error(e: String) -> Response {
+    Response::error(ErrorCode::Storage, e)
+}
+
+async fn account() -> Result<Option<Account>, String> {
+    browser::local_get(ACCOUNT_KEY).await
+}
+
+/// The sync state is stored as JSON text: through a JS object every number would come back
+/// as a float, and `1` ≠ `1.0` to the merge (spurious edits and conflicts).
+async fn stored() -> Stored {
+    browser::local_get::<String>(STATE_KEY)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+async fn save_stored(s: &Stored) -> Result<(), String> {
+    let text = serde_json::to_string(s).map_err(|e| e.to_string())?;
+    browser::local_set(&[(STATE_KEY, JsValue::from(text))]).await
+}
+
+/// The status for the options page (no secrets in it).
+pub async fn status() -> Response {
+    let acct = match account().await {
+        Ok(a) => a,
+        Err(e) => return storage_error(e),
+    };
+    let s = stored().await;
+    let pending = match (&acct, wallet_store::load().await) {
+        (Some(_), Ok(doc)) => has_pending(&doc, &s.sync),
+        _ => false,
+    };
+    Response::SyncStatus {
+        status: Box::new(SyncStatus {
+            account: acct.map(|a| SyncAccount {
+                server: a.server,
+                email: a.email,
+                device_id: a.device_id,
+            }),
+            last_sync_ms: s.last_sync_ms,
+            last_error: s.last_error,
+            pending,
+            notes: s.notes,
+        }),
+    }
+}
+
+/// Whether the wallet holds changes the server has not seen.
+fn has_pending(doc: &WalletDoc, state: &SyncState) -> bool {
+    let Ok(local) = sync_core::records::entries(doc) else {
+        return false;
+    };
+    let defaults = sync_core::records::defaults();
+    local.iter().any(|(k, v)| match state.base.get(k) {
+        Some(b) => b.value.as_ref() != Some(v),
+        None => defaults.get(k) != Some(v),
+    }) || state
+        .base
+        .iter()
+        .any(|(k, b)| b.value.is_some() && sync_core::records::known(k) && !local.contains_key(k))
+}
+
+pub async fn kdf(server: &str, email: &str) -> Response {
+    let api = match Api::new(server, None) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    match api
+        .post::<_, wire::ParamsResponse>(
+            "v1/auth/params",
+            &wire::ParamsRequest {
+                email: email.into(),
+            },
+        )
+        .await
+    {
+        Ok(p) => Response::SyncKdf { kdf: p.kdf },
+        Err(e) => fail(&e),
+    }
+}
+
+fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn key_arg(b64: &str) -> Result<Key, Response> {
+    Key::from_base64(b64).map_err(|e| Response::error(ErrorCode::BadRequest, e.to_string()))
+}
+
+/// Creates the account: a fresh data key and recovery key, both wrappings sent, the first
+/// round run. Answers with the recovery key (shown once; it is not stored anywhere).
+#[allow(clippy::too_many_arguments)]
+pub async fn sign_up(
+    server: &str,
+    email: &str,
+    kdf: KdfParams,
+    auth_key: &str,
+    wrap_key: &str,
+    device_name: &str,
+    now_ms: u64,
+) -> Response {
+    let email = normalise_email(email);
+    let wrap = match key_arg(wrap_key) {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
+    let api = match Api::new(server, None) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let made = (|| {
+        let data = Key::random()?;
+        let recovery = RecoveryKey::random()?;
+        let keys = wire::NewKeys {
+            wrapped_key: keys::wrap_data_key(&wrap, &email, WrapPurpose::Password, &data)?,
+            recovery_wrapped_key: keys::wrap_data_key(
+                &recovery.keys().wrap,
+                &email,
+                WrapPurpose::Recovery,
+                &data,
+            )?,
+            recovery_auth_key: recovery.keys().auth.to_base64(),
+        };
+        Ok::<_, keys::CryptoError>((data, recovery, keys))
+    })();
+    let (data, recovery, new_keys) = match made {
+        Ok(m) => m,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let session: wire::SessionResponse = match api
+        .post(
+            "v1/auth/register",
+            &wire::RegisterRequest {
+                email: email.clone(),
+                auth_key: auth_key.into(),
+                kdf,
+                device_name: device_name.into(),
+                keys: new_keys,
+            },
+        )
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let acct = Account {
+        server: api.base.to_string(),
+        email,
+        device_id: session.device_id,
+        token: session.token,
+        data_key: data.to_base64(),
+    };
+    if let Err(e) = start(acct, now_ms).await {
+        return e;
+    }
+    match status().await {
+        Response::SyncStatus { status } => Response::SyncSignedUp {
+            recovery_key: recovery.display(),
+            status,
+        },
+        other => other,
+    }
+}
+
+/// Signs in with the password's keys: login, unwrap the data key, first round.
+pub async fn sign_in(
+    server: &str,
+    email: &str,
+    auth_key: &str,
+    wrap_key: &str,
+    device_name: &str,
+    now_ms: u64,
+) -> Response {
+    let email = normalise_email(email);
+    let wrap = match key_arg(wrap_key) {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
+    let api = match Api::new(server, None) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let session: wire::SessionResponse = match api
+        .post(
+            "v1/auth/login",
+            &wire::LoginRequest {
+                email: email.clone(),
+                auth_key: auth_key.into(),
+                device_name: device_name.into(),
+            },
+        )
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let Some(k) = session.keys else {
+        return Response::error(
+            ErrorCode::Sync,
+            "This account has no encryption key on the server (made by another client).",
+        );
+    };
+    let data = match keys::unwrap_data_key(&wrap, &email, WrapPurpose::Password, &k.wrapped_key) {
+        Ok(d) => d,
+        Err(e) => {
+            return Response::error(
+                ErrorCode::Sync,
+                format!("Could not unlock the account's key: {e}"),
+            )
+        }
+    };
+    let acct = Account {
+        server: api.base.to_string(),
+        email,
+        device_id: session.device_id,
+        token: session.token,
+        data_key: data.to_base64(),
+    };
+    if let Err(e) = start(acct, now_ms).await {
+        return e;
+    }
+    status().await
+}
+
+/// The password was lost: sign in with the recovery key, set the new password, first round.
+#[allow(clippy::too_many_arguments)]
+pub async fn recover(
+    server: &str,
+    email: &str,
+    recovery_key: &str,
+    kdf: KdfParams,
+    auth_key: &str,
+    wrap_key: &str,
+    device_name: &str,
+    now_ms: u64,
+) -> Response {
+    let email = normalise_email(email);
+    let rk = match RecoveryKey::parse(recovery_key) {
+        Ok(k) => k.keys(),
+        Err(e) => return Response::error(ErrorCode::InvalidCredentials, e.to_string()),
+    };
+    let wrap = match key_arg(wrap_key) {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
+    let api = match Api::new(server, None) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let session: wire::SessionResponse = match api
+        .post(
+            "v1/auth/recover",
+            &wire::RecoverRequest {
+                email: email.clone(),
+                recovery_auth_key: rk.auth.to_base64(),
+                device_name: device_name.into(),
+            },
+        )
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let Some(k) = session.keys else {
+        return Response::error(
+            ErrorCode::Sync,
+            "This account has no recovery copy of its key.",
+        );
+    };
+    let data = match keys::unwrap_data_key(
+        &rk.wrap,
+        &email,
+        WrapPurpose::Recovery,
+        &k.recovery_wrapped_key,
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            return Response::error(
+                ErrorCode::Sync,
+                format!("The recovery key did not unlock the account: {e}"),
+            )
+        }
+    };
+    let wrapped = match keys::wrap_data_key(&wrap, &email, WrapPurpose::Password, &data) {
+        Ok(w) => w,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let authed = Api {
+        token: Some(session.token.clone()),
+        ..api
+    };
+    if let Err(e) = authed
+        .post_empty(
+            "v1/account/password",
+            &wire::ChangePasswordRequest {
+                auth_key: None,
+                recovery_auth_key: Some(rk.auth.to_base64()),
+                new_auth_key: auth_key.into(),
+                kdf,
+                wrapped_key: wrapped,
+            },
+        )
+        .await
+    {
+        return fail(&e);
+    }
+    let acct = Account {
+        server: authed.base.to_string(),
+        email,
+        device_id: session.device_id,
+        token: session.token,
+        data_key: data.to_base64(),
+    };
+    if let Err(e) = start(acct, now_ms).await {
+        return e;
+    }
+    status().await
+}
+
+/// Stores a new sign-in (with a fresh sync state: the first round merges this device's
+/// wallet with the account's) and runs the first round.
+async fn start(acct: Account, now_ms: u64) -> Result<(), Response> {
+    browser::local_set(&[
+        (ACCOUNT_KEY, to_js(&acct)),
+        (
+            STATE_KEY,
+            JsValue::from(serde_json::to_string(&Stored::default()).unwrap_or_default()),
+        ),
+    ])
+    .await
+    .map_err(storage_error)?;
+    run(now_ms).await;
+    Ok(())
+}
+
+pub async fn change_password(
+    auth_key: &str,
+    kdf: KdfParams,
+    new_auth_key: &str,
+    new_wrap_key: &str,
+) -> Response {
+    let acct = match signed_in().await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let (wrap, data) = match (key_arg(new_wrap_key), key_arg(&acct.data_key)) {
+        (Ok(w), Ok(d)) => (w, d),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let wrapped = match keys::wrap_data_key(&wrap, &acct.email, WrapPurpose::Password, &data) {
+        Ok(w) => w,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let api = match Api::new(&acct.server, Some(acct.token.clone())) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    match api
+        .post_empty(
+            "v1/account/password",
+            &wire::ChangePasswordRequest {
+                auth_key: Some(auth_key.into()),
+                recovery_auth_key: None,
+                new_auth_key: new_auth_key.into(),
+                kdf,
+                wrapped_key: wrapped,
+            },
+        )
+        .await
+    {
+        Ok(()) => status().await,
+        Err(e) => fail(&e),
+    }
+}
+
+async fn signed_in() -> Result<Account, Response> {
+    match account().await {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(Response::error(
+            ErrorCode::NotSignedIn,
+            "Sync is off: sign in first.",
+        )),
+        Err(e) => Err(storage_error(e)),
+    }
+}
+
+/// Signs out: the server forgets this device's token (best effort: offline still signs out
+/// locally), and the account, key and sync state leave this device. The wallet stays.
+pub async fn sign_out() -> Response {
+    if let Ok(Some(acct)) = account().await {
+        if let Ok(api) = Api::new(&acct.server, Some(acct.token)) {
+            if let Err(e) = api
+                .post_empty("v1/auth/logout", &serde_json::json!({}))
+                .await
+            {
+                web_log(&format!(
+                    "StackSmart: sign-out not confirmed by the server: {e}"
+                ));
+            }
+        }
+    }
+    if let Err(e) = browser::local_remove(&[ACCOUNT_KEY.into(), STATE_KEY.into()]).await {
+        return storage_error(e);
+    }
+    status().await
+}
+
+pub async fn devices() -> Response {
+    let acct = match signed_in().await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let api = match Api::new(&acct.server, Some(acct.token)) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    match api.get::<wire::DeviceList>("v1/devices").await {
+        Ok(list) => Response::SyncDevices {
+            devices: list
+                .devices
+                .into_iter()
+                .map(|d| SyncDevice {
+                    id: d.id,
+                    name: d.name,
+                    created_at: d.created_at,
+                    last_seen_at: d.last_seen_at,
+                    current: d.current,
+                })
+                .collect(),
+        },
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn revoke(id: i64) -> Response {
+    let acct = match signed_in().await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let api = match Api::new(&acct.server, Some(acct.token)) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let url = match api.url(&format!("v1/devices/{id}")) {
+        Ok(u) => u,
+        Err(e) => return fail(&e),
+    };
+    match api.send(api.http.delete(url)).await {
+        Ok(_) => devices().await,
+        Err(e) => fail(&e),
+    }
+}
+
+thread_local! {
+    // One round at a time; a change during a round asks for another one after it.
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs rounds until no change arrived during the last one. Returns when done (callers that
+/// must not wait spawn it). A no-op when signed out.
+pub async fn run(now_ms: u64) {
+    if RUNNING.with(|r| r.replace(true)) {
+        AGAIN.with(|a| a.set(true));
+        return;
+    }
+    loop {
+        AGAIN.with(|a| a.set(false));
+        round(now_ms).await;
+        if !AGAIN.with(Cell::get) {
+            break;
+        }
+    }
+    RUNNING.with(|r| r.set(false));
+}
+
+/// One round with the stored account; the outcome goes into the stored status.
+async fn round(now_ms: u64) {
+    let Ok(Some(acct)) = account().await else {
+        return;
+    };
+    let mut s = stored().await;
+    let result = round_with(&acct, &mut s).await;
+    match result {
+        Ok(notes) => {
+            s.last_sync_ms = Some(now_ms);
+            s.last_error = None;
+            for n in notes.into_iter().rev() {
+                s.notes.insert(0, n);
+            }
+            s.notes.truncate(MAX_NOTES);
+        }
+        Err(e) => s.last_error = Some(e),
+    }
+    // Signed out (or into another account) while the round was on the network: its state
+    // belongs to nobody now, and sign-out promised to leave none behind.
+    match account().await {
+        Ok(Some(now)) if now.token == acct.token => {}
+        _ => return,
+    }
+    if let Err(e) = save_stored(&s).await {
+        web_log(&format!("StackSmart: sync state not saved: {e}"));
+    }
+}
+
+async fn round_with(acct: &Account, s: &mut Stored) -> Result<Vec<String>, String> {
+    let data = Key::from_base64(&acct.data_key).map_err(|e| e.to_string())?;
+    let api = Api::new(&acct.server, Some(acct.token.clone())).map_err(|e| e.for_people())?;
+    let start = wallet_store::load().await.map_err(describe)?;
+    let session = Session {
+        email: &acct.email,
+        data_key: &data,
+    };
+    let mut state = s.sync.clone();
+    let out = sync_round(&api, &session, &mut state, &start)
+        .await
+        .map_err(|e| e.for_people())?;
+    // The wallet may have been edited while the round was on the network: apply the round's
+    // changes (start → merged) to the wallet as it is now, so neither side is lost.
+    let now = wallet_store::load().await.map_err(describe)?;
+    let next = if now == start {
+        out.doc.clone()
+    } else {
+        rebase(&start, &now, &out.doc)?
+    };
+    if next != now {
+        if let Response::Error(e) = wallet_store::save(next, now.updated_at_ms).await {
+            return Err(e.message);
+        }
+        crate::after_wallet_change().await;
+    }
+    s.sync = state;
+    Ok(out
+        .notes
+        .into_iter()
+        .map(|n| {
+            let field = if n.field.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", n.field)
+            };
+            format!("{}{field}: {}", n.entry, n.message)
+        })
+        .collect())
+}
+
+fn rebase(start: &WalletDoc, now: &WalletDoc, merged: &WalletDoc) -> Result<WalletDoc, String> {
+    use sync_core::records;
+    let (b, l, r) = (
+        records::entries(start)?,
+        records::entries(now)?,
+        records::entries(merged)?,
+    );
+    let mut notes = Vec::new();
+    let m = sync_core::merge::merge_entries(&b, &l, &r, &mut notes);
+    records::document(now, &m).map_err(|e| e.to_string())
+}
+
+fn describe(r: Response) -> String {
+    match r {
+        Response::Error(e) => e.message,
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_are_checked_with_a_clear_message() {
+        assert!(server_url("https://sync.example.com").is_ok());
+        assert!(server_url(" http://127.0.0.1:8787/ ").is_ok());
+        for bad in [
+            "",
+            "sync.example.com",
+            "ftp://x.y",
+            "https://x.y/?a=1",
+            "http://",
+        ] {
+            let e = server_url(bad).expect_err(bad);
+            assert!(e.contains('“'), "{e}");
+        }
+    }
+}

@@ -1,0 +1,499 @@
+//! The options page's sync section: sign up (the recovery key shown once), sign in, recover
+//! with the recovery key, change the password, sync now, devices, sign out.
+//!
+//! The password is turned into keys here (Argon2id, sync-core) and never leaves the page; the
+//! background gets only the derived authentication and wrap keys, and does the HTTP.
+
+use engine::protocol::{KdfParams, Request, Response, SyncDevice, SyncStatus};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sync_core::keys::{self, PasswordKeys};
+
+use super::Field;
+use crate::bridge;
+
+/// What the section shows.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    SignIn,
+    Recover,
+}
+
+#[derive(Clone, Copy)]
+struct SyncCtx {
+    status: RwSignal<Option<SyncStatus>>,
+    busy: RwSignal<Option<&'static str>>,
+    error: RwSignal<Option<String>>,
+    info: RwSignal<Option<String>>,
+    /// The recovery key right after sign-up, until the shopper says it is saved.
+    recovery: RwSignal<Option<String>>,
+    /// Milliseconds the last Argon2id derivation took (also on the section as `data-kdf-ms`).
+    kdf_ms: RwSignal<Option<f64>>,
+}
+
+fn device_name() -> String {
+    let ua = web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .unwrap_or_default();
+    let browser = if ua.contains("Firefox") {
+        "Firefox"
+    } else {
+        "Chrome"
+    };
+    let os = ["Windows", "Mac OS", "Android", "Linux", "CrOS"]
+        .into_iter()
+        .find(|o| ua.contains(o))
+        .unwrap_or("this computer");
+    format!("{browser} on {}", os.replace("Mac OS", "macOS"))
+}
+
+async fn status_of(reply: Result<Response, String>) -> Result<SyncStatus, String> {
+    match reply {
+        Ok(Response::SyncStatus { status }) => Ok(*status),
+        Ok(Response::Error(e)) => Err(e.message),
+        Ok(other) => Err(format!("unexpected answer: {other:?}")),
+        Err(e) => Err(e),
+    }
+}
+
+async fn refresh(c: SyncCtx) {
+    match status_of(bridge::request(&Request::SyncStatus).await).await {
+        Ok(s) => {
+            c.status.try_set(Some(s));
+        }
+        Err(e) => {
+            c.error.try_set(Some(e));
+        }
+    }
+}
+
+/// Lets the page paint ("Deriving keys…") before Argon2 holds the thread.
+async fn yield_to_page() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Argon2id of the password, timed.
+async fn derive(c: SyncCtx, password: &str, kdf: &KdfParams) -> Result<PasswordKeys, String> {
+    c.busy.set(Some("Deriving keys from the password…"));
+    yield_to_page().await;
+    let start = js_sys::Date::now();
+    let keys = keys::password_keys(password, kdf).map_err(|e| e.to_string());
+    c.kdf_ms.set(Some(js_sys::Date::now() - start));
+    keys
+}
+
+async fn params(server: &str, email: &str) -> Result<KdfParams, String> {
+    match bridge::request(&Request::SyncKdf {
+        server: server.into(),
+        email: email.into(),
+    })
+    .await
+    {
+        Ok(Response::SyncKdf { kdf }) => Ok(kdf),
+        Ok(Response::Error(e)) => Err(e.message),
+        Ok(other) => Err(format!("unexpected answer: {other:?}")),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs `work` with the section marked busy; its error (if any) shows in the alert.
+fn act(
+    c: SyncCtx,
+    label: &'static str,
+    work: impl std::future::Future<Output = Result<(), String>> + 'static,
+) {
+    if c.busy.get_untracked().is_some() {
+        return;
+    }
+    c.error.set(None);
+    c.info.set(None);
+    c.busy.set(Some(label));
+    spawn_local(async move {
+        let result = work.await;
+        c.busy.try_set(None);
+        if let Err(e) = result {
+            c.error.try_set(Some(e));
+        }
+    });
+}
+
+/// The origin pattern the extension needs to reach `server`, if it reads as an address.
+fn origin_pattern(server: &str) -> Option<String> {
+    let url = web_sys::Url::new(server.trim()).ok()?;
+    matches!(url.protocol().as_str(), "http:" | "https:").then(|| format!("{}/*", url.origin()))
+}
+
+#[component]
+pub fn SyncSection() -> impl IntoView {
+    let c = SyncCtx {
+        status: RwSignal::new(None),
+        busy: RwSignal::new(None),
+        error: RwSignal::new(None),
+        info: RwSignal::new(None),
+        recovery: RwSignal::new(None),
+        kdf_ms: RwSignal::new(None),
+    };
+    spawn_local(refresh(c));
+    // Rounds run in the background (after edits, on the alarm): follow their outcome.
+    bridge::on_local_change("sync-state", move || spawn_local(refresh(c)));
+    let signed_in = move || c.status.get().is_some_and(|s| s.account.is_some());
+    view! {
+        <section class="section" id="sync" aria-labelledby="sync-h" data-testid="sync"
+            data-kdf-ms=move || c.kdf_ms.get().map(|m| format!("{m:.0}"))>
+            <h2 id="sync-h">"Sync"</h2>
+            <p class="muted">
+                "Keep this wallet and its settings the same in every browser you sign in to. End-to-end encrypted: the password never leaves this page, and the server (ours or your own) stores only ciphertext it cannot read."
+            </p>
+            {move || c.recovery.get().map(|key| view! { <RecoveryKeyBox c key/> })}
+            <Show when=signed_in fallback=move || view! { <SignedOut c/> }>
+                <SignedIn c/>
+            </Show>
+            <div class="note-slot" aria-live="polite">
+                {move || c.busy.get().map(|b| view! { <p class="muted" data-testid="sync-busy">{b}</p> })}
+                {move || c.info.get().map(|m| view! { <p class="note saved" data-testid="sync-info">{m}</p> })}
+                {move || c.error.get().map(|e| view! {
+                    <p class="note refused" role="alert" data-testid="sync-error">{e}</p>
+                })}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn RecoveryKeyBox(c: SyncCtx, key: String) -> impl IntoView {
+    view! {
+        <div class="recovery" role="region" aria-label="Recovery key" data-testid="recovery">
+            <p><strong>"Your recovery key. "</strong>
+                "Write it down or store it in a password manager now: it is shown only this once. If you forget your password, it is the only way back to your synced wallet; nobody, not even the server's operator, can reset it."</p>
+            <p><code class="recovery-key" data-testid="recovery-key">{key}</code></p>
+            <button type="button" data-testid="recovery-saved" on:click=move |_| c.recovery.set(None)>
+                "I have saved it"
+            </button>
+        </div>
+    }
+}
+
+#[component]
+fn SignedOut(c: SyncCtx) -> impl IntoView {
+    let mode = RwSignal::new(Mode::SignIn);
+    let server = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let recovery_key = RwSignal::new(String::new());
+    let busy = Signal::derive(move || c.busy.get().is_some());
+
+    // Browsers want a click for a permission prompt: ask first, before any await.
+    let ask_permission = move || -> Option<js_sys::Promise> {
+        origin_pattern(&server.get_untracked()).and_then(|p| bridge::request_origin(&p))
+    };
+    let checked = move || -> Result<(String, String, String), String> {
+        let s = server.get_untracked().trim().to_owned();
+        let e = email.get_untracked().trim().to_owned();
+        let p = password.get_untracked();
+        if origin_pattern(&s).is_none() {
+            return Err(format!(
+                "“{s}” is not a server address: e.g. https://sync.example.com (or http://127.0.0.1:8787 for one on this computer)."
+            ));
+        }
+        if !e.contains('@') {
+            return Err("Enter the account's email address.".into());
+        }
+        if p.chars().count() < 8 {
+            return Err("The password needs at least 8 characters.".into());
+        }
+        Ok((s, e, p))
+    };
+    let sign_in = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let permission = ask_permission();
+        let (s, e, p) = match checked() {
+            Ok(v) => v,
+            Err(m) => return c.error.set(Some(m)),
+        };
+        act(c, "Signing in…", async move {
+            granted(permission, &s).await?;
+            let kdf = params(&s, &e).await?;
+            let keys = derive(c, &p, &kdf).await?;
+            c.busy.set(Some("Signing in…"));
+            let reply = bridge::request(&Request::SyncSignIn {
+                server: s,
+                email: e,
+                auth_key: keys.auth.to_base64(),
+                wrap_key: keys.wrap.to_base64(),
+                device_name: device_name(),
+            })
+            .await;
+            let st = status_of(reply).await?;
+            c.status.set(Some(st));
+            Ok(())
+        });
+    };
+    let sign_up = move |_| {
+        let permission = ask_permission();
+        let (s, e, p) = match checked() {
+            Ok(v) => v,
+            Err(m) => return c.error.set(Some(m)),
+        };
+        act(c, "Creating the account…", async move {
+            granted(permission, &s).await?;
+            // An unknown email gets the server's cost; the salt is made fresh here.
+            let cost = params(&s, &e).await?;
+            let kdf = keys::fresh_kdf(cost.m_kib, cost.t, cost.p).map_err(|e| e.to_string())?;
+            let keys = derive(c, &p, &kdf).await?;
+            c.busy.set(Some("Creating the account…"));
+            match bridge::request(&Request::SyncSignUp {
+                server: s,
+                email: e,
+                kdf,
+                auth_key: keys.auth.to_base64(),
+                wrap_key: keys.wrap.to_base64(),
+                device_name: device_name(),
+            })
+            .await
+            {
+                Ok(Response::SyncSignedUp {
+                    recovery_key,
+                    status,
+                }) => {
+                    c.recovery.set(Some(recovery_key));
+                    c.status.set(Some(*status));
+                    Ok(())
+                }
+                other => status_of(other).await.map(|_| ()),
+            }
+        });
+    };
+    let recover = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let permission = ask_permission();
+        let (s, e, p) = match checked() {
+            Ok(v) => v,
+            Err(m) => return c.error.set(Some(m)),
+        };
+        let rk = recovery_key.get_untracked();
+        act(c, "Recovering the account…", async move {
+            granted(permission, &s).await?;
+            keys::RecoveryKey::parse(&rk).map_err(|e| e.to_string())?;
+            let cost = params(&s, &e).await?;
+            let kdf = keys::fresh_kdf(cost.m_kib, cost.t, cost.p).map_err(|e| e.to_string())?;
+            let keys = derive(c, &p, &kdf).await?;
+            c.busy.set(Some("Recovering the account…"));
+            let reply = bridge::request(&Request::SyncRecover {
+                server: s,
+                email: e,
+                recovery_key: rk,
+                kdf,
+                auth_key: keys.auth.to_base64(),
+                wrap_key: keys.wrap.to_base64(),
+                device_name: device_name(),
+            })
+            .await;
+            c.status.set(Some(status_of(reply).await?));
+            c.info
+                .set(Some("Recovered: the new password is set.".into()));
+            Ok(())
+        });
+    };
+    view! {
+        // novalidate: the page's own messages say what is wrong, in words the browser lacks.
+        <form aria-label="Sync account" data-testid="sync-form" novalidate=true
+            on:submit=move |ev| if mode.get_untracked() == Mode::SignIn { sign_in(ev) } else { recover(ev) }>
+            <div class="row">
+                <Field label="Sync server" id="sync-server".into() value=server kind="url"
+                    placeholder="https://sync.example.com" hint="Yours or a self-hosted one" required=true/>
+                <Field label="Email" id="sync-email".into() value=email kind="email" required=true/>
+                <Field label="Password" id="sync-password".into() value=password kind="password"
+                    hint="At least 8 characters; it never leaves this page" required=true/>
+            </div>
+            <Show when=move || mode.get() == Mode::Recover>
+                <Field label="Recovery key" id="sync-recovery-key".into() value=recovery_key
+                    placeholder="ABCD-EFGH-…" hint="The key shown when the account was created"/>
+            </Show>
+            <div class="actions">
+                <Show when=move || mode.get() == Mode::SignIn fallback=move || view! {
+                    <button type="submit" data-testid="sync-recover" disabled=busy>"Recover and set this password"</button>
+                    <button type="button" class="link" on:click=move |_| mode.set(Mode::SignIn)>"Back to sign in"</button>
+                }>
+                    <button type="submit" data-testid="sync-signin" disabled=busy>"Sign in"</button>
+                    <button type="button" data-testid="sync-signup" disabled=busy on:click=sign_up>"Create account"</button>
+                    <button type="button" class="link" data-testid="sync-lost" on:click=move |_| mode.set(Mode::Recover)>
+                        "Lost the password?"
+                    </button>
+                </Show>
+            </div>
+        </form>
+    }
+}
+
+/// Waits for the host permission asked for on click; a refusal is a clear error.
+async fn granted(permission: Option<js_sys::Promise>, server: &str) -> Result<(), String> {
+    let Some(p) = permission else {
+        return Ok(());
+    };
+    match wasm_bindgen_futures::JsFuture::from(p).await {
+        Ok(v) if v.as_bool() == Some(true) => Ok(()),
+        Ok(_) => Err(format!(
+            "StackSmart needs your permission to reach {server}; nothing was sent."
+        )),
+        // Browsers without the prompt (or already granted by the manifest) may refuse the
+        // call itself; the request then shows whether the server can be reached.
+        Err(_) => Ok(()),
+    }
+}
+
+fn when(ms: u64) -> String {
+    #[allow(clippy::cast_precision_loss)] // ms since the epoch fit f64 exactly
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    String::from(d.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+#[component]
+fn SignedIn(c: SyncCtx) -> impl IntoView {
+    let devices = RwSignal::new(None::<Vec<SyncDevice>>);
+    let current = RwSignal::new(String::new());
+    let new_password = RwSignal::new(String::new());
+    let busy = Signal::derive(move || c.busy.get().is_some());
+    let sync_now = move |_| {
+        act(c, "Syncing…", async move {
+            let st = status_of(bridge::request(&Request::SyncNow).await).await?;
+            let failed = st.last_error.clone();
+            c.status.set(Some(st));
+            failed.map_or(Ok(()), Err)
+        });
+    };
+    let sign_out = move |_| {
+        act(c, "Signing out…", async move {
+            let st = status_of(bridge::request(&Request::SyncSignOut).await).await?;
+            c.status.set(Some(st));
+            c.info.set(Some(
+                "Signed out. The wallet stays in this browser; sync is off.".into(),
+            ));
+            Ok(())
+        });
+    };
+    let show_devices = move |_| {
+        act(c, "Loading devices…", async move {
+            match bridge::request(&Request::SyncDevices).await {
+                Ok(Response::SyncDevices { devices: d }) => {
+                    devices.set(Some(d));
+                    Ok(())
+                }
+                other => status_of(other).await.map(|_| ()),
+            }
+        });
+    };
+    let revoke = move |id: i64| {
+        act(c, "Revoking…", async move {
+            match bridge::request(&Request::SyncRevokeDevice { id }).await {
+                Ok(Response::SyncDevices { devices: d }) => {
+                    devices.set(Some(d));
+                    Ok(())
+                }
+                other => status_of(other).await.map(|_| ()),
+            }
+        });
+    };
+    let change = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (old, new) = (current.get_untracked(), new_password.get_untracked());
+        if new.chars().count() < 8 {
+            c.error
+                .set(Some("The new password needs at least 8 characters.".into()));
+            return;
+        }
+        let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
+            return;
+        };
+        act(c, "Changing the password…", async move {
+            let kdf_old = params(&acct.server, &acct.email).await?;
+            let old_keys = derive(c, &old, &kdf_old).await?;
+            let kdf =
+                keys::fresh_kdf(kdf_old.m_kib, kdf_old.t, kdf_old.p).map_err(|e| e.to_string())?;
+            let new_keys = derive(c, &new, &kdf).await?;
+            c.busy.set(Some("Changing the password…"));
+            let reply = bridge::request(&Request::SyncChangePassword {
+                auth_key: old_keys.auth.to_base64(),
+                kdf,
+                new_auth_key: new_keys.auth.to_base64(),
+                new_wrap_key: new_keys.wrap.to_base64(),
+            })
+            .await;
+            c.status.set(Some(status_of(reply).await?));
+            current.set(String::new());
+            new_password.set(String::new());
+            c.info.set(Some(
+                "Password changed. Other devices stay signed in.".into(),
+            ));
+            Ok(())
+        });
+    };
+    view! {
+        {move || c.status.get().map(|s| {
+            let acct = s.account.clone();
+            let state = if s.last_error.is_some() {
+                "error"
+            } else if s.pending {
+                "pending"
+            } else if s.last_sync_ms.is_some() {
+                "synced"
+            } else {
+                "waiting"
+            };
+            view! {
+                <div class="sync-status" data-testid="sync-status" data-state=state>
+                    {acct.map(|a| view! {
+                        <p>"Signed in as "<strong data-testid="sync-account">{a.email}</strong>" on "<code>{a.server}</code>"."</p>
+                    })}
+                    <p data-testid="sync-state">{match (s.last_sync_ms, s.pending) {
+                        (Some(t), false) => format!("Up to date (last sync {}).", when(t)),
+                        (Some(t), true) => format!("Changes waiting to go out (last sync {}).", when(t)),
+                        (None, _) => "Not synced yet.".to_owned(),
+                    }}</p>
+                    {s.last_error.map(|e| view! {
+                        <p class="note refused" role="alert" data-testid="sync-last-error">{e}</p>
+                    })}
+                    {(!s.notes.is_empty()).then(|| view! {
+                        <details data-testid="sync-notes">
+                            <summary>"Conflicts resolved by the last syncs"</summary>
+                            <ul>{s.notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                        </details>
+                    })}
+                </div>
+            }
+        })}
+        <div class="actions">
+            <button type="button" data-testid="sync-now" disabled=busy on:click=sync_now>"Sync now"</button>
+            <button type="button" data-testid="sync-devices" disabled=busy on:click=show_devices>"Devices"</button>
+            <button type="button" data-testid="sync-signout" disabled=busy on:click=sign_out>"Sign out"</button>
+        </div>
+        {move || devices.get().map(|list| view! {
+            <ul class="devices" data-testid="device-list">
+                {list.into_iter().map(|d| {
+                    let id = d.id;
+                    view! {
+                        <li data-testid="device">
+                            {d.name}" · since "{d.created_at}" · last seen "{d.last_seen_at}
+                            {if d.current {
+                                view! { <strong>" (this browser)"</strong> }.into_any()
+                            } else {
+                                view! { <button type="button" class="link" on:click=move |_| revoke(id)>"Revoke"</button> }.into_any()
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })}
+        <form aria-label="Change the password" data-testid="password-form" novalidate=true on:submit=change>
+            <div class="row">
+                <Field label="Current password" id="sync-current-password".into() value=current kind="password" required=true/>
+                <Field label="New password" id="sync-new-password".into() value=new_password kind="password" required=true/>
+            </div>
+            <div class="actions"><button type="submit" data-testid="sync-change-password" disabled=busy>"Change password"</button></div>
+        </form>
+    }
+}

@@ -1,0 +1,352 @@
+// Sync end to end: a locally started sync server (sync-server/scripts/run-local.sh on a
+// private Postgres cluster), two Chromium profiles with the built extension. A card added in
+// one appears in the other, a gift card goes back the other way, bad input gets clear
+// messages, and a dump of the database afterwards holds none of the plaintext wallet values.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { Builder, By, until } from 'selenium-webdriver';
+import firefox from 'selenium-webdriver/firefox.js';
+import { artifactPath, requireBuilt, waitFor, root } from './support.js';
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const cache = process.env.STACKSMART_CACHE ?? path.join(os.homedir(), '.cache', 'stacksmart');
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(cache, 'target');
+const EMAIL = 'e2e-shopper@example.com';
+const PASSWORD = 'correct horse battery';
+const NEW_PASSWORD = 'a brand new passphrase';
+const RECOVERED_PASSWORD = 'set again after loss';
+// Values that must never reach the server in clear.
+const NICKNAME = 'E2E-SECRET-NICKNAME';
+const GIFT_CODE = 'E2E-SECRET-GIFT-CODE';
+const GIFT_MERCHANT = 'flipkart.com';
+
+let pgDir;
+let serverUrl;
+let pgPort;
+let recoveryKey;
+const profiles = [];
+let gecko;
+const pageErrors = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** The debug server binary `make test-native` built (else build it). */
+function serverBinary() {
+  const bin = path.join(targetDir, 'debug', 'stacksmart-sync-server');
+  if (!fs.existsSync(bin)) {
+    execFileSync('cargo', ['build', '--quiet', '-p', 'stacksmart-sync-server'], { cwd: root, stdio: 'inherit' });
+  }
+  return bin;
+}
+
+async function launch(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stacksmart-sync-${name}-`));
+  const ext = path.join(dir, 'extension');
+  execFileSync('unzip', ['-q', path.join(root, 'dist', 'stacksmart-chrome.zip'), '-d', ext]);
+  const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    locale: 'en-US',
+    args: [
+      `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu',
+      '--disable-background-networking', '--disable-component-update', '--no-first-run',
+      '--disable-sync', '--disable-quic',
+    ],
+  });
+  const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker', { timeout: 10_000 });
+  const id = new URL(sw.url()).host;
+  const profile = { name, dir, context, id };
+  profiles.push(profile);
+  return profile;
+}
+
+async function openOptions(profile) {
+  const page = await profile.context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${profile.name}: ${error.message}`));
+  await page.goto(`chrome-extension://${profile.id}/options.html`);
+  await page.getByTestId('ready').waitFor();
+  return page;
+}
+
+async function fillAccount(page, { server = serverUrl, email = EMAIL, password = PASSWORD } = {}) {
+  await page.getByTestId('sync-server').fill(server);
+  await page.getByTestId('sync-email').fill(email);
+  await page.getByTestId('sync-password').fill(password);
+}
+
+async function syncError(page) {
+  const alert = page.getByTestId('sync-error');
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  return alert.textContent();
+}
+
+/** Waits until the section says the last round went out and nothing waits. */
+async function synced(page) {
+  try {
+    await waitFor(async () => (await page.getByTestId('sync-status').getAttribute('data-state')) === 'synced',
+      { timeout: 20_000, what: 'the sync status to say synced' });
+  } catch (error) {
+    const said = await page.getByTestId('sync').textContent().catch(() => '?');
+    throw new Error(`${error.message}; the sync section says: ${said}`);
+  }
+}
+
+function psql(sql) {
+  return execFileSync('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-d', 'stacksmart', '-Atc', sql],
+    { encoding: 'utf8' });
+}
+
+function dumpDatabase() {
+  const bindir = fs.readdirSync('/usr/lib/postgresql').sort().map((v) => `/usr/lib/postgresql/${v}/bin`)
+    .filter((d) => fs.existsSync(`${d}/pg_dump`)).pop();
+  const pgDump = bindir ? `${bindir}/pg_dump` : 'pg_dump';
+  return execFileSync(pgDump, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', 'stacksmart'],
+    { encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+before(async () => {
+  requireBuilt('chrome');
+  // Postgres runs as the unprivileged stacksmart-pg user, which must reach this folder.
+  pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stacksmart-e2e-pg-'));
+  fs.chmodSync(pgDir, 0o755);
+  pgPort = await freePort();
+  const port = await freePort();
+  serverUrl = `http://127.0.0.1:${port}`;
+  execFileSync(path.join(root, 'sync-server/scripts/run-local.sh'), ['--background', path.join(pgDir, 'pg')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      STACKSMART_PG_PORT: String(pgPort),
+      STACKSMART_BIND: `127.0.0.1:${port}`,
+      STACKSMART_SERVER_BIN: serverBinary(),
+      // Small Argon2id costs for a test (the server's floor for clients: 8 MiB, 1 pass).
+      STACKSMART_CLIENT_KDF_M_KIB: '8192',
+      STACKSMART_CLIENT_KDF_T: '1',
+      STACKSMART_ARGON2_M_KIB: '1024',
+      STACKSMART_ARGON2_T: '1',
+      STACKSMART_LOG_FORMAT: 'text',
+    },
+  });
+});
+
+after(async () => {
+  await gecko?.quit().catch(() => {});
+  for (const p of profiles) {
+    await p.context.close().catch(() => {});
+    fs.rmSync(p.dir, { recursive: true, force: true });
+  }
+  if (pgDir) {
+    try {
+      execFileSync(path.join(root, 'sync-server/scripts/run-local.sh'), ['--stop', path.join(pgDir, 'pg')], { cwd: root, stdio: 'inherit' });
+    } finally {
+      fs.rmSync(pgDir, { recursive: true, force: true });
+    }
+  }
+});
+
+test('two Chromium profiles sync through a local server; the database holds no plaintext', { timeout: 120_000 }, async () => {
+  const a = await launch('a');
+  const b = await launch('b');
+  const pageA = await openOptions(a);
+
+  // Bad input first: a bad address and a server that is down say so, and change nothing.
+  await fillAccount(pageA, { server: 'sync.example' });
+  await pageA.getByTestId('sync-signin').click();
+  assert.match(await syncError(pageA), /not a server address/);
+  const down = `http://127.0.0.1:${await freePort()}`;
+  await fillAccount(pageA, { server: down });
+  await pageA.getByTestId('sync-signin').click();
+  assert.match(await syncError(pageA), /Could not reach the sync server/);
+
+  // Sign up on A: the recovery key is shown once.
+  await fillAccount(pageA);
+  const started = Date.now();
+  await pageA.getByTestId('sync-signup').click();
+  const recovery = pageA.getByTestId('recovery-key');
+  await recovery.waitFor({ timeout: 20_000 });
+  const signUpMs = Date.now() - started;
+  recoveryKey = await recovery.textContent();
+  assert.match(recoveryKey, /^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
+  const kdfMs = Number(await pageA.getByTestId('sync').getAttribute('data-kdf-ms'));
+  await pageA.getByTestId('recovery-saved').click();
+  assert.equal(await pageA.getByTestId('recovery-key').count(), 0, 'shown once');
+  await synced(pageA);
+  assert.equal(await pageA.getByTestId('sync-account').textContent(), EMAIL);
+
+  // A adds a catalogue card and names it; the change goes out on its own.
+  await pageA.getByTestId('catalogue-search').fill('millennia');
+  const result = pageA.locator('[data-testid="catalogue-result"][data-card="hdfc-millennia"]');
+  await result.getByTestId('add-card').click();
+  const cardA = pageA.locator('[data-testid="wallet-card"][data-card="hdfc-millennia"]');
+  await cardA.waitFor();
+  const stored = await pageA.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet);
+  stored.cards[0].nickname = NICKNAME;
+  await pageA.evaluate(async (w) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: w }), stored);
+  await waitFor(async () => (await pageA.getByTestId('card-name').allTextContents()).includes(NICKNAME),
+    { what: 'the nickname on A' });
+  await waitFor(() => psql('SELECT count(*) FROM records').trim() !== '0', { what: 'records on the server' });
+  await synced(pageA);
+
+  // B: a wrong password is refused with a clear message, then the right one signs in and
+  // the card appears.
+  const pageB = await openOptions(b);
+  await fillAccount(pageB, { password: 'not the password' });
+  await pageB.getByTestId('sync-signin').click();
+  assert.match(await syncError(pageB), /Wrong email or password/);
+  await fillAccount(pageB);
+  const signInStarted = Date.now();
+  await pageB.getByTestId('sync-signin').click();
+  await synced(pageB);
+  const firstSyncMs = Date.now() - signInStarted;
+  await waitFor(async () => (await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME),
+    { timeout: 10_000, what: 'the card from A on B' });
+
+  // B adds a gift card; A syncs and has it.
+  await pageB.getByTestId('gift-merchant').fill(GIFT_MERCHANT);
+  await pageB.getByTestId('gift-balance').fill('987.65');
+  await pageB.getByTestId('gift-keep-code').check();
+  await pageB.getByTestId('gift-code').fill(GIFT_CODE);
+  await pageB.getByTestId('gift-add').click();
+  await pageB.locator(`[data-testid="gift-card"][data-merchant="${GIFT_MERCHANT}"]`).waitFor();
+  await synced(pageB);
+  await pageA.getByTestId('sync-now').click();
+  await pageA.locator(`[data-testid="gift-card"][data-merchant="${GIFT_MERCHANT}"]`).waitFor({ timeout: 10_000 });
+  const walletA = await pageA.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet);
+  const walletB = await pageB.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet);
+  const strip = (w) => ({ ...w, updated_at_ms: 0 });
+  assert.deepEqual(strip(walletA), strip(walletB), 'both profiles hold the same wallet');
+
+  // The devices list shows both browsers.
+  await pageA.getByTestId('sync-devices').click();
+  await waitFor(async () => (await pageA.getByTestId('device').count()) === 2, { what: 'two devices' });
+
+  // Secrets stay out of the wallet export and out of the synced data.
+  const secrets = await pageA.evaluate(async () => (await chrome.storage.local.get('sync-account'))['sync-account']);
+  assert.ok(secrets.token && secrets.data_key, 'the session and data key live in storage.local');
+  await pageA.screenshot({ path: artifactPath('chromium-sync.png'), fullPage: true });
+
+  // Privacy: a dump of the whole database holds none of the wallet's values.
+  const dump = dumpDatabase();
+  assert.ok(dump.includes(EMAIL), 'the dump is of the right database');
+  for (const secret of [NICKNAME, GIFT_CODE, GIFT_MERCHANT, 'hdfc-millennia', '987.65', PASSWORD, secrets.data_key]) {
+    assert.ok(!dump.includes(secret), `${secret} reached the database`);
+  }
+  console.log(`sync e2e figures: Argon2id (8 MiB, t=1) on the options page ${kdfMs} ms; sign-up incl. first sync ${signUpMs} ms; `
+    + `sign-in with first sync of the account ${firstSyncMs} ms`);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one', { timeout: 90_000 }, async () => {
+  const [a, b] = profiles;
+  assert.ok(a && b, 'runs after the sync test');
+  const pageA = await openOptions(a);
+  await pageA.getByTestId('sync-status').waitFor();
+  // A wrong current password changes nothing.
+  await pageA.getByTestId('sync-current-password').fill('not it at all');
+  await pageA.getByTestId('sync-new-password').fill(NEW_PASSWORD);
+  await pageA.getByTestId('sync-change-password').click();
+  assert.match(await syncError(pageA), /Wrong email or password/);
+  await pageA.getByTestId('sync-current-password').fill(PASSWORD);
+  await pageA.getByTestId('sync-new-password').fill(NEW_PASSWORD);
+  await pageA.getByTestId('sync-change-password').click();
+  await pageA.getByTestId('sync-info').filter({ hasText: 'Password changed' }).waitFor();
+
+  // B signs out (the wallet stays), then the old password no longer works and the new one does.
+  const pageB = await openOptions(b);
+  await pageB.getByTestId('sync-signout').click();
+  await pageB.getByTestId('sync-form').waitFor();
+  assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME), 'the wallet stays after sign-out');
+  const gone = await pageB.evaluate(async () => chrome.storage.local.get(['sync-account', 'sync-state']));
+  assert.deepEqual(gone, {}, 'the token, key and sync state left the device');
+  await fillAccount(pageB);
+  await pageB.getByTestId('sync-signin').click();
+  assert.match(await syncError(pageB), /Wrong email or password/);
+  await fillAccount(pageB, { password: NEW_PASSWORD });
+  await pageB.getByTestId('sync-signin').click();
+  await synced(pageB);
+
+  // The password is lost: B signs out and comes back with the recovery key and a new password.
+  await pageB.getByTestId('sync-signout').click();
+  await pageB.getByTestId('sync-lost').click();
+  await fillAccount(pageB, { password: RECOVERED_PASSWORD });
+  await pageB.getByTestId('sync-recovery-key').fill('AAAA-BBBB');
+  await pageB.getByTestId('sync-recover').click();
+  assert.match(await syncError(pageB), /recovery key/);
+  await pageB.getByTestId('sync-recovery-key').fill(recoveryKey.toLowerCase());
+  await pageB.getByTestId('sync-recover').click();
+  await synced(pageB);
+  assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
+  // A, still signed in, keeps syncing (its data key did not change).
+  await pageA.getByTestId('sync-now').click();
+  await synced(pageA);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('Firefox signs in to the same account: it gets the wallet, and its edit reaches Chromium', { timeout: 90_000 }, async () => {
+  const [a] = profiles;
+  assert.ok(a, 'runs after the Chromium tests');
+  const manifest = requireBuilt('firefox');
+  const uuid = '0b7d6c1e-5a4f-4e3b-8c2d-1f0e9a8b7c6d';
+  const options = new firefox.Options()
+    .setBinary(process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr')
+    .addArguments('-headless')
+    .windowSize({ width: 900, height: 1400 })
+    .setPreference('extensions.webextensions.uuids', JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: uuid }))
+    .setPreference('intl.locale.requested', 'en-US')
+    .setPreference('datareporting.policy.dataSubmissionEnabled', false)
+    .setPreference('app.update.enabled', false);
+  const geckodriver = process.env.GECKODRIVER
+    ?? execFileSync('sh', ['-c', 'command -v geckodriver'], { encoding: 'utf8' }).trim();
+  const service = new firefox.ServiceBuilder(geckodriver).addArguments('--allow-system-access');
+  gecko = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+  await gecko.installAddon(path.join(root, 'dist', 'stacksmart-firefox.zip'), true);
+  await gecko.get(`moz-extension://${uuid}/options.html`);
+  const located = (selector) => gecko.wait(until.elementLocated(By.css(selector)), 15_000);
+  await located('[data-testid="ready"]');
+  for (const [id, value] of [['sync-server', serverUrl], ['sync-email', EMAIL], ['sync-password', RECOVERED_PASSWORD]]) {
+    await (await located(`[data-testid="${id}"]`)).sendKeys(value);
+  }
+  await (await located('[data-testid="sync-signin"]')).click();
+  await located('[data-testid="sync-status"][data-state="synced"]').catch(async (error) => {
+    const said = await gecko.findElement(By.css('[data-testid="sync"]')).getText().catch(() => '?');
+    throw new Error(`${error.message}; the sync section says: ${said}`);
+  });
+  await waitFor(async () => (await gecko.findElements(By.css('[data-testid="card-name"]'))).length > 0,
+    { what: 'the synced cards in Firefox' });
+  const names = await Promise.all((await gecko.findElements(By.css('[data-testid="card-name"]'))).map((e) => e.getText()));
+  assert.ok(names.includes(NICKNAME), `Firefox shows ${names}`);
+
+  // Firefox edits (a membership); Chromium syncs and has it.
+  const saved = await gecko.executeAsyncScript(function (done) {
+    chrome.storage.local.get('wallet').then(({ wallet }) => {
+      wallet.memberships = [...(wallet.memberships ?? []), 'e2e-firefox-club'];
+      return chrome.runtime.sendMessage({ type: 'save_wallet', wallet });
+    }).then((answer) => done(answer.type), (e) => done(`error: ${e}`));
+  });
+  assert.equal(saved, 'wallet');
+  await located('[data-testid="sync-status"][data-state="synced"]');
+  const pageA = await openOptions(a);
+  await pageA.getByTestId('sync-now').click();
+  await waitFor(async () => {
+    const w = await pageA.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet);
+    return (w.memberships ?? []).includes('e2e-firefox-club');
+  }, { timeout: 15_000, what: "Firefox's membership in Chromium" });
+  assert.deepEqual(pageErrors, []);
+});

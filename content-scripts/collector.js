@@ -141,6 +141,8 @@
   // reading after MAX_RAW_TEXT characters instead of building a big container's whole text.
   function shortText(el) {
     if (textCache.has(el)) return textCache.get(el);
+    // An element without element children holds only its own text nodes: read it natively.
+    if (el.firstElementChild === null) return boundedText(el);
     let raw = '';
     let t = null;
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
@@ -383,7 +385,8 @@
       const count = i + 1;
       const data = parts[i];
       const parent = nodes[i].parentElement;
-      if (!parent) continue;
+      // Script, style and SVG text: never a candidate, whatever it says.
+      if (!parent || TEXT_PARENTS_SKIPPED.has(parent.tagName) || parent.namespaceURI !== HTML_NS) continue;
       // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates,
       // so long paragraphs are not collapsed just to be measured.
       const short = data.length <= MAX_SHORT_NODE;
@@ -396,8 +399,7 @@
         (data.length <= MAX_INLINE_FACT_TEXT || fits(collapse(data), MAX_INLINE_FACT_TEXT));
       // Text inside noscript or an svg icon (HTML in its foreignObject) is not page text; the
       // ancestor test runs for the few candidates only.
-      if (!(priced || offered || stocky || factual) || TEXT_PARENTS_SKIPPED.has(parent.tagName) ||
-        parent.namespaceURI !== HTML_NS || parent.closest('noscript, svg') !== null) continue;
+      if (!(priced || offered || stocky || factual) || parent.closest('noscript, svg') !== null) continue;
       if (stocky) {
         // The notice as its element shows it, else the text itself.
         const own = boundedText(parent);

@@ -14,6 +14,10 @@
   const MAX_TOTAL_BYTES = 1024 * 1024;
   const MAX_TEXT = 2048;
   const SENDS_PER_URL = 4;
+  // Collections per URL the page's DOM changes may start: a page that keeps changing (a
+  // carousel, a ticking timer) without changing what it says costs a bounded number of
+  // collections, not one every DEBOUNCE_MS for as long as it stays open.
+  const COLLECTS_PER_URL = 8;
   const DEBOUNCE_MS = 600;
   // Version 2 caps (engine/src/snapshot.rs).
   const MAX_META = 64;
@@ -81,6 +85,7 @@
   let lastUrl = '';
   let lastSent = '';
   let sendsForUrl = 0;
+  let collectsForUrl = 0;
 
   const stop = () => {
     stopped = true;
@@ -626,7 +631,8 @@
     // The extension was updated or removed: this collector is orphaned and stops quietly.
     if (!globalThis.chrome || !chrome.runtime || !chrome.runtime.id) { stop(); return; }
     const snapshot = collect();
-    if (snapshot.url !== lastUrl) { lastUrl = snapshot.url; sendsForUrl = 0; lastSent = ''; }
+    if (snapshot.url !== lastUrl) { lastUrl = snapshot.url; sendsForUrl = 0; collectsForUrl = 0; lastSent = ''; }
+    collectsForUrl += 1;
     // Resend when what the page says changed (a late-rendered price, a variant picked).
     const key = JSON.stringify([snapshot.title, snapshot.json_ld, snapshot.items,
       snapshot.prices.map((p) => p.text), snapshot.stock]);
@@ -679,10 +685,12 @@
     chrome.runtime.onMessage.addListener(onMessage);
     send();
     // Single-page shops change the URL and render prices late: look again, debounced, at
-    // most SENDS_PER_URL times per address (identical snapshots are not resent).
+    // most SENDS_PER_URL times per address (identical snapshots are not resent) and after at
+    // most COLLECTS_PER_URL collections.
     observer = new MutationObserver((records) => {
       if (records.every(badgeOnly)) return; // drawing the badge is not a page change
-      if (location.href !== lastUrl || sendsForUrl < SENDS_PER_URL) schedule();
+      if (location.href !== lastUrl ||
+        (sendsForUrl < SENDS_PER_URL && collectsForUrl < COLLECTS_PER_URL)) schedule();
     });
     observer.observe(document.documentElement, { childList: true, subtree: true });
   } catch (_) {

@@ -14,6 +14,10 @@
   const MAX_TOTAL_BYTES = 1024 * 1024;
   const MAX_TEXT = 2048;
   const SENDS_PER_URL = 4;
+  // Collections per URL the page's DOM changes may start: a page that keeps changing (a
+  // carousel, a ticking timer) without changing what it says costs a bounded number of
+  // collections, not one every DEBOUNCE_MS for as long as it stays open.
+  const COLLECTS_PER_URL = 8;
   const DEBOUNCE_MS = 600;
   // Version 2 caps (engine/src/snapshot.rs).
   const MAX_META = 64;
@@ -81,6 +85,7 @@
   let lastUrl = '';
   let lastSent = '';
   let sendsForUrl = 0;
+  let collectsForUrl = 0;
 
   const stop = () => {
     stopped = true;
@@ -141,6 +146,8 @@
   // reading after MAX_RAW_TEXT characters instead of building a big container's whole text.
   function shortText(el) {
     if (textCache.has(el)) return textCache.get(el);
+    // An element without element children holds only its own text nodes: read it natively.
+    if (el.firstElementChild === null) return boundedText(el);
     let raw = '';
     let t = null;
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
@@ -154,7 +161,30 @@
   }
 
   const attr = (el, name) => el.getAttribute(name);
-  const NOT_BLANK = /\S/;
+  const DIGIT = /[0-9]/;
+  const NON_ASCII = /[^\x00-\x7f]/;
+  // The text walk's scans (markedTextNodes): global copies of the per-node tests.
+  const DIGIT_OR_COLON_G = /[:：0-9]/g;
+  const STOCK_G = new RegExp(STOCK_RE.source, 'gi');
+  const OFFER_G = new RegExp(OFFER_WORDS.source, 'gi');
+  const DIGIT_OR_COLON_MARK = 1;
+  const STOCK_MARK = 2;
+  const OFFER_MARK = 4;
+  // `[...s].length <= max` without building the array: a code point is one or two units.
+  function fits(s, max) {
+    if (s.length <= max) return true;
+    if (s.length > 2 * max) return false;
+    let n = 0;
+    for (let i = 0; i < s.length; i += 1) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) i += 1;
+      }
+      n += 1;
+    }
+    return n <= max;
+  }
   const isLetter = (c) => c !== undefined && /\p{L}/u.test(c);
 
   function hasCurrency(text) {
@@ -171,7 +201,7 @@
   }
 
   function collectMeta(snap) {
-    for (const el of document.querySelectorAll('meta')) {
+    for (const el of document.getElementsByTagName('meta')) {
       const raw = attr(el, 'property') || attr(el, 'name');
       const content = attr(el, 'content');
       if (!raw || content === null) continue;
@@ -207,10 +237,13 @@
       for (const microdata of [true, false]) {
         const scopeAttr = microdata ? 'itemscope' : 'typeof';
         const propAttr = microdata ? 'itemprop' : 'property';
+        const scope = el.hasAttribute(scopeAttr);
         const names = (attr(el, propAttr) || '').trim().split(/\s+/).filter(Boolean);
+        // Neither an item nor a property in this syntax: nothing to record, no owner to find.
+        if (!scope && !names.length) continue;
         const ownerEl = el.parentElement && el.parentElement.closest('[' + scopeAttr + ']');
         const owner = ownerEl && index.has(ownerEl) ? index.get(ownerEl) : null;
-        if (el.hasAttribute(scopeAttr)) {
+        if (scope) {
           if (snap.items.length >= MAX_ITEMS) { snap.truncated = true; continue; }
           index.set(el, snap.items.length);
           const type = ((microdata ? attr(el, 'itemtype') : attr(el, 'typeof')) || '')
@@ -277,9 +310,10 @@
     const own = boundedText(start);
     if (own === null || own.length > max) return null;
     let el = start;
+    const body = document.body;
     for (let i = 0; i < MAX_CLIMB; i += 1) {
       const parent = el.parentElement;
-      if (!parent || parent === document.body || parent.childElementCount > MAX_CHILDREN) break;
+      if (!parent || parent === body || parent.childElementCount > MAX_CHILDREN) break;
       // An offer is one list item or row, not the whole list of offers.
       if (!oneNumber && ['UL', 'OL', 'DL', 'TABLE', 'TBODY'].includes(parent.tagName)) break;
       const t = boundedText(parent);
@@ -293,45 +327,84 @@
   }
 
   // Every text node under <body> counts for `order`; only those outside skipped subtrees
-  // can be candidates. Cheap tests (a digit, a short text, an offer word) come first; layout
-  // is asked only for the few candidates left.
+  // can be candidates. The walk only gathers the nodes and their texts; three native regex
+  // scans over the texts joined by NUL (no pattern can match across it) then mark the few
+  // nodes that hold a digit or colon, a stock phrase or an offer word, and only those are
+  // looked at again. Nodes over MAX_RAW_TEXT characters join as empty texts: their element's
+  // text is too long for any candidate. Layout is asked only for the few candidates left.
+  function markedTextNodes(body, snap) {
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    const parts = [];
+    const starts = [];
+    let at = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (nodes.length >= MAX_TEXT_NODES) { snap.truncated = true; break; }
+      const data = node.data;
+      const part = data.length > MAX_RAW_TEXT ? '' : data;
+      nodes.push(node);
+      parts.push(part);
+      starts.push(at);
+      at += part.length + 1;
+    }
+    const all = parts.join('\0');
+    const marks = new Uint8Array(nodes.length);
+    const segment = (pos) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= pos) lo = mid; else hi = mid - 1;
+      }
+      return lo;
+    };
+    for (const [re, bit] of [[DIGIT_OR_COLON_G, DIGIT_OR_COLON_MARK], [STOCK_G, STOCK_MARK], [OFFER_G, OFFER_MARK]]) {
+      re.lastIndex = 0;
+      for (let m = re.exec(all); m !== null; m = re.exec(all)) {
+        const i = segment(m.index);
+        marks[i] |= bit;
+        if (i + 1 >= starts.length) break;
+        re.lastIndex = starts[i + 1];
+      }
+    }
+    return { nodes, parts, marks };
+  }
+
   function collectTexts(snap, heading) {
     const body = document.body;
     if (!body) return [];
-    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
     const seenPrices = new Set();
     const seenOffers = new Set();
     const pending = [];
-    let headingAt = null;
     const headingTop = heading ? heading.getBoundingClientRect().top : 0;
     const headingFirst = heading ? document.createTreeWalker(heading, NodeFilter.SHOW_TEXT).nextNode() : null;
     const seenStock = new Set();
     const seenInline = new Set();
     const inline = [];
-    let count = 0;
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      count += 1;
-      if (count > MAX_TEXT_NODES) { snap.truncated = true; break; }
-      if (node === headingFirst) headingAt = count;
-      const data = node.data;
-      // Most text nodes are the whitespace between tags: one cheap test skips them all.
-      if (!NOT_BLANK.test(data)) continue;
-      const parent = node.parentElement;
-      if (!parent) continue;
+    const { nodes, parts, marks } = markedTextNodes(body, snap);
+    const headingIndex = headingFirst ? nodes.indexOf(headingFirst) : -1;
+    const headingAt = headingIndex === -1 ? null : headingIndex + 1;
+    for (let i = 0; i < nodes.length; i += 1) {
+      const mark = marks[i];
+      if (mark === 0) continue;
+      const count = i + 1;
+      const data = parts[i];
+      const parent = nodes[i].parentElement;
+      // Script, style and SVG text: never a candidate, whatever it says.
+      if (!parent || TEXT_PARENTS_SKIPPED.has(parent.tagName) || parent.namespaceURI !== HTML_NS) continue;
       // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates,
       // so long paragraphs are not collapsed just to be measured.
       const short = data.length <= MAX_SHORT_NODE;
-      const priced = short && snap.prices.length < MAX_PRICES && /[0-9]/.test(data) &&
-        (data.length <= MAX_PRICE_TEXT || collapse(data).length <= MAX_PRICE_TEXT);
-      const offered = snap.offers.length < MAX_TEXTS && OFFER_WORDS.test(data);
-      const stocky = short && snap.stock.length < MAX_TEXTS &&
-        (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT) && STOCK_RE.test(data);
-      const factual = short && inline.length < MAX_INLINE_FACTS && /[:：0-9]/.test(data) &&
-        (data.length <= MAX_INLINE_FACT_TEXT || [...collapse(data)].length <= MAX_INLINE_FACT_TEXT);
+      const priced = short && (mark & DIGIT_OR_COLON_MARK) !== 0 && snap.prices.length < MAX_PRICES &&
+        DIGIT.test(data) && (data.length <= MAX_PRICE_TEXT || collapse(data).length <= MAX_PRICE_TEXT);
+      const offered = (mark & OFFER_MARK) !== 0 && snap.offers.length < MAX_TEXTS;
+      const stocky = short && (mark & STOCK_MARK) !== 0 && snap.stock.length < MAX_TEXTS &&
+        (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT);
+      const factual = short && (mark & DIGIT_OR_COLON_MARK) !== 0 && inline.length < MAX_INLINE_FACTS &&
+        (data.length <= MAX_INLINE_FACT_TEXT || fits(collapse(data), MAX_INLINE_FACT_TEXT));
       // Text inside noscript or an svg icon (HTML in its foreignObject) is not page text; the
       // ancestor test runs for the few candidates only.
-      if (!(priced || offered || stocky || factual) || TEXT_PARENTS_SKIPPED.has(parent.tagName) ||
-        parent.namespaceURI !== HTML_NS || parent.closest('noscript, svg') !== null) continue;
+      if (!(priced || offered || stocky || factual) || parent.closest('noscript, svg') !== null) continue;
       if (stocky) {
         // The notice as its element shows it, else the text itself.
         const own = boundedText(parent);
@@ -362,7 +435,7 @@
         seenInline.add(parent);
         if (parent.childElementCount <= MAX_CHILDREN) {
           const t = shortText(parent);
-          const fact = t !== null && [...t].length <= MAX_INLINE_FACT_TEXT ? inlineFact(t, () => nextText(parent)) : null;
+          const fact = t !== null && fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(parent)) : null;
           if (fact && !hidden(parent)) inline.push(fact);
         }
       }
@@ -381,7 +454,7 @@
   function nextText(el) {
     const next = el.nextElementSibling;
     const t = next ? shortText(next) : null;
-    return t !== null && [...t].length <= MAX_INLINE_FACT_TEXT ? t : null;
+    return t !== null && fits(t, MAX_INLINE_FACT_TEXT) ? t : null;
   }
 
   // `Label: value` (nothing after the colon: the next element's text, as in
@@ -393,17 +466,17 @@
     if (colon) {
       const label = t.slice(0, colon.index).trim();
       const value = t.slice(colon.index + 1).trim() || next();
-      const ok = value && [...label].length <= MAX_INLINE_LABEL && /\p{Alphabetic}/u.test(label) &&
-        [...value].length <= MAX_INLINE_FACT_TEXT;
+      const ok = value && fits(label, MAX_INLINE_LABEL) && /\p{Alphabetic}/u.test(label) &&
+        fits(value, MAX_INLINE_FACT_TEXT);
       return ok ? [label, value] : null;
     }
     const at = t.lastIndexOf(' ');
     if (at === -1) return null;
     const label = t.slice(0, at);
     const value = t.slice(at + 1).replace(/^#+/, '');
-    const ok = [...label].length <= 30 && label.split(' ').length <= 3 &&
+    const ok = fits(label, 30) && label.split(' ').length <= 3 &&
       /\p{Alphabetic}/u.test(label) && /^[\p{Alphabetic}.#\-/ ]+$/u.test(label) &&
-      [...value].length >= 3 && /^[\p{Alphabetic}\p{N}\-./_]+$/u.test(value) && /[0-9]/.test(value);
+      !fits(value, 2) && /^[\p{Alphabetic}\p{N}\-./_]+$/u.test(value) && /[0-9]/.test(value);
     return ok ? [label, value] : null;
   }
 
@@ -419,41 +492,59 @@
   // Elements under a subtree whose text is not shown. Of the skipped tags only noscript (with
   // scripting off) and svg can hold parsed HTML elements, and inside svg only its HTML
   // integration points (foreignObject, title, desc) can: the parser moves any other HTML tag
-  // out of it. Pages have few of them: one query each, instead of an ancestor walk per element.
-  function skippedAmong(targets) {
-    const skipped = new Set();
+  // out of it. Pages have few of them: one query per collection for the facts and the
+  // buttons, instead of an ancestor walk per element.
+  const SKIPPABLE = 'dt, tr, li, button, input[type="submit" i]';
+  let skippedCache = null;
+  function skipped() {
+    if (skippedCache) return skippedCache;
+    skippedCache = new Set();
     for (const c of document.querySelectorAll('noscript, svg foreignObject, svg title, svg desc')) {
-      for (const el of c.querySelectorAll(targets)) skipped.add(el);
+      for (const el of c.querySelectorAll(SKIPPABLE)) skippedCache.add(el);
     }
-    return skipped;
+    return skippedCache;
+  }
+
+  // boundedText() for a list item, or null when its raw text has neither `:` nor `-`.
+  function factText(el) {
+    if (textCache.has(el)) return textCache.get(el);
+    const raw = el.textContent || '';
+    if (raw.length > MAX_RAW_TEXT) { textCache.set(el, null); return null; }
+    if (raw.indexOf(':') === -1 && raw.indexOf('-') === -1) return null;
+    const t = collapse(raw);
+    textCache.set(el, t);
+    return t;
   }
 
   function collectFacts(snap) {
     let looked = 0;
-    const skipped = skippedAmong('dt, tr, li');
     for (const el of document.querySelectorAll('dt, tr, li')) {
       looked += 1;
       if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
         if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
         break;
       }
-      if (skipped.has(el)) continue;
+      if (skipped().has(el)) continue;
       let pair = null;
       if (el.localName === 'dt') {
         const dd = el.nextElementSibling;
         if (dd && dd.localName === 'dd') pair = [boundedText(el), boundedText(dd)];
       } else if (el.localName === 'tr') {
-        const cells = [...el.children].filter((c) => c.localName === 'td' || c.localName === 'th');
+        const cells = [];
+        for (let c = el.firstElementChild; c && cells.length <= 2; c = c.nextElementSibling) {
+          if (c.localName === 'td' || c.localName === 'th') cells.push(c);
+        }
         if (cells.length === 2) pair = [boundedText(cells[0]), boundedText(cells[1])];
       } else if (el.childElementCount <= MAX_CHILDREN) {
-        // `Label: value`, else `Label - value` (a list item holding a menu is no fact).
-        const t = boundedText(el);
+        // `Label: value`, else `Label - value` (a list item holding a menu is no fact). Most
+        // list items are neither: their text is not collapsed just to find that out.
+        const t = factText(el);
         let at = t === null ? -1 : t.indexOf(':');
         let sep = 1;
         if (t !== null && at === -1) { at = t.indexOf(' - '); sep = 3; }
-        if (at !== -1 && [...t].length <= MAX_FACT_TEXT) pair = [t.slice(0, at).trim(), t.slice(at + sep).trim()];
+        if (at !== -1 && fits(t, MAX_FACT_TEXT)) pair = [t.slice(0, at).trim(), t.slice(at + sep).trim()];
       }
-      if (pair && pair[0] && pair[1] && [...pair[0]].length <= MAX_FACT_TEXT) {
+      if (pair && pair[0] && pair[1] && fits(pair[0], MAX_FACT_TEXT)) {
         snap.facts.push([clipValue(pair[0]), clipValue(pair[1])]);
       }
     }
@@ -462,12 +553,11 @@
   // Buy buttons, after the stock notices the text walk found.
   function collectButtons(snap) {
     const seen = new Set(snap.stock);
-    const skipped = skippedAmong('button, input[type="submit" i]');
     for (const el of document.querySelectorAll('button, input[type="submit" i]')) {
       if (snap.stock.length >= MAX_TEXTS) break;
       if (el.hasAttribute('disabled')) continue;
       const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : boundedText(el);
-      if (!t || t.length > MAX_STOCK_TEXT || seen.has(t) || skipped.has(el) || hidden(el)) continue;
+      if (!t || t.length > MAX_STOCK_TEXT || seen.has(t) || skipped().has(el) || hidden(el)) continue;
       seen.add(t);
       snap.stock.push(clipValue(t));
     }
@@ -476,8 +566,10 @@
   function collect() {
     const started = performance.now();
     textCache = new Map();
+    skippedCache = null;
     const snap = read();
     textCache = new Map();
+    skippedCache = null;
     snap.cost_ms = Math.round((performance.now() - started) * 1000) / 1000;
     return snap;
   }
@@ -490,7 +582,7 @@
     for (const script of scripts) {
       if (jsonLd.length >= MAX_BLOCKS) { truncated = true; break; }
       const text = script.textContent || '';
-      const bytes = utf8Length(text);
+      const bytes = NON_ASCII.test(text) ? utf8Length(text) : text.length;
       if (bytes > MAX_BLOCK_BYTES || total + bytes > MAX_TOTAL_BYTES) {
         truncated = true;
         continue;
@@ -523,7 +615,7 @@
     snap.signals = hasSignals(snap);
     if (!snap.signals) return snap;
     let heading = null;
-    for (const h of document.querySelectorAll('h1')) {
+    for (const h of document.getElementsByTagName('h1')) {
       if (!h.closest('template') && !hidden(h) && textOf(h)) { heading = h; break; }
     }
     snap.heading = heading ? clipValue(textOf(heading)) : null;
@@ -539,7 +631,8 @@
     // The extension was updated or removed: this collector is orphaned and stops quietly.
     if (!globalThis.chrome || !chrome.runtime || !chrome.runtime.id) { stop(); return; }
     const snapshot = collect();
-    if (snapshot.url !== lastUrl) { lastUrl = snapshot.url; sendsForUrl = 0; lastSent = ''; }
+    if (snapshot.url !== lastUrl) { lastUrl = snapshot.url; sendsForUrl = 0; collectsForUrl = 0; lastSent = ''; }
+    collectsForUrl += 1;
     // Resend when what the page says changed (a late-rendered price, a variant picked).
     const key = JSON.stringify([snapshot.title, snapshot.json_ld, snapshot.items,
       snapshot.prices.map((p) => p.text), snapshot.stock]);
@@ -592,10 +685,12 @@
     chrome.runtime.onMessage.addListener(onMessage);
     send();
     // Single-page shops change the URL and render prices late: look again, debounced, at
-    // most SENDS_PER_URL times per address (identical snapshots are not resent).
+    // most SENDS_PER_URL times per address (identical snapshots are not resent) and after at
+    // most COLLECTS_PER_URL collections.
     observer = new MutationObserver((records) => {
       if (records.every(badgeOnly)) return; // drawing the badge is not a page change
-      if (location.href !== lastUrl || sendsForUrl < SENDS_PER_URL) schedule();
+      if (location.href !== lastUrl ||
+        (sendsForUrl < SENDS_PER_URL && collectsForUrl < COLLECTS_PER_URL)) schedule();
     });
     observer.observe(document.documentElement, { childList: true, subtree: true });
   } catch (_) {

@@ -196,7 +196,7 @@ fn collect_meta(root: ElementRef<'_>, snap: &mut PageSnapshot) {
         let Some(key) = el.attr("property").or_else(|| el.attr("name")) else {
             continue;
         };
-        let key = key.trim().to_lowercase();
+        let key = js_trim(key).to_lowercase();
         let wanted = ["og:", "product:", "twitter:"]
             .iter()
             .any(|p| key.starts_with(p))
@@ -229,7 +229,7 @@ fn collect_items(root: ElementRef<'_>, snap: &mut PageSnapshot) {
                 Syntax::Rdfa => ("typeof", "property"),
             };
             let starts_item = el.attr(scope_attr).is_some();
-            let prop = el.attr(prop_attr).and_then(|p| p.split_whitespace().next());
+            let prop = el.attr(prop_attr).and_then(|p| js_words(p).next());
             let owner = el
                 .ancestors()
                 .filter_map(ElementRef::wrap)
@@ -248,9 +248,7 @@ fn collect_items(root: ElementRef<'_>, snap: &mut PageSnapshot) {
                 snap.items.push(Item {
                     syntax,
                     r#type: clip_to(
-                        r#type
-                            .and_then(|t| t.split_whitespace().next())
-                            .unwrap_or(""),
+                        r#type.and_then(|t| js_words(t).next()).unwrap_or(""),
                         MAX_VALUE_BYTES,
                     ),
                     parent: owner,
@@ -260,7 +258,7 @@ fn collect_items(root: ElementRef<'_>, snap: &mut PageSnapshot) {
             } else if let (Some(owner), Some(_)) = (owner, prop) {
                 let names = el.attr(prop_attr).unwrap_or_default();
                 let value = clip_to(&prop_value(el, syntax), MAX_VALUE_BYTES);
-                for name in names.split_whitespace() {
+                for name in js_words(names) {
                     if props >= MAX_ITEM_PROPS {
                         snap.truncated = true;
                         break;
@@ -292,7 +290,7 @@ fn prop_value(el: ElementRef<'_>, syntax: Syntax) -> String {
         _ => None,
     };
     match attr {
-        Some(a) => el.attr(a).unwrap_or_default().trim().to_owned(),
+        Some(a) => js_trim(el.attr(a).unwrap_or_default()).to_owned(),
         None => collapse(&text(el)),
     }
 }
@@ -448,9 +446,9 @@ fn collect_texts(
 /// labels it knows.
 fn inline_fact(t: &str, next: impl FnOnce() -> Option<String>) -> Option<(String, String)> {
     if let Some(at) = t.find([':', '：']) {
-        let label = t[..at].trim();
+        let label = js_trim(&t[..at]);
         let colon = t[at..].chars().next().map_or(1, char::len_utf8);
-        let mut value = t[at + colon..].trim().to_owned();
+        let mut value = js_trim(&t[at + colon..]).to_owned();
         if value.is_empty() {
             value = next()?;
         }
@@ -574,7 +572,7 @@ fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
                     // `Label: value`, else `Label - value`.
                     t.split_once(':')
                         .or_else(|| t.split_once(" - "))
-                        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                        .map(|(k, v)| (js_trim(k).to_owned(), js_trim(v).to_owned()))
                 }),
         };
         if let Some((k, v)) = pair {
@@ -706,15 +704,42 @@ fn hint_of(el: ElementRef<'_>) -> String {
         .take(3)
         .flat_map(|e| [e.attr("id"), e.attr("class"), e.attr("itemprop")])
         .flatten()
-        .map(str::trim)
+        .map(js_trim)
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
 }
 
+/// The collector's `s.replace(/\s+/g, ' ').trim()`.
 fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    js_words(s).collect::<Vec<_>>().join(" ")
+}
+
+/// JavaScript's whitespace (`\s`, `trim()`): Unicode's `White_Space` without U+0085, plus
+/// U+FEFF (the byte-order mark some shops leave inside their text). The collector's
+/// definition wins so both collectors read such text alike.
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+fn js_trim(s: &str) -> &str {
+    s.trim_matches(is_js_space)
+}
+
+/// `s.trim().split(/\s+/)` without empty words.
+fn js_words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(is_js_space).filter(|w| !w.is_empty())
 }
 
 /// Digits, then only digits, `.`, `,`, `'` and spaces: an amount without its currency.
@@ -1044,6 +1069,15 @@ mod tests {
         let end = start + js[start..].find("];").expect("end of STOCK_PHRASES");
         let copy: Vec<&str> = js[start..end].split('\'').skip(1).step_by(2).collect();
         assert_eq!(copy, crate::detect::visible::stock_phrases());
+    }
+
+    /// The collector's `\s` decides what is whitespace: U+FEFF is, U+0085 is not.
+    #[test]
+    fn whitespace_is_javascripts() {
+        assert_eq!(collapse("\u{feff} Price:\u{feff}\u{a0}12 \n"), "Price: 12");
+        assert_eq!(collapse("a\u{85}b"), "a\u{85}b");
+        assert_eq!(js_trim("\u{feff}SKU\u{3000}"), "SKU");
+        assert_eq!(js_words(" a\u{feff}b ").collect::<Vec<_>>(), ["a", "b"]);
     }
 
     #[test]

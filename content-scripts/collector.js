@@ -66,7 +66,7 @@
     'verfügbar', 'lieferbar', 'bid', 'в наличии',
   ];
   const STOCK_RE = new RegExp(STOCK_PHRASES.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
-  const OFFER_WORDS = /coupon|use code|promo code|voucher|bank offer|instant discount|cashback|cash back|subscribe & save|subscribe and save|no cost emi|no-cost emi|clip |% off/i;
+  const OFFER_WORDS = /coupon|use code|promo code|voucher|bank offer|instant discount|cashback|cash back|subscribe & save|subscribe and save|no cost emi|no-cost emi|clip |% off|last 30 days|letzten 30 tage|30 derniers jours|ultimi 30 giorni|últimos 30 días|afgelopen 30 dagen|30 dni/i;
   // A text node is never a candidate when its parent is one of these or is not HTML (SVG
   // text): a parent test per node, where `closest()` per node cost milliseconds.
   const TEXT_PARENTS_SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEXTAREA', 'OPTION', 'OPTGROUP', 'TITLE']);

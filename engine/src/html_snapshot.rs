@@ -140,6 +140,14 @@ const OFFER_WORDS: &[&str] = &[
     "no-cost emi",
     "clip ",
     "% off",
+    // The EU's "lowest price in the last 30 days" line, for the deal score's honest reference.
+    "last 30 days",
+    "letzten 30 tage",
+    "30 derniers jours",
+    "ultimi 30 giorni",
+    "últimos 30 días",
+    "afgelopen 30 dagen",
+    "30 dni",
 ];
 /// Parents whose text nodes are never candidates.
 const TEXT_PARENTS_SKIPPED: &[&str] = &[

@@ -114,6 +114,12 @@ test('the popup shows the product read from JSON-LD', async () => {
   assert.equal(await popup.getByTestId('availability').textContent(), 'In stock');
   const ids = await popup.locator('.ids').textContent();
   for (const want of ['Acme', 'KT-1700', '4006381333931', 'K17-S']) assert.ok(ids.includes(want), `${want} in ${ids}`);
+  // The page's "lowest price in the last 30 days" line is read, said as what it is, and is
+  // the deal score's honest reference (not a "was" price).
+  assert.deepEqual(await popup.getByTestId('offer').locator('strong').allTextContents(), ['Lowest price in the last 30 days: $1,199.00']);
+  assert.equal(await popup.getByTestId('list-price').count(), 0);
+  const { result } = await popup.evaluate((id) => chrome.runtime.sendMessage({ type: 'get_tab_result', tab_id: id }), tabId);
+  assert.equal(result.score.honest_reference?.rule, 'page_lowest_30d', JSON.stringify(result.score));
   await popup.screenshot({ path: artifactPath('chromium-popup-product.png') });
   await popup.close();
 });

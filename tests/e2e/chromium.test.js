@@ -145,7 +145,7 @@ test('malformed JSON-LD neither throws on the page nor breaks the background', a
   assert.deepEqual(pageErrors, [], 'no errors on any fixture page');
 });
 
-test('the popup still shows the product after the service worker was stopped and woken', { timeout: 30_000 }, async () => {
+test('the popup still shows the product after the service worker was stopped and woken', { timeout: 60_000 }, async () => {
   const { page, tabId } = await openFixture('product.html');
   const status = async (p) => p.evaluate(() => chrome.runtime.sendMessage({ type: 'status' }));
   const probe = await context.newPage();
@@ -159,11 +159,18 @@ test('the popup still shows the product after the service worker was stopped and
   const { targetInfos } = await cdp.send('Target.getTargets');
   const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(extensionId));
   assert.ok(target, 'the extension service worker is running');
-  await cdp.send('Target.closeTarget', { targetId: target.targetId });
-  await waitFor(async () => {
-    const { targetInfos: now } = await cdp.send('Target.getTargets');
-    return !now.some((t) => t.targetId === target.targetId);
-  }, { what: 'the worker to stop' });
+  // A worker still finishing an event (a loaded machine makes that window long) can outlive
+  // one close: ask again until it is gone.
+  const gone = async () => !(await cdp.send('Target.getTargets')).targetInfos.some((t) => t.targetId === target.targetId);
+  for (let attempt = 1; ; attempt += 1) {
+    await cdp.send('Target.closeTarget', { targetId: target.targetId }).catch(() => {});
+    try {
+      await waitFor(gone, { timeout: 5_000, what: 'the worker to stop' });
+      break;
+    } catch (error) {
+      if (attempt === 4) throw error;
+    }
+  }
 
   const popup = await openPopup(tabId); // its message wakes a new worker
   const title = popup.getByTestId('product-title');

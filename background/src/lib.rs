@@ -49,10 +49,11 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
             let Some(tab_id) = sender_tab_id else {
                 return Response::error(ErrorCode::NoTab, "snapshots must come from a tab");
             };
-            match detect_and_store(i64::from(tab_id), *snapshot, now_ms).await {
+            let mut wallet = LazyWallet::default();
+            match detect_and_store(i64::from(tab_id), *snapshot, &mut wallet, now_ms).await {
                 Ok(result) => Response::SnapshotAccepted {
                     has_product: result.detection.product.is_some(),
-                    badge: badge_for(result, now_ms).await,
+                    badge: badge_for(result, &mut wallet, now_ms).await,
                 },
                 Err(e) => e,
             }
@@ -189,9 +190,29 @@ pub async fn on_alarm(name: String, now_ms: f64) {
 /// The name of the periodic sync alarm.
 pub const SYNC_ALARM: &str = "stacksmart-sync";
 
+/// The stored wallet, read at most once per event and only when a product needs it (the
+/// score's trust settings, the badge, the stack all read the same copy).
+#[derive(Default)]
+struct LazyWallet(Option<Result<engine::wallet::WalletDoc, Response>>);
+
+impl LazyWallet {
+    async fn get(&mut self) -> &Result<engine::wallet::WalletDoc, Response> {
+        if self.0.is_none() {
+            self.0 = Some(wallet_store::load().await);
+        }
+        self.0.get_or_insert_with(unreachable_load)
+    }
+}
+
+// `get` fills the cell just above; an empty one is read as an unreadable wallet, not a panic.
+fn unreachable_load() -> Result<engine::wallet::WalletDoc, Response> {
+    Err(Response::error(ErrorCode::Internal, "wallet not loaded"))
+}
+
 async fn detect_and_store(
     tab_id: i64,
     snapshot: PageSnapshot,
+    wallet: &mut LazyWallet,
     now_ms: f64,
 ) -> Result<TabResult, Response> {
     let detection = engine::detect::detect(&snapshot)
@@ -200,8 +221,10 @@ async fn detect_and_store(
         Some(product) => {
             let claims = engine::score::sighting::page_claims(product, &detection.offers);
             // The shopper's trust in shops' prices; an unreadable wallet means the defaults.
-            let trust = wallet_store::load()
+            let trust = wallet
+                .get()
                 .await
+                .as_ref()
                 .map(|w| w.settings.reliability_overrides())
                 .unwrap_or_default();
             history_store::record_and_score(product, &snapshot.url, claims, &trust, ms(now_ms))
@@ -274,15 +297,16 @@ async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
     let Some(live) = browser::collect_from_tab(tab_id).await else {
         return Response::TabResult { result: None };
     };
+    let mut wallet = LazyWallet::default();
     let result = match stored.filter(|s| s.url == live.url) {
         Some(stored) => stored,
-        None => match detect_and_store(tab_id, live, now_ms).await {
+        None => match detect_and_store(tab_id, live, &mut wallet, now_ms).await {
             Ok(result) => result,
             Err(e) => return e,
         },
     };
     Response::TabResult {
-        result: Some(Box::new(with_stack(result, now_ms).await)),
+        result: Some(Box::new(with_stack(result, &mut wallet, now_ms).await)),
     }
 }
 
@@ -297,28 +321,33 @@ async fn follow_sites(saved: &Response) {
 
 /// The in-page badge for a freshly read page, unless the shopper turned it off. No badge
 /// when the wallet cannot be read: the popup explains that.
-async fn badge_for(result: TabResult, now_ms: f64) -> Option<engine::stack::page::Badge> {
+async fn badge_for(
+    result: TabResult,
+    wallet: &mut LazyWallet,
+    now_ms: f64,
+) -> Option<engine::stack::page::Badge> {
     let product = result.detection.product.as_ref()?;
-    let doc = wallet_store::load().await.ok()?;
+    let doc = wallet.get().await.as_ref().ok()?;
     if !doc.settings.badge {
         return None;
     }
-    let stack = page_stack(product, &result, &doc, now_ms)?;
+    let stack = page_stack(product, &result, doc, now_ms)?;
     engine::stack::page::badge(&stack)
 }
 
 /// Adds the best stack for the tab's product with the wallet as it is now. An unreadable
 /// wallet gives the stack of an empty one, and says so.
-async fn with_stack(mut result: TabResult, now_ms: f64) -> TabResult {
+async fn with_stack(mut result: TabResult, wallet: &mut LazyWallet, now_ms: f64) -> TabResult {
     let Some(product) = &result.detection.product else {
         return result;
     };
-    let (doc, wallet_problem) = match wallet_store::load().await {
+    let empty = engine::wallet::WalletDoc::default();
+    let (doc, wallet_problem) = match wallet.get().await {
         Ok(doc) => (doc, None),
-        Err(Response::Error(e)) => (engine::wallet::WalletDoc::default(), Some(e.message)),
-        Err(_) => (engine::wallet::WalletDoc::default(), None),
+        Err(Response::Error(e)) => (&empty, Some(e.message.clone())),
+        Err(_) => (&empty, None),
     };
-    let mut stack = page_stack(product, &result, &doc, now_ms);
+    let mut stack = page_stack(product, &result, doc, now_ms);
     if let Some(stack) = stack.as_mut().filter(|s| s.problem.is_none()) {
         stack.problem = wallet_problem;
     }

@@ -198,6 +198,23 @@ pub fn coupon_set_valid(p: &Problem, set: &[usize]) -> bool {
 /// Order of computation (stacking-rules.md §1–6): sales, product coupons per line, order
 /// coupons on the running subtotal, free shipping, shipping, tax.
 pub fn price_order(p: &Problem, set: &[usize], t: &mut Trace) -> OrderState {
+    finish_order(p, price_merch(p, set, t), set, t)
+}
+
+/// The merchandise after sales and the set's product and order coupons: everything up to the
+/// free-shipping code, so coupon sets that differ only in that code share it.
+#[derive(Debug, Clone)]
+pub struct Merch {
+    pre_subtotal: Decimal,
+    subtotal: Decimal,
+    taxable: Decimal,
+    net: Vec<Decimal>,
+    outcomes: Vec<(usize, CouponOutcome)>,
+}
+
+/// Sales, then the set's product coupons, then its order coupons (index order within each);
+/// a free-shipping code in `set` is left to [`finish_order`].
+pub fn price_merch(p: &Problem, set: &[usize], t: &mut Trace) -> Merch {
     let per_line = p.merchant.rounding.allocation == RoundingAllocation::PerLine;
     let n = p.lines.len();
     let mut net: Vec<Decimal> = p.lines.iter().map(|l| l.gross).collect();
@@ -250,20 +267,12 @@ pub fn price_order(p: &Problem, set: &[usize], t: &mut Trace) -> OrderState {
     let pre_subtotal = subtotal;
     let mut taxable = subtotal;
     let mut outcomes = Vec::with_capacity(set.len());
-    let mut free_shipping_code = None;
 
-    // Product coupons, then order coupons, then the free-shipping code: index order within each.
-    for pass in 0..3 {
+    // Product coupons, then order coupons: index order within each.
+    for pass in 0..2 {
         for &ci in set {
             let c = &p.coupons[ci];
-            let this_pass = if c.is_free_shipping() {
-                2
-            } else if c.item_level {
-                0
-            } else {
-                1
-            };
-            if this_pass != pass {
+            if c.is_free_shipping() || usize::from(!c.item_level) != pass {
                 continue;
             }
             let tested = match p.merchant.min_spend_base {
@@ -280,10 +289,6 @@ pub fn price_order(p: &Problem, set: &[usize], t: &mut Trace) -> OrderState {
                     ));
                     continue;
                 }
-            }
-            if pass == 2 {
-                free_shipping_code = Some(ci);
-                continue;
             }
             // One product discount per line (§1): a line another product code already
             // discounted is not covered again.
@@ -363,6 +368,46 @@ pub fn price_order(p: &Problem, set: &[usize], t: &mut Trace) -> OrderState {
         }
     }
 
+    Merch {
+        pre_subtotal,
+        subtotal,
+        taxable,
+        net,
+        outcomes,
+    }
+}
+
+/// The free-shipping code of `set` (if any), shipping, tax and loyalty, on `m` (the rest of
+/// `set` priced by [`price_merch`]).
+pub fn finish_order(p: &Problem, m: Merch, set: &[usize], t: &mut Trace) -> OrderState {
+    let Merch {
+        pre_subtotal,
+        subtotal,
+        mut taxable,
+        net,
+        mut outcomes,
+    } = m;
+    let mut free_shipping_code = None;
+    for &ci in set {
+        let c = &p.coupons[ci];
+        if !c.is_free_shipping() {
+            continue;
+        }
+        let tested = match p.merchant.min_spend_base {
+            ThresholdBase::PreDiscount => pre_subtotal,
+            ThresholdBase::PostDiscount => subtotal,
+        };
+        match c.min_spend {
+            Some(m) if tested < m => outcomes.push((
+                ci,
+                CouponOutcome::MinNotMet {
+                    shortfall: m - tested,
+                },
+            )),
+            _ => free_shipping_code = Some(ci),
+        }
+    }
+
     let threshold_tested = match p.shipping_base {
         ThresholdBase::PreDiscount => pre_subtotal,
         ThresholdBase::PostDiscount => subtotal,
@@ -428,6 +473,22 @@ pub fn price_order(p: &Problem, set: &[usize], t: &mut Trace) -> OrderState {
         total: subtotal + shipping + tax,
         coupons: outcomes,
         loyalty,
+    }
+}
+
+/// Every valid coupon set with its priced order (the receipt reuses them).
+pub struct PricedSets {
+    pub sets: Vec<Vec<usize>>,
+    pub orders: Vec<OrderState>,
+}
+
+impl PricedSets {
+    /// The priced order of a valid coupon set (sorted ascending).
+    pub fn order(&self, set: &[usize]) -> Option<&OrderState> {
+        self.sets
+            .iter()
+            .position(|s| s == set)
+            .map(|i| &self.orders[i])
     }
 }
 
@@ -749,6 +810,17 @@ impl Evaluation {
 
 /// Prices a whole stack from scratch. `None` when the choice is outside the decision space.
 pub fn evaluate(p: &Problem, choice: &Choice, trace: bool) -> Option<Evaluation> {
+    evaluate_with(p, choice, trace, None)
+}
+
+/// [`evaluate`], taking the order from `priced` when no receipt is wanted (the search priced
+/// every valid coupon set already).
+pub fn evaluate_with(
+    p: &Problem,
+    choice: &Choice,
+    trace: bool,
+    priced: Option<&PricedSets>,
+) -> Option<Evaluation> {
     if !choice.coupons.windows(2).all(|w| w[0] < w[1])
         || choice.coupons.iter().any(|&c| c >= p.coupons.len())
         || choice.deal.is_some_and(|d| d >= p.deals.len())
@@ -758,7 +830,13 @@ pub fn evaluate(p: &Problem, choice: &Choice, trace: bool) -> Option<Evaluation>
         return None;
     }
     let mut t = if trace { Trace::on() } else { Trace::off() };
-    let order = price_order(p, &choice.coupons, &mut t);
+    let order = match priced
+        .filter(|_| !trace)
+        .and_then(|ps| ps.order(&choice.coupons))
+    {
+        Some(o) => o.clone(),
+        None => price_order(p, &choice.coupons, &mut t),
+    };
     let tender = tender(p, order.total, choice.deal, &mut t);
     let (primary, secondary) = payment_value(p, &choice.payment, &tender)?;
     let (portal, portal_base, portal_void) = match choice.portal {

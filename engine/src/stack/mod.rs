@@ -255,11 +255,15 @@ fn optimize_core(
     let p = problem::resolve(req)?;
     let ids: Vec<String> = req.offers.iter().map(|o| o.id.clone()).collect();
     // Ask for spare groups: alternatives that only add offers doing nothing are dropped below.
-    let (best, alts) = search::optimize(&p, alternatives_wanted * 2);
+    let priced = search::priced_sets(&p);
+    let (best, alts) = search::optimize_priced(&p, &priced, alternatives_wanted * 2);
     let e = eval::evaluate(&p, &best.choice, true).ok_or_else(|| internal("best stack invalid"))?;
     let mut steps = e.steps.clone().unwrap_or_default();
     receipt::finish_steps(&p, &ids, &mut steps);
-    let baseline = eval::price_order(&p, &[], &mut eval::Trace::off()).total;
+    let baseline = priced.order(&[]).map_or_else(
+        || eval::price_order(&p, &[], &mut eval::Trace::off()).total,
+        |o| o.total,
+    );
     let best_stack = summary(&p, &ids, &best.choice, &e);
     let mut shown: Vec<(Decimal, Vec<String>)> = vec![(best.net, used_ids(&best_stack))];
     let mut alternatives = Vec::new();
@@ -267,7 +271,7 @@ fn optimize_core(
         if alternatives.len() == alternatives_wanted {
             break;
         }
-        let Some(ea) = eval::evaluate(&p, &a.choice, false) else {
+        let Some(ea) = eval::evaluate_with(&p, &a.choice, false, Some(&priced)) else {
             continue;
         };
         let stack = summary(&p, &ids, &a.choice, &ea);
@@ -296,7 +300,7 @@ fn optimize_core(
         stack: best_stack,
         steps,
         alternatives,
-        unused: receipt::unused_reasons(&p, &ids, &best.choice, best.net),
+        unused: receipt::unused_reasons(&p, &ids, &priced, &best.choice, best.net),
         suggestions: Vec::new(),
     })
 }

@@ -58,13 +58,29 @@ fn shape_ok(p: &Problem, pay: &Payment) -> bool {
 /// The optimum by exhaustive search. Panics only if the space has more than 2⁶³ coupon
 /// subsets, which no caller can afford anyway.
 pub fn brute_force(p: &Problem) -> Candidate {
+    brute_force_groups(p)
+        .into_iter()
+        .next()
+        .expect("paying with no offers and no card is always in the space")
+}
+
+/// Every (coupon set, gift-card deal) group's best stack, best first under the documented
+/// order: what [`super::search::optimize`] returns as the optimum and its alternatives.
+pub fn brute_force_groups(p: &Problem) -> Vec<Candidate> {
     let n = p.coupons.len();
     assert!(n < 64, "the oracle enumerates 2^n coupon subsets");
     let payments = all_payments(p);
-    let mut best: Option<Candidate> = None;
+    let better = |a: &Candidate, b: &Candidate| {
+        a.net
+            .cmp(&b.net)
+            .then_with(|| tie_order(&a.choice, &b.choice))
+            == Ordering::Less
+    };
+    let mut groups: Vec<Candidate> = Vec::new();
     for mask in 0u64..(1u64 << n) {
         let coupons: Vec<usize> = (0..n).filter(|i| mask >> i & 1 == 1).collect();
         for deal in std::iter::once(None).chain((0..p.deals.len()).map(Some)) {
+            let mut best: Option<Candidate> = None;
             for portal in std::iter::once(None).chain((0..p.portals.len()).map(Some)) {
                 for payment in &payments {
                     let choice = Choice {
@@ -76,21 +92,19 @@ pub fn brute_force(p: &Problem) -> Candidate {
                     let Some(e) = evaluate(p, &choice, false) else {
                         continue;
                     };
-                    let better = match &best {
-                        None => true,
-                        Some(b) => {
-                            e.net
-                                .cmp(&b.net)
-                                .then_with(|| tie_order(&choice, &b.choice))
-                                == Ordering::Less
-                        }
-                    };
-                    if better {
-                        best = Some(Candidate { net: e.net, choice });
+                    let c = Candidate { net: e.net, choice };
+                    if best.as_ref().is_none_or(|b| better(&c, b)) {
+                        best = Some(c);
                     }
                 }
             }
+            groups.extend(best);
         }
     }
-    best.expect("paying with no offers and no card is always in the space")
+    groups.sort_by(|a, b| {
+        a.net
+            .cmp(&b.net)
+            .then_with(|| tie_order(&a.choice, &b.choice))
+    });
+    groups
 }

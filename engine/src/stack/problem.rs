@@ -2,7 +2,7 @@
 //! are, cards with their catalogue rules and point values, and the offers that cannot be used
 //! at all (expired, wrong currency, no matching card) set aside with their reason.
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::catalogue;
 use super::merchants;
@@ -106,7 +106,8 @@ pub struct CardP {
     /// and gives the same value.
     pub inv_block: Option<Decimal>,
     /// Upper bound of reward value per unit charged (best rate × point value / block), for
-    /// pruning only.
+    /// pruning only. Rounded up to 10 decimals: still a bound, and a short decimal keeps the
+    /// products in the bounds cheap (a 28-digit one makes every product divide to fit).
     pub max_value_rate: Decimal,
     /// Indices into [`Problem::card_offers`] usable with this card.
     pub offers: Vec<usize>,
@@ -157,12 +158,12 @@ const MAX_ITEMS: usize = 1_000;
 /// Combinable codes of one funding are searched as all their subsets (2ⁿ).
 pub const MAX_COMBINABLE: usize = 16;
 
-fn non_negative(field: String, v: Decimal) -> Result<Decimal, StackError> {
+fn non_negative(field: impl Fn() -> String, v: Decimal) -> Result<Decimal, StackError> {
     if v.is_sign_negative() && !v.is_zero() {
-        Err(bad(field, format!("must not be negative (got {v})")))
+        Err(bad(field(), format!("must not be negative (got {v})")))
     } else if v > MAX_AMOUNT {
         Err(bad(
-            field,
+            field(),
             format!("must be at most {MAX_AMOUNT} (got {v})"),
         ))
     } else {
@@ -170,19 +171,22 @@ fn non_negative(field: String, v: Decimal) -> Result<Decimal, StackError> {
     }
 }
 
-fn small_rate(field: String, v: Decimal) -> Result<Decimal, StackError> {
-    let v = non_negative(field.clone(), v)?;
+fn small_rate(field: impl Fn() -> String, v: Decimal) -> Result<Decimal, StackError> {
+    let v = non_negative(&field, v)?;
     if v > MAX_RATE {
-        Err(bad(field, format!("must be at most {MAX_RATE} (got {v})")))
+        Err(bad(
+            field(),
+            format!("must be at most {MAX_RATE} (got {v})"),
+        ))
     } else {
         Ok(v)
     }
 }
 
-fn percent(field: String, v: Decimal) -> Result<Decimal, StackError> {
+fn percent(field: impl Fn() -> String, v: Decimal) -> Result<Decimal, StackError> {
     if v < Decimal::ZERO || v > HUNDRED {
         Err(bad(
-            field,
+            field(),
             format!("must be a percentage from 0 to 100 (got {v})"),
         ))
     } else {
@@ -190,15 +194,25 @@ fn percent(field: String, v: Decimal) -> Result<Decimal, StackError> {
     }
 }
 
-fn rate(field: String, r: Rate) -> Result<Rate, StackError> {
+fn rate(field: impl Fn() -> String, r: Rate) -> Result<Rate, StackError> {
     match r {
         Rate::Percent(p) => percent(field, p).map(Rate::Percent),
         Rate::Fixed(v) => non_negative(field, v).map(Rate::Fixed),
     }
 }
 
-fn opt_nn(field: String, v: Option<Decimal>) -> Result<Option<Decimal>, StackError> {
-    v.map(|x| non_negative(field, x)).transpose()
+fn opt_nn(field: impl Fn() -> String, v: Option<Decimal>) -> Result<Option<Decimal>, StackError> {
+    v.map(|x| non_negative(&field, x)).transpose()
+}
+
+/// `wallet.cards[i]` / `offers[i].kind`, formatted only when an error names them.
+#[derive(Clone, Copy)]
+struct Indexed(&'static str, usize, &'static str);
+
+impl std::fmt::Display for Indexed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]{}", self.0, self.1, self.2)
+    }
 }
 
 fn eq_ignore_case(a: &str, b: &str) -> bool {
@@ -207,7 +221,7 @@ fn eq_ignore_case(a: &str, b: &str) -> bool {
 
 /// Resolves a wallet card to its rules: its own, or the catalogue entry it names.
 fn card_rules(i: usize, card: &WalletCard) -> Result<CardRules, StackError> {
-    let field = format!("wallet.cards[{i}]");
+    let field = Indexed("wallet.cards", i, "");
     match (&card.rules, &card.catalogue) {
         (Some(rules), _) => Ok(rules.clone()),
         (None, Some(id)) => catalogue::card(id).map(|c| c.rules.clone()).ok_or_else(|| {
@@ -216,7 +230,7 @@ fn card_rules(i: usize, card: &WalletCard) -> Result<CardRules, StackError> {
                 format!("no catalogue card `{id}`"),
             )
         }),
-        (None, None) => Err(bad(field, "needs `rules` or a `catalogue` id")),
+        (None, None) => Err(bad(field.to_string(), "needs `rules` or a `catalogue` id")),
     }
 }
 
@@ -238,7 +252,7 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
         ));
     }
     for (i, it) in cart.items.iter().enumerate() {
-        let price = non_negative(format!("cart.items[{i}].price"), it.price)?;
+        let price = non_negative(|| format!("cart.items[{i}].price"), it.price)?;
         if it.quantity == 0 || it.quantity > MAX_QUANTITY {
             return Err(bad(
                 format!("cart.items[{i}].quantity"),
@@ -259,7 +273,7 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
             on_sale: it.on_sale,
         });
     }
-    let shipping_fee = non_negative("cart.shipping.fee".into(), cart.shipping.fee)?;
+    let shipping_fee = non_negative(|| "cart.shipping.fee".into(), cart.shipping.fee)?;
     if shipping_fee.normalize().scale() > currency.minor_units() {
         return Err(bad(
             "cart.shipping.fee",
@@ -267,12 +281,12 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
         ));
     }
     let free_threshold = opt_nn(
-        "cart.shipping.free_threshold".into(),
+        || "cart.shipping.free_threshold".into(),
         cart.shipping.free_threshold,
     )?;
-    let tax_rate = percent("cart.tax.rate_percent".into(), cart.tax.rate_percent)?;
+    let tax_rate = percent(|| "cart.tax.rate_percent".into(), cart.tax.rate_percent)?;
     let haircut = percent(
-        "settings.delayed_payout_haircut_percent".into(),
+        || "settings.delayed_payout_haircut_percent".into(),
         req.settings.delayed_payout_haircut_percent,
     )?;
 
@@ -286,8 +300,8 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
             ));
         }
         let rules = card_rules(i, wc)?;
-        let field = format!("wallet.cards[{i}]");
-        small_rate(format!("{field}.earn.rate"), rules.earn.rate)?;
+        let field = Indexed("wallet.cards", i, "");
+        small_rate(|| format!("{field}.earn.rate"), rules.earn.rate)?;
         if rules.earn.block < MIN_BLOCK || rules.earn.block > MAX_AMOUNT {
             return Err(bad(
                 format!("{field}.earn.block"),
@@ -295,14 +309,17 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
             ));
         }
         for (j, c) in rules.categories.iter().enumerate() {
-            small_rate(format!("{field}.categories[{j}].rate"), c.rate)?;
-            opt_nn(format!("{field}.categories[{j}].cap"), c.cap)?;
+            small_rate(|| format!("{field}.categories[{j}].rate"), c.rate)?;
+            opt_nn(|| format!("{field}.categories[{j}].cap"), c.cap)?;
         }
         for (cat, used) in &wc.cap_used {
-            non_negative(format!("{field}.cap_used.{cat}"), *used)?;
+            non_negative(|| format!("{field}.cap_used.{cat}"), *used)?;
         }
         let point_value = match req.wallet.point_values.get(&rules.points_program) {
-            Some(v) => small_rate(format!("wallet.point_values.{}", rules.points_program), *v)?,
+            Some(v) => small_rate(
+                || format!("wallet.point_values.{}", rules.points_program),
+                *v,
+            )?,
             None => catalogue::point_value(&rules.points_program, req.settings.valuation)
                 .ok_or_else(|| {
                     bad(
@@ -339,7 +356,8 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
             id: wc.id.clone(),
             name: rules.name.clone(),
             inv_block: (inv * block == Decimal::ONE).then_some(inv),
-            max_value_rate: best_rate * point_value / block,
+            max_value_rate: (best_rate * point_value / block)
+                .round_dp_with_strategy(10, RoundingStrategy::AwayFromZero),
             rules,
             bonus,
             point_value,
@@ -373,7 +391,7 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
     };
     if req.settings.use_gift_card_balances {
         for (i, g) in req.wallet.gift_cards.iter().enumerate() {
-            let bal = non_negative(format!("wallet.gift_cards[{i}].balance"), g.balance)?;
+            let bal = non_negative(|| format!("wallet.gift_cards[{i}].balance"), g.balance)?;
             if eq_ignore_case(&g.merchant, &cart.merchant) {
                 p.gift_card_balance += bal;
             }
@@ -381,7 +399,7 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
     }
 
     for (i, offer) in req.offers.iter().enumerate() {
-        let f = format!("offers[{i}].kind");
+        let f = Indexed("offers", i, ".kind");
         if req.offers[..i].iter().any(|o| o.id == offer.id) {
             return Err(bad(
                 format!("offers[{i}].id"),
@@ -389,7 +407,7 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
             ));
         }
         // Validate every offer, even unusable ones: bad input is an error either way.
-        let resolved = resolve_offer(i, &f, &offer.kind)?;
+        let resolved = resolve_offer(i, f, &offer.kind)?;
         if let Some(exp) = offer.expires {
             if exp < req.now {
                 p.unusable.push((i, Reason::Expired { on: exp }));
@@ -515,22 +533,26 @@ enum Resolved {
     Linked(String, CardOfferKind),
 }
 
-fn resolve_offer(i: usize, f: &str, kind: &OfferKind) -> Result<Resolved, StackError> {
+fn resolve_offer(i: usize, f: Indexed, kind: &OfferKind) -> Result<Resolved, StackError> {
     Ok(match kind {
         OfferKind::Sale(s) => Resolved::Sale(
-            percent(format!("{f}.percent"), s.percent)?,
+            percent(|| format!("{f}.percent"), s.percent)?,
             s.categories.clone(),
         ),
         OfferKind::Loyalty(l) => Resolved::Loyalty(
-            percent(format!("{f}.percent"), l.percent)?,
+            percent(|| format!("{f}.percent"), l.percent)?,
             l.membership.clone(),
         ),
         OfferKind::Coupon(c) => {
             let value = match c.value {
-                CouponValue::Percent(x) => CouponValue::Percent(percent(format!("{f}.value"), x)?),
-                CouponValue::Fixed(x) => CouponValue::Fixed(non_negative(format!("{f}.value"), x)?),
+                CouponValue::Percent(x) => {
+                    CouponValue::Percent(percent(|| format!("{f}.value"), x)?)
+                }
+                CouponValue::Fixed(x) => {
+                    CouponValue::Fixed(non_negative(|| format!("{f}.value"), x)?)
+                }
                 CouponValue::PerItem(x) => {
-                    CouponValue::PerItem(non_negative(format!("{f}.value"), x)?)
+                    CouponValue::PerItem(non_negative(|| format!("{f}.value"), x)?)
                 }
                 CouponValue::FreeShipping => CouponValue::FreeShipping,
             };
@@ -544,8 +566,8 @@ fn resolve_offer(i: usize, f: &str, kind: &OfferKind) -> Result<Resolved, StackE
                 code: c.code.clone(),
                 value,
                 item_level,
-                min_spend: opt_nn(format!("{f}.min_spend"), c.min_spend)?,
-                cap: opt_nn(format!("{f}.cap"), c.cap)?,
+                min_spend: opt_nn(|| format!("{f}.min_spend"), c.min_spend)?,
+                cap: opt_nn(|| format!("{f}.cap"), c.cap)?,
                 categories: c.categories.clone(),
                 excluded_categories: c.excluded_categories.clone(),
                 excludes_sale_items: c.excludes_sale_items,
@@ -555,35 +577,35 @@ fn resolve_offer(i: usize, f: &str, kind: &OfferKind) -> Result<Resolved, StackE
         }
         OfferKind::Portal(x) => Resolved::Portal(PortalP {
             offer: i,
-            rate: rate(format!("{f}.rate"), x.rate)?,
+            rate: rate(|| format!("{f}.rate"), x.rate)?,
             excluded_categories: x.excluded_categories.clone(),
             listed_coupons: x.listed_coupons.clone(),
             delayed: x.payout_delay_days > 0,
         }),
         OfferKind::DiscountedGiftCard(d) => Resolved::Deal(DealP {
             offer: i,
-            discount_percent: percent(format!("{f}.discount_percent"), d.discount_percent)?,
-            max_face: opt_nn(format!("{f}.max_face"), d.max_face)?,
+            discount_percent: percent(|| format!("{f}.discount_percent"), d.discount_percent)?,
+            max_face: opt_nn(|| format!("{f}.max_face"), d.max_face)?,
         }),
         OfferKind::BankOffer(b) => {
-            let used = non_negative(format!("{f}.cap_used"), b.cap_used)?;
+            let used = non_negative(|| format!("{f}.cap_used"), b.cap_used)?;
             let kind = CardOfferKind::Bank {
-                value: rate(format!("{f}.value"), b.value)?,
+                value: rate(|| format!("{f}.value"), b.value)?,
                 // What is left of the cap this period.
-                cap: opt_nn(format!("{f}.cap"), b.cap)?.map(|c| (c - used).max(Decimal::ZERO)),
-                min_spend: opt_nn(format!("{f}.min_spend"), b.min_spend)?,
+                cap: opt_nn(|| format!("{f}.cap"), b.cap)?.map(|c| (c - used).max(Decimal::ZERO)),
+                min_spend: opt_nn(|| format!("{f}.min_spend"), b.min_spend)?,
             };
             Resolved::Bank(b.clone(), kind)
         }
         OfferKind::CardLinked(l) => {
             let value = match l.value {
                 LinkedValue::SpendGet { min_spend, credit } => LinkedValue::SpendGet {
-                    min_spend: non_negative(format!("{f}.value.min_spend"), min_spend)?,
-                    credit: non_negative(format!("{f}.value.credit"), credit)?,
+                    min_spend: non_negative(|| format!("{f}.value.min_spend"), min_spend)?,
+                    credit: non_negative(|| format!("{f}.value.credit"), credit)?,
                 },
                 LinkedValue::PercentBack { percent: pc, cap } => LinkedValue::PercentBack {
-                    percent: percent(format!("{f}.value.percent"), pc)?,
-                    cap: opt_nn(format!("{f}.value.cap"), cap)?,
+                    percent: percent(|| format!("{f}.value.percent"), pc)?,
+                    cap: opt_nn(|| format!("{f}.value.cap"), cap)?,
                 },
             };
             Resolved::Linked(

@@ -1,14 +1,15 @@
 //! Receipts: the ordered steps of the chosen stack, why each unused offer was not used (a
 //! machine-readable [`Reason`] plus a sentence), and the plain-text rendering for `--explain`.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::eval::{
-    card_part, coupon_set_valid, evaluate, price_order, tender, Choice, CouponOutcome, Payment,
-    PortalVoid, Trace,
+    card_part, coupon_set_valid, evaluate_with, price_order, tender, Choice, CouponOutcome,
+    OrderState, Payment, PortalVoid, PricedSets, Trace,
 };
 use super::model::Date;
 use super::problem::Problem;
@@ -205,34 +206,44 @@ pub fn finish_steps(p: &Problem, ids: &[String], steps: &mut [Step]) {
 }
 
 /// Net of `choice`, repairing the payment when the change made it invalid.
-fn net_of(p: &Problem, choice: &Choice) -> Option<Decimal> {
-    if let Some(e) = evaluate(p, choice, false) {
+fn net_of(p: &Problem, ps: &PricedSets, choice: &Choice) -> Option<Decimal> {
+    if let Some(e) = evaluate_with(p, choice, false, Some(ps)) {
         return Some(e.net);
     }
-    let os = price_order(p, &choice.coupons, &mut Trace::off());
+    let os = order_of(p, ps, &choice.coupons);
     let t = tender(p, os.total, choice.deal, &mut Trace::off());
     let (_, payment) = best_payment(p, &t);
-    evaluate(
+    evaluate_with(
         p,
         &Choice {
             payment,
             ..choice.clone()
         },
         false,
+        Some(ps),
     )
     .map(|e| e.net)
+}
+
+/// The priced order of a coupon set: the search's when it priced it.
+fn order_of<'a>(p: &Problem, ps: &'a PricedSets, set: &[usize]) -> Cow<'a, OrderState> {
+    ps.order(set).map_or_else(
+        || Cow::Owned(price_order(p, set, &mut Trace::off())),
+        Cow::Borrowed,
+    )
 }
 
 /// A reason for every offer that is not part of `best`.
 pub fn unused_reasons(
     p: &Problem,
     ids: &[String],
+    ps: &PricedSets,
     best: &Choice,
     best_net: Decimal,
 ) -> Vec<Unused> {
     let cur = p.currency.code();
     let mut out: Vec<(usize, Reason)> = p.unusable.clone();
-    let extra = |c: &Choice| net_of(p, c).map_or(Decimal::ZERO, |n| n - best_net);
+    let extra = |c: &Choice| net_of(p, ps, c).map_or(Decimal::ZERO, |n| n - best_net);
 
     for (ci, c) in p.coupons.iter().enumerate() {
         if best.coupons.contains(&ci) {
@@ -250,7 +261,7 @@ pub fn unused_reasons(
                 .map_or_else(String::new, |&o| ids[p.coupons[o].offer].clone());
             Reason::ExcludedBy { offer: other }
         } else {
-            let os = price_order(p, &set, &mut Trace::off());
+            let os = order_of(p, ps, &set);
             match os.coupons.iter().find(|(i, _)| *i == ci).map(|(_, o)| *o) {
                 Some(CouponOutcome::MinNotMet { shortfall }) => Reason::MinimumNotMet { shortfall },
                 Some(CouponOutcome::NothingEligible | CouponOutcome::NoShippingToWaive) => {
@@ -288,7 +299,7 @@ pub fn unused_reasons(
             portal: Some(x),
             ..best.clone()
         };
-        let reason = match evaluate(p, &with, false) {
+        let reason = match evaluate_with(p, &with, false, Some(ps)) {
             Some(e) if e.portal_void == Some(PortalVoid::GiftCard) => Reason::VoidedByGiftCard,
             Some(e) => match e.portal_void {
                 Some(PortalVoid::Coupon(ci)) => Reason::VoidedByCoupon {
@@ -344,7 +355,7 @@ pub fn unused_reasons(
                     },
                     ..best.clone()
                 };
-                match evaluate(p, &with, false) {
+                match evaluate_with(p, &with, false, Some(ps)) {
                     None if co.is_bank() => Reason::NeedsFullCardPayment,
                     None => Reason::NotWorthIt {
                         extra_cost: Decimal::ZERO,
@@ -368,7 +379,7 @@ pub fn unused_reasons(
                 match a {
                     None => Reason::NothingEligible,
                     Some(a) => {
-                        let os = price_order(p, &best.coupons, &mut Trace::off());
+                        let os = order_of(p, ps, &best.coupons);
                         let t = tender(p, os.total, best.deal, &mut Trace::off());
                         if co.is_bank() && !t.gift_paid().is_zero() {
                             Reason::NeedsFullCardPayment

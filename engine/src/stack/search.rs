@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::eval::{
-    card_part, payment_value, pct, portal_value, price_order, split_point, tender, tie_order,
-    Choice, OrderState, Payment, Tender, Trace,
+    card_part, finish_order, payment_value, pct, portal_value, price_merch, split_point, tender,
+    tie_order, Choice, Merch, OrderState, Payment, PricedSets, Tender, Trace,
 };
 use super::model::{LinkedValue, Rate};
 use super::problem::{CardOfferKind, Problem};
@@ -135,31 +135,65 @@ fn offer_bound(p: &Problem, k: usize, amount: Decimal, full_on_card: bool) -> De
     }
 }
 
-/// Upper bound of card `a` paying the whole tender (rewards at its best rate + its best offer).
-fn card_bound(p: &Problem, a: usize, t: &Tender) -> Decimal {
-    let full = t.gift_paid().is_zero();
+/// What the payment bounds depend on: the amount charged at the merchant, the cost of a
+/// bought gift card (charged to the card too), whether a gift card was bought (no split then)
+/// and whether the whole charge is on the card (bank offers need it). Every bound below only
+/// grows with `at_merchant` and `deal_cost` and with `full` (offers are worth more on a larger
+/// charge, and a split point exists once the charge passes it), so the bound of the largest
+/// charge bounds every smaller one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Charge {
+    at_merchant: Decimal,
+    deal_cost: Decimal,
+    deal: bool,
+    full: bool,
+}
+
+impl Charge {
+    fn of(t: &Tender) -> Self {
+        Charge {
+            at_merchant: t.at_merchant,
+            deal_cost: t.deal_cost,
+            deal: t.deal,
+            full: t.gift_paid().is_zero(),
+        }
+    }
+
+    /// A charge at least as large as both, in every component.
+    fn envelope(self, o: Charge) -> Charge {
+        Charge {
+            at_merchant: self.at_merchant.max(o.at_merchant),
+            deal_cost: self.deal_cost.max(o.deal_cost),
+            deal: self.deal && o.deal,
+            full: self.full || o.full,
+        }
+    }
+}
+
+/// Upper bound of card `a` paying the whole charge (rewards at its best rate + its best offer).
+fn card_bound(p: &Problem, a: usize, c: &Charge) -> Decimal {
     let best_offer = p.cards[a]
         .offers
         .iter()
-        .map(|&k| offer_bound(p, k, t.at_merchant, full))
+        .map(|&k| offer_bound(p, k, c.at_merchant, c.full))
         .max()
         .unwrap_or(Decimal::ZERO);
-    p.cards[a].max_value_rate * (t.at_merchant + t.deal_cost) + best_offer
+    p.cards[a].max_value_rate * (c.at_merchant + c.deal_cost) + best_offer
 }
 
 /// Upper bound of card `a` taking the first `r` of a split, and the best other card the rest.
-fn split_bound(p: &Problem, a: usize, r: Decimal, t: &Tender) -> Decimal {
-    let part = |c: usize, amount: Decimal| {
-        let linked = p.cards[c]
+fn split_bound(p: &Problem, a: usize, r: Decimal, c: &Charge) -> Decimal {
+    let part = |card: usize, amount: Decimal| {
+        let linked = p.cards[card]
             .offers
             .iter()
             .filter(|&&k| !p.card_offers[k].is_bank())
             .map(|&k| offer_bound(p, k, amount, false))
             .max()
             .unwrap_or(Decimal::ZERO);
-        p.cards[c].max_value_rate * amount + linked
+        p.cards[card].max_value_rate * amount + linked
     };
-    let rest = t.at_merchant - r;
+    let rest = c.at_merchant - r;
     let second = (0..p.cards.len())
         .filter(|&b| b != a)
         .map(|b| part(b, rest))
@@ -168,29 +202,45 @@ fn split_bound(p: &Problem, a: usize, r: Decimal, t: &Tender) -> Decimal {
     part(a, r) + second
 }
 
-/// Upper bound of the best split with `a` first, when the merchant and tender allow one.
-fn split_bound_for(p: &Problem, a: usize, t: &Tender) -> Option<Decimal> {
-    if !p.merchant.allows_split_payment || t.deal {
+/// Upper bound of the best split with `a` first, when the merchant and charge allow one.
+fn split_bound_for(p: &Problem, a: usize, c: &Charge) -> Option<Decimal> {
+    if !p.merchant.allows_split_payment || c.deal {
         return None;
     }
-    split_point(p, a, t.at_merchant).map(|r| split_bound(p, a, r, t))
+    split_point(p, a, c.at_merchant).map(|r| split_bound(p, a, r, c))
 }
 
-/// Upper bound of the best payment's value for a tender.
-pub fn payment_bound(p: &Problem, t: &Tender) -> Decimal {
+/// Per card: upper bounds of paying it all with that card, and of a split with it first.
+type CardBounds = Vec<(Decimal, Option<Decimal>)>;
+
+fn card_bounds(p: &Problem, c: &Charge) -> CardBounds {
     (0..p.cards.len())
-        .map(|a| {
-            let whole = card_bound(p, a, t);
-            split_bound_for(p, a, t).map_or(whole, |s| s.max(whole))
-        })
+        .map(|a| (card_bound(p, a, c), split_bound_for(p, a, c)))
+        .collect()
+}
+
+/// Upper bound of the best payment's value, from the per-card bounds.
+fn payment_bound_of(bounds: &CardBounds) -> Decimal {
+    bounds
+        .iter()
+        .map(|&(whole, split)| split.map_or(whole, |s| s.max(whole)))
         .max()
         .unwrap_or(Decimal::ZERO)
         .max(Decimal::ZERO)
 }
 
+/// Upper bound of the best payment's value for a tender.
+pub fn payment_bound(p: &Problem, t: &Tender) -> Decimal {
+    payment_bound_of(&card_bounds(p, &Charge::of(t)))
+}
+
 /// Best payment for a tender: highest value, then fewer offers, then [`Payment::key`].
 /// Cards whose upper bound is below the best value so far are skipped (they cannot tie).
 pub fn best_payment(p: &Problem, t: &Tender) -> (Decimal, Payment) {
+    best_payment_with(p, t, &card_bounds(p, &Charge::of(t)))
+}
+
+fn best_payment_with(p: &Problem, t: &Tender, bounds: &CardBounds) -> (Decimal, Payment) {
     struct Best {
         rank: (Decimal, usize, (usize, usize, usize, usize)),
         pay: Payment,
@@ -215,9 +265,6 @@ pub fn best_payment(p: &Problem, t: &Tender) -> (Decimal, Payment) {
     };
     let full_on_card = t.gift_paid().is_zero();
     let amount = t.at_merchant;
-    let bounds: Vec<(Decimal, Option<Decimal>)> = (0..p.cards.len())
-        .map(|a| (card_bound(p, a, t), split_bound_for(p, a, t)))
-        .collect();
     let top_bound = |a: usize| bounds[a].1.map_or(bounds[a].0, |s| s.max(bounds[a].0));
     // The most promising card first, so the others are likely pruned.
     let first = (0..p.cards.len()).max_by_key(|&a| top_bound(a));
@@ -321,36 +368,67 @@ pub fn cmp_candidates(a: &Candidate, b: &Candidate) -> Ordering {
 /// Groups are visited by a lower bound of their net cost (exact order total, deal saving and
 /// portal cashback, minus an upper bound of the payment), and the search stops once the bound
 /// exceeds the net cost of the `keep + 1`-th best group found: nothing after can enter the list.
+/// The payment bound used for the order is the one of the largest charge of the group's deal
+/// option (one per option, see [`Charge`]); a group that passes it gets its own, tighter bound
+/// before its best payment is searched.
 pub fn optimize(p: &Problem, keep: usize) -> (Candidate, Vec<Candidate>) {
+    optimize_priced(p, &priced_sets(p), keep)
+}
+
+pub fn priced_sets(p: &Problem) -> PricedSets {
     let sets = valid_coupon_sets(p);
-    let orders: Vec<OrderState> = sets
-        .iter()
-        .map(|set| price_order(p, set, &mut Trace::off()))
-        .collect();
+    // Sets come out with the free-shipping option varying fastest: neighbours that differ only
+    // in it share their merchandise.
+    let mut orders = Vec::with_capacity(sets.len());
+    let mut last: Option<(Vec<usize>, Merch)> = None;
+    for set in &sets {
+        let key: Vec<usize> = set
+            .iter()
+            .copied()
+            .filter(|&i| !p.coupons[i].is_free_shipping())
+            .collect();
+        let m = match &last {
+            Some((k, m)) if *k == key => m.clone(),
+            _ => {
+                let m = price_merch(p, set, &mut Trace::off());
+                last = Some((key, m.clone()));
+                m
+            }
+        };
+        orders.push(finish_order(p, m, set, &mut Trace::off()));
+    }
+    PricedSets { sets, orders }
+}
+
+pub fn optimize_priced(
+    p: &Problem,
+    priced: &PricedSets,
+    keep: usize,
+) -> (Candidate, Vec<Candidate>) {
+    let PricedSets { sets, orders } = priced;
     struct Group {
-        bound: Decimal,
+        /// Net cost before the payment's value (order − loyalty − deal saving − portal).
+        base: Decimal,
+        /// Index into `options`: no deal, or deal `d` at `d + 1`.
+        option: usize,
         set: usize,
         deal: Option<usize>,
         tender: Tender,
         portal_value: Decimal,
         portal: Option<usize>,
     }
-    // The payment part depends on the tender alone, and coupon sets whose extra codes do
-    // nothing give equal tenders: compute each tender's bound and best payment once.
-    type TenderKey = (Decimal, Decimal, bool, bool);
-    let key = |t: &Tender| (t.at_merchant, t.deal_cost, t.deal, t.gift_paid().is_zero());
-    let mut bounds: BTreeMap<TenderKey, Decimal> = BTreeMap::new();
-    let mut payments: BTreeMap<TenderKey, (Decimal, Payment)> = BTreeMap::new();
-    let mut groups: Vec<Group> = Vec::with_capacity(sets.len() * (1 + p.deals.len()));
+    let mut options: Vec<Option<Charge>> = vec![None; 1 + p.deals.len()];
+    let mut groups: Vec<Group> = Vec::with_capacity(sets.len() * options.len());
     for (si, os) in orders.iter().enumerate() {
         for deal in std::iter::once(None).chain((0..p.deals.len()).map(Some)) {
             let t = tender(p, os.total, deal, &mut Trace::off());
             let (pv, portal) = best_portal(p, os, &sets[si], &t);
-            let ub = *bounds
-                .entry(key(&t))
-                .or_insert_with(|| payment_bound(p, &t));
+            let option = deal.map_or(0, |d| d + 1);
+            let c = Charge::of(&t);
+            options[option] = Some(options[option].map_or(c, |o| o.envelope(c)));
             groups.push(Group {
-                bound: os.total - os.loyalty - t.deal_saving() - pv - ub,
+                base: os.total - os.loyalty - t.deal_saving() - pv,
+                option,
                 set: si,
                 deal,
                 tender: t,
@@ -359,21 +437,42 @@ pub fn optimize(p: &Problem, keep: usize) -> (Candidate, Vec<Candidate>) {
             });
         }
     }
+    let option_bounds: Vec<Decimal> = options
+        .iter()
+        .map(|c| c.map_or(Decimal::ZERO, |c| payment_bound_of(&card_bounds(p, &c))))
+        .collect();
+    let bound = |g: &Group| g.base - option_bounds[g.option];
     // By bound, ties in creation order (what a stable sort gives), sorting indices rather
     // than moving the groups themselves.
+    let bounds: Vec<Decimal> = groups.iter().map(bound).collect();
     let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_unstable_by(|&a, &b| groups[a].bound.cmp(&groups[b].bound).then(a.cmp(&b)));
+    order.sort_unstable_by(|&a, &b| bounds[a].cmp(&bounds[b]).then(a.cmp(&b)));
 
+    // The payment part depends on the charge alone, and coupon sets whose extra codes do
+    // nothing give equal charges: compute each charge's bounds and best payment once.
+    let mut per_charge: BTreeMap<Charge, (CardBounds, Decimal)> = BTreeMap::new();
+    let mut payments: BTreeMap<Charge, (Decimal, Payment)> = BTreeMap::new();
     let mut top: Vec<Candidate> = Vec::with_capacity(keep + 2);
     let want = keep + 1;
-    for g in order.iter().map(|&i| &groups[i]) {
-        if top.len() == want && g.bound - SLACK > top[want - 1].net {
+    for &gi in &order {
+        let g = &groups[gi];
+        let full = top.len() == want;
+        if full && bounds[gi] - SLACK > top[want - 1].net {
             break;
+        }
+        let charge = Charge::of(&g.tender);
+        let (card_b, ub) = per_charge.entry(charge).or_insert_with(|| {
+            let b = card_bounds(p, &charge);
+            let ub = payment_bound_of(&b);
+            (b, ub)
+        });
+        if full && g.base - *ub - SLACK > top[want - 1].net {
+            continue;
         }
         let os = &orders[g.set];
         let (payv, payment) = *payments
-            .entry(key(&g.tender))
-            .or_insert_with(|| best_payment(p, &g.tender));
+            .entry(charge)
+            .or_insert_with(|| best_payment_with(p, &g.tender, card_b));
         let cand = Candidate {
             net: os.total - os.loyalty - g.tender.deal_saving() - g.portal_value - payv,
             choice: Choice {

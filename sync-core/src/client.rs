@@ -102,6 +102,9 @@ impl SyncError {
     }
 }
 
+/// The server's limit on a record's ciphertext (docs/sync-protocol.md).
+const MAX_CIPHERTEXT: usize = 64 * 1024;
+
 /// The encryption context of an account.
 pub struct Session<'a> {
     pub email: &'a str,
@@ -117,6 +120,8 @@ impl Session<'_> {
         })
         .map_err(|e| SyncError::Wallet(e.to_string()))?;
         let ad = keys::record_ad(self.email, records::collection(key), &id);
+        // Padded to a size class, within the server's 64 KiB ciphertext limit.
+        let plain = keys::pad_json(plain, MAX_CIPHERTEXT - keys::SEAL_OVERHEAD);
         let sealed = keys::seal(self.data_key, &ad, &plain)?;
         Ok((id, STANDARD.encode(sealed)))
     }

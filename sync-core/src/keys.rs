@@ -252,6 +252,34 @@ pub fn record_ad(email: &str, collection: &str, id: &str) -> Vec<u8> {
     format!("stacksmart record v1\0{email}\0{collection}\0{id}").into_bytes()
 }
 
+/// Smallest padded record plaintext: every short entry (a setting, a membership) is as long
+/// as every other.
+const MIN_PADDED: usize = 256;
+
+/// The length a record plaintext of `len` bytes is padded to: at least [`MIN_PADDED`], then
+/// Padmé (Nikitin et al., PETS 2019): the length is rounded up so that only its top
+/// ⌊log₂ log₂ len⌋ + 1 bits are kept, at most 12 % more bytes. The server then learns the
+/// size class of an entry, not its exact size (how long a gift-card code or a note is).
+pub fn padded_len(len: usize) -> usize {
+    let len = len.max(MIN_PADDED);
+    let e = usize::BITS - 1 - len.leading_zeros(); // ⌊log₂ len⌋
+    let s = u32::BITS - e.leading_zeros(); // ⌊log₂ e⌋ + 1
+    let mask = (1usize << (e - s)) - 1;
+    (len + mask) & !mask
+}
+
+/// Pads a JSON record plaintext with spaces to [`padded_len`], never past `max` bytes. JSON
+/// ignores trailing whitespace, so padded records open in clients that do not pad, and
+/// unpadded ones in clients that do.
+pub fn pad_json(mut plain: Vec<u8>, max: usize) -> Vec<u8> {
+    let target = padded_len(plain.len()).min(max.max(plain.len()));
+    plain.resize(target, b' ');
+    plain
+}
+
+/// What [`seal`] adds to a plaintext: the nonce and the 16-byte tag.
+pub const SEAL_OVERHEAD: usize = NONCE_LEN + 16;
+
 /// XChaCha20-Poly1305 with a random 24-byte nonce: `nonce ‖ ciphertext ‖ tag`.
 pub fn seal(key: &Key, ad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let nonce = random::<NONCE_LEN>()?;
@@ -401,6 +429,42 @@ mod tests {
         assert!(!id.contains("amex"));
         assert_ne!(id, record_id(&k, "cards/amex-green"));
         assert_ne!(id, record_id(&Key::random().expect("r"), "cards/amex-gold"));
+    }
+
+    #[test]
+    fn padding_hides_exact_lengths_and_stays_valid_json() {
+        // Short entries all look alike; longer ones fall into few classes, ≤ 12 % larger.
+        assert_eq!(padded_len(0), 256);
+        assert_eq!(padded_len(20), 256);
+        assert_eq!(padded_len(256), 256);
+        let mut classes = std::collections::BTreeSet::new();
+        for len in 257..=65_536 {
+            let p = padded_len(len);
+            assert!(p >= len && p * 100 <= len * 112 + 100, "{len} → {p}");
+            assert!(padded_len(len - 1) <= p, "monotone at {len}");
+            classes.insert(p);
+        }
+        assert!(classes.len() < 400, "{} size classes", classes.len());
+        // Two gift-card codes of different lengths seal to the same size.
+        let k = Key::random().expect("random");
+        let ad = record_ad("a@x.io", "wallet", "id");
+        let a = br#"{"k":"gift_cards/0","v":{"code":"1234"}}"#.to_vec();
+        let b = br#"{"k":"gift_cards/0","v":{"code":"1234-5678-9012-3456"}}"#.to_vec();
+        let sa = seal(&k, &ad, &pad_json(a.clone(), 65_536)).expect("seal");
+        let sb = seal(&k, &ad, &pad_json(b, 65_536)).expect("seal");
+        assert_eq!(sa.len(), sb.len());
+        assert_eq!(sa.len(), 256 + SEAL_OVERHEAD);
+        // The padded plaintext is the same JSON value.
+        let opened = open(&k, &ad, &sa).expect("open");
+        let v: serde_json::Value = serde_json::from_slice(&opened).expect("padded JSON parses");
+        assert_eq!(
+            v,
+            serde_json::from_slice::<serde_json::Value>(&a).expect("json")
+        );
+        // Never past the cap, never truncated.
+        assert_eq!(pad_json(vec![b'x'; 300], 290).len(), 300);
+        assert_eq!(pad_json(vec![b'x'; 300], 302).len(), 302);
+        assert_eq!(pad_json(vec![b'x'; 300], 65_536).len(), 304);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The options page's sync section: sign up (the recovery key shown once), sign in, recover
-//! with the recovery key, change the password, sync now, devices, sign out.
+//! with the recovery key, change the password, sync now (or the wait the server asked for),
+//! devices, sign out, delete the account.
 //!
 //! The password is turned into keys here (Argon2id, sync-core) and never leaves the page; the
 //! background gets only the derived authentication and wrap keys, and does the HTTP.
@@ -8,6 +9,7 @@ use engine::protocol::{KdfParams, Request, Response, SyncDevice, SyncStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sync_core::keys::{self, PasswordKeys};
+use sync_core::retry;
 
 use super::Field;
 use crate::bridge;
@@ -377,6 +379,27 @@ fn signed_in_as(email: String, server: String) -> impl IntoView {
     }
 }
 
+/// The page's clock in ms since the epoch.
+fn now_ms() -> u64 {
+    let now = js_sys::Date::now();
+    if now.is_finite() && now > 0.0 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole ms, in range
+        let ms = now as u64;
+        ms
+    } else {
+        0
+    }
+}
+
+/// The wait the server asked for, as the status says it.
+fn retry_text(seconds: u64) -> String {
+    tr(
+        "syncRetryIn",
+        "Server busy, retrying in $1 s.",
+        &[&seconds.to_string()],
+    )
+}
+
 fn when(ms: u64) -> String {
     #[allow(clippy::cast_precision_loss)] // ms since the epoch fit f64 exactly
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
@@ -388,13 +411,37 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
     let devices = RwSignal::new(None::<Vec<SyncDevice>>);
     let current = RwSignal::new(String::new());
     let new_password = RwSignal::new(String::new());
+    let deleting = RwSignal::new(false);
+    let delete_password = RwSignal::new(String::new());
     let busy = Signal::derive(move || c.busy.get().is_some());
+    // A clock ticking each second, for the countdown of a wait the server asked for.
+    let now = RwSignal::new(now_ms());
+    if let Ok(tick) = set_interval_with_handle(
+        move || {
+            now.try_set(now_ms());
+        },
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || tick.clear());
+    }
+    let retry_left = move || {
+        let at = c.status.with(|s| s.as_ref().and_then(|s| s.retry_at_ms));
+        retry::seconds_left(at, now.get())
+    };
     let sync_now = move |_| {
         act(c, t("syncSyncing", "Syncing…"), async move {
+            // Within the server's wait the background sends nothing; say how long is left.
             let st = status_of(bridge::request(&Request::SyncNow).await).await?;
+            let wait = retry::seconds_left(st.retry_at_ms, now_ms());
             let failed = st.last_error.clone();
             c.status.set(Some(st));
-            failed.map_or(Ok(()), Err)
+            match wait {
+                Some(seconds) => {
+                    c.info.set(Some(retry_text(seconds)));
+                    Ok(())
+                }
+                None => failed.map_or(Ok(()), Err),
+            }
         });
     };
     let sign_out = move |_| {
@@ -468,6 +515,37 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             Ok(())
         });
     };
+    let delete = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = delete_password.get_untracked();
+        if password.is_empty() {
+            c.error.set(Some(t(
+                "syncDeleteNeedsPassword",
+                "Enter the account's password to delete it.",
+            )));
+            return;
+        }
+        let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
+            return;
+        };
+        let label = t("syncDeleting", "Deleting the account…");
+        act(c, label.clone(), async move {
+            // The server wants the password's authentication key as proof.
+            let kdf = params(&acct.server, &acct.email).await?;
+            let keys = derive(c, &password, &kdf).await?;
+            c.busy.set(Some(label));
+            let reply = bridge::request(&Request::SyncDeleteAccount {
+                auth_key: keys.auth.to_base64(),
+            })
+            .await;
+            c.status.set(Some(status_of(reply).await?));
+            c.info.set(Some(t(
+                "syncDeleted",
+                "Account deleted: the server no longer holds your wallet, and every device is signed out. The wallet stays in this browser.",
+            )));
+            Ok(())
+        });
+    };
     view! {
         {move || c.status.get().map(|s| {
             let acct = s.account.clone();
@@ -480,23 +558,28 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             } else {
                 "waiting"
             };
+            let said = match (s.last_sync_ms, s.pending) {
+                (Some(ms), false) => tr("syncUpToDate", "Up to date (last sync $1).", &[&when(ms)]),
+                (Some(ms), true) => tr(
+                    "syncWaiting",
+                    "Changes waiting to go out (last sync $1).",
+                    &[&when(ms)],
+                ),
+                (None, _) => t("syncNotYet", "Not synced yet."),
+            };
+            let last_error = s.last_error.clone();
             view! {
-                <div class="sync-status" data-testid="sync-status" data-state=state>
+                // While the server's wait lasts, the status is that wait (the error behind it
+                // says the same).
+                <div class="sync-status" data-testid="sync-status"
+                    data-state=move || if retry_left().is_some() { "retrying" } else { state }>
                     {acct.map(|a| view! {
                         <p>{signed_in_as(a.email, a.server)}</p>
                     })}
-                    <p data-testid="sync-state">{match (s.last_sync_ms, s.pending) {
-                        (Some(ms), false) => tr("syncUpToDate", "Up to date (last sync $1).", &[&when(ms)]),
-                        (Some(ms), true) => tr(
-                            "syncWaiting",
-                            "Changes waiting to go out (last sync $1).",
-                            &[&when(ms)],
-                        ),
-                        (None, _) => t("syncNotYet", "Not synced yet."),
-                    }}</p>
-                    {s.last_error.map(|e| view! {
+                    <p data-testid="sync-state">{move || retry_left().map_or_else(|| said.clone(), retry_text)}</p>
+                    {move || retry_left().is_none().then(|| last_error.clone().map(|e| view! {
                         <p class="note refused" role="alert" data-testid="sync-last-error">{e}</p>
-                    })}
+                    }))}
                     {(!s.notes.is_empty()).then(|| view! {
                         <details data-testid="sync-notes">
                             <summary>{t("syncConflicts", "Conflicts resolved by the last syncs")}</summary>
@@ -536,5 +619,28 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             </div>
             <div class="actions"><button type="submit" data-testid="sync-change-password" disabled=busy>{t("syncChangePassword", "Change password")}</button></div>
         </form>
+        <Show when=move || deleting.get() fallback=move || view! {
+            <div class="actions">
+                <button type="button" class="danger" data-testid="sync-delete" disabled=busy
+                    on:click=move |_| deleting.set(true)>{t("syncDeleteAccount", "Delete account…")}</button>
+            </div>
+        }>
+            <form class="danger-zone" aria-label=t("syncDeleteForm", "Delete the sync account") data-testid="delete-form"
+                novalidate=true on:submit=delete>
+                <p><strong>{t("syncDeleteWarning", "This deletes the encrypted copy of your wallet on the server and signs out every device, this one too. It cannot be undone.")}</strong></p>
+                <p>{t("syncDeleteKeeps", "The wallet on this device stays, and so does every other device's own copy.")}</p>
+                <Field label=t("syncDeletePassword", "Type the account's password to confirm") id="sync-delete-password".into()
+                    value=delete_password kind="password" required=true/>
+                <div class="actions">
+                    <button type="submit" class="danger" data-testid="sync-delete-confirm" disabled=busy>
+                        {t("syncDeleteConfirm", "Delete the account")}
+                    </button>
+                    <button type="button" class="link" on:click=move |_| {
+                        deleting.set(false);
+                        delete_password.set(String::new());
+                    }>{t("syncDeleteCancel", "Cancel")}</button>
+                </div>
+            </form>
+        </Show>
     }
 }

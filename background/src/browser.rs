@@ -32,6 +32,18 @@ extern "C" {
     fn tabs_send_message(tab_id: f64, message: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = executeScript)]
     fn execute_script(injection: &JsValue) -> Result<Promise, JsValue>;
+    // A promise in Chrome, nothing in Firefox: the answer is not needed.
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "alarms"], js_name = create)]
+    fn alarms_create(name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Wakes the background once at `when_ms` (ms since the epoch) with the alarm `name`; an
+/// alarm of that name set earlier is replaced.
+pub fn alarm_at(name: &str, when_ms: u64) -> Result<(), String> {
+    let info = Object::new();
+    #[allow(clippy::cast_precision_loss)] // ms since the epoch fit f64 exactly
+    Reflect::set(&info, &"when".into(), &JsValue::from_f64(when_ms as f64)).map_err(describe)?;
+    alarms_create(name, &info).map(drop).map_err(describe)
 }
 
 pub(crate) async fn call(promise: Result<Promise, JsValue>) -> Result<JsValue, String> {

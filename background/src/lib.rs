@@ -160,6 +160,7 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
         Request::SyncSignOut => sync::sign_out().await,
         Request::SyncDevices => sync::devices().await,
         Request::SyncRevokeDevice { id } => sync::revoke(id).await,
+        Request::SyncDeleteAccount { auth_key } => sync::delete_account(&auth_key).await,
     }
 }
 
@@ -178,11 +179,12 @@ pub(crate) async fn after_wallet_change() {
     register_collector().await;
 }
 
-/// The periodic sync alarm (background.js creates it; the name says what it is for).
+/// The periodic sync alarm (background.js creates it; the name says what it is for), and the
+/// one-off alarm for when the server said it may be asked again.
 #[wasm_bindgen(js_name = onAlarm)]
 pub async fn on_alarm(name: String, now_ms: f64) {
     count_event(now_ms);
-    if name == SYNC_ALARM {
+    if name == SYNC_ALARM || name == sync::RETRY_ALARM {
         sync::run(millis(now_ms)).await;
     }
 }

@@ -6,7 +6,8 @@
 //! - `sync-account`: server, email, device id, bearer token and the data key. The data key
 //!   unlocks only what `storage.local["wallet"]` already holds in clear on this device.
 //! - `sync-state`: the change cursor and the last synced copy of each entry (the merge base),
-//!   and the status shown on the options page.
+//!   the status shown on the options page, and the time before which no round may start
+//!   (the server's `Retry-After`).
 //!
 //! Argon2id never runs here: the options page sends the keys it derived.
 
@@ -17,7 +18,7 @@ use engine::wallet::WalletDoc;
 use serde::{Deserialize, Serialize};
 use sync_core::client::{sync_round, Session, SyncError, SyncState, Transport};
 use sync_core::keys::{self, Key, RecoveryKey, WrapPurpose};
-use sync_core::wire;
+use sync_core::{retry, wire};
 
 use wasm_bindgen::JsValue;
 
@@ -25,6 +26,8 @@ use crate::{browser, to_js, wallet_store, web_log};
 
 const ACCOUNT_KEY: &str = "sync-account";
 const STATE_KEY: &str = "sync-state";
+/// The one-off alarm for the first round the server allows after a `Retry-After`.
+pub const RETRY_ALARM: &str = "stacksmart-sync-retry";
 /// Conflict notes kept for the options page.
 const MAX_NOTES: usize = 20;
 
@@ -47,6 +50,10 @@ struct Stored {
     last_error: Option<String>,
     #[serde(default)]
     notes: Vec<String>,
+    /// No round starts before this time (ms since the epoch): the server answered 409, 429 or
+    /// 503 and said when to come back.
+    #[serde(default)]
+    not_before_ms: Option<u64>,
 }
 
 /// The server API for one base address (and token, once signed in).
@@ -117,7 +124,8 @@ impl Api {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
+            // An HTTP-date counts from now, the moment of the answer.
+            .and_then(|v| retry::parse_retry_after(v, millis_now()));
         let body: wire::ErrorBody = resp.json().await.unwrap_or_default();
         if status == 412 {
             return Err(SyncError::Conflict(body.conflicts));
@@ -251,6 +259,7 @@ pub async fn status() -> Response {
             last_error: s.last_error,
             pending,
             notes: s.notes,
+            retry_at_ms: s.not_before_ms,
         }),
     }
 }
@@ -615,6 +624,34 @@ pub async fn sign_out() -> Response {
     status().await
 }
 
+/// Deletes the account on the server (`auth_key` proves the password): its records and every
+/// device's sign-in go. Then this device forgets the account and its sync state, as sign-out
+/// does; the wallet stays.
+pub async fn delete_account(auth_key: &str) -> Response {
+    let acct = match signed_in().await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let api = match Api::new(&acct.server, Some(acct.token)) {
+        Ok(a) => a,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let url = match api.url("v1/account") {
+        Ok(u) => u,
+        Err(e) => return fail(&e),
+    };
+    let body = wire::DeleteAccountRequest {
+        auth_key: auth_key.into(),
+    };
+    if let Err(e) = api.send(api.http.delete(url).json(&body)).await {
+        return fail(&e);
+    }
+    if let Err(e) = browser::local_remove(&[ACCOUNT_KEY.into(), STATE_KEY.into()]).await {
+        return storage_error(e);
+    }
+    status().await
+}
+
 pub async fn devices() -> Response {
     let acct = match signed_in().await {
         Ok(a) => a,
@@ -684,23 +721,36 @@ pub async fn run(now_ms: u64) {
     RUNNING.with(|r| r.set(false));
 }
 
-/// One round with the stored account; the outcome goes into the stored status.
+/// One round with the stored account; the outcome goes into the stored status. None while
+/// the server's `Retry-After` has not passed: the round waits for the alarm set for then.
 async fn round(now_ms: u64) {
     let Ok(Some(acct)) = account().await else {
         return;
     };
     let mut s = stored().await;
+    if retry::seconds_left(s.not_before_ms, now_ms).is_some() {
+        return;
+    }
     let result = round_with(&acct, &mut s).await;
     match result {
         Ok(notes) => {
             s.last_sync_ms = Some(now_ms);
             s.last_error = None;
+            s.not_before_ms = None;
             for n in notes.into_iter().rev() {
                 s.notes.insert(0, n);
             }
             s.notes.truncate(MAX_NOTES);
         }
-        Err(e) => s.last_error = Some(e),
+        Err(Failed { message, wait_secs }) => {
+            s.last_error = Some(message);
+            s.not_before_ms = wait_secs.map(|secs| now_ms.saturating_add(u64::from(secs) * 1000));
+            if let Some(at) = s.not_before_ms {
+                if let Err(e) = browser::alarm_at(RETRY_ALARM, at) {
+                    web_log(&format!("StackSmart: sync retry not scheduled: {e}"));
+                }
+            }
+        }
     }
     // Signed out (or into another account) while the round was on the network: its state
     // belongs to nobody now, and sign-out promised to leave none behind.
@@ -713,18 +763,40 @@ async fn round(now_ms: u64) {
     }
 }
 
-async fn round_with(acct: &Account, s: &mut Stored) -> Result<Vec<String>, String> {
+/// Why a round failed, for people, and how long the server asked this device to wait.
+struct Failed {
+    message: String,
+    wait_secs: Option<u32>,
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Failed {
+            message,
+            wait_secs: None,
+        }
+    }
+}
+
+impl From<SyncError> for Failed {
+    fn from(e: SyncError) -> Self {
+        Failed {
+            message: e.for_people(),
+            wait_secs: retry::wait_secs(&e),
+        }
+    }
+}
+
+async fn round_with(acct: &Account, s: &mut Stored) -> Result<Vec<String>, Failed> {
     let data = Key::from_base64(&acct.data_key).map_err(|e| e.to_string())?;
-    let api = Api::new(&acct.server, Some(acct.token.clone())).map_err(|e| e.for_people())?;
+    let api = Api::new(&acct.server, Some(acct.token.clone()))?;
     let start = wallet_store::load().await.map_err(describe)?;
     let session = Session {
         email: &acct.email,
         data_key: &data,
     };
     let mut state = s.sync.clone();
-    let out = sync_round(&api, &session, &mut state, &start)
-        .await
-        .map_err(|e| e.for_people())?;
+    let out = sync_round(&api, &session, &mut state, &start).await?;
     // The wallet may have been edited while the round was on the network: apply the round's
     // changes (start → merged) to the wallet as it is now, so neither side is lost.
     let now = wallet_store::load().await.map_err(describe)?;
@@ -735,7 +807,7 @@ async fn round_with(acct: &Account, s: &mut Stored) -> Result<Vec<String>, Strin
     };
     if next != now {
         if let Response::Error(e) = wallet_store::save(next, now.updated_at_ms).await {
-            return Err(e.message);
+            return Err(e.message.into());
         }
         crate::after_wallet_change().await;
     }
@@ -764,6 +836,11 @@ fn rebase(start: &WalletDoc, now: &WalletDoc, merged: &WalletDoc) -> Result<Wall
     let mut notes = Vec::new();
     let m = sync_core::merge::merge_entries(&b, &l, &r, &mut notes);
     records::document(now, &m).map_err(|e| e.to_string())
+}
+
+/// The clock, for an HTTP-date `Retry-After` (the rest of sync gets the event's time).
+fn millis_now() -> u64 {
+    crate::millis(js_sys::Date::now())
 }
 
 fn describe(r: Response) -> String {

@@ -90,6 +90,10 @@ pub enum Request {
     SyncDevices,
     /// Options → background: revoke another device's sign-in.
     SyncRevokeDevice { id: i64 },
+    /// Options → background: delete the account on the server (its records and every
+    /// device's sign-in; `auth_key` proves the password), then sign this device out. The
+    /// wallet stays on the device.
+    SyncDeleteAccount { auth_key: String },
 }
 
 /// An account's Argon2id parameters (the sync server's `kdf` object; salt in base64).
@@ -120,6 +124,10 @@ pub struct SyncStatus {
     /// Conflicts the last rounds resolved, in words (most recent first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The server asked this device to wait (409/429/503 with `Retry-After`): no round starts
+    /// before this time (ms since the epoch); one is set to run then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,19 +13,29 @@ use engine::stack::{CardRules, CardType, CategoryEarn, Date, Earn, EarnRounding}
 use engine::wallet::Card;
 use rust_decimal::Decimal;
 
+use crate::i18n::{t, tr};
+
 /// A decimal typed by a person (`12.50`). Commas are refused rather than guessed: `1,250`
 /// and `12,50` mean different things in different countries.
 pub fn parse_decimal(field: &str, text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(format!("{field}: enter a number"));
+        return Err(tr("editEnterNumber", "$1: enter a number", &[field]));
     }
     if t.contains(',') {
-        return Err(format!(
-            "{field}: `{t}` has a comma; write the number with a dot for decimals and no separators (1250.50)"
+        return Err(tr(
+            "editComma",
+            "$1: `$2` has a comma; write the number with a dot for decimals and no separators (1250.50)",
+            &[field, t],
         ));
     }
-    Decimal::from_str(t).map_err(|_| format!("{field}: `{t}` is not a number (for example 12.50)"))
+    Decimal::from_str(t).map_err(|_| {
+        tr(
+            "editNotNumber",
+            "$1: `$2` is not a number (for example 12.50)",
+            &[field, t],
+        )
+    })
 }
 
 /// Like [`parse_decimal`], but an empty field means "none".
@@ -43,8 +53,13 @@ pub fn parse_days(field: &str, text: &str) -> Result<u32, String> {
     if t.is_empty() {
         return Ok(0);
     }
-    t.parse()
-        .map_err(|_| format!("{field}: `{t}` is not a whole number of days"))
+    t.parse().map_err(|_| {
+        tr(
+            "editNotDays",
+            "$1: `$2` is not a whole number of days",
+            &[field, t],
+        )
+    })
 }
 
 /// A date from `<input type="date">` (`YYYY-MM-DD`); empty means none.
@@ -53,16 +68,25 @@ pub fn parse_optional_date(field: &str, text: &str) -> Result<Option<Date>, Stri
     if t.is_empty() {
         return Ok(None);
     }
-    Date::parse(t)
-        .map(Some)
-        .ok_or_else(|| format!("{field}: `{t}` is not a date (YYYY-MM-DD)"))
+    Date::parse(t).map(Some).ok_or_else(|| {
+        tr(
+            "editNotDate",
+            "$1: `$2` is not a date (YYYY-MM-DD)",
+            &[field, t],
+        )
+    })
 }
 
 /// An ISO 4217 code (`inr` → INR).
 pub fn parse_currency(field: &str, text: &str) -> Result<Currency, String> {
     let t = text.trim().to_ascii_uppercase();
-    Currency::from_code(&t)
-        .map_err(|_| format!("{field}: `{t}` is not an ISO currency code (INR, USD)"))
+    Currency::from_code(&t).map_err(|_| {
+        tr(
+            "editNotCurrency",
+            "$1: `$2` is not an ISO currency code (INR, USD)",
+            &[field, &t],
+        )
+    })
 }
 
 /// A text field that may be left empty.
@@ -159,16 +183,16 @@ pub struct CustomCardForm {
 pub fn custom_card(form: &CustomCardForm, wallet: &[Card]) -> Result<Card, String> {
     let name = form.name.trim();
     if name.is_empty() {
-        return Err("Name: enter the card's name".into());
+        return Err(t("editCardName", "Name: enter the card's name"));
     }
-    let required = |field: &str, text: &str| {
-        optional_text(text)
-            .ok_or_else(|| format!("{field}: enter the card's {}", field.to_lowercase()))
-    };
+    let required = |text: &str, missing: fn() -> String| optional_text(text).ok_or_else(missing);
     let points_program = if form.points {
         let p = slug(&form.programme).replace('-', "_");
         if p.is_empty() {
-            return Err("Points programme: enter its name (for example hdfc_rp)".into());
+            return Err(t(
+                "editCardProgramme",
+                "Points programme: enter its name (for example hdfc_rp)",
+            ));
         }
         p
     } else {
@@ -176,38 +200,42 @@ pub fn custom_card(form: &CustomCardForm, wallet: &[Card]) -> Result<Card, Strin
     };
     let block = match optional_text(&form.block) {
         None => Decimal::ONE,
-        Some(b) => parse_decimal("Per amount spent", &b)?,
+        Some(b) => parse_decimal(&t("cardsPerAmount", "Per amount spent"), &b)?,
     };
     let mut categories = Vec::new();
     if let Some(category) = optional_text(&form.bonus_category) {
         categories.push(CategoryEarn {
             category: category.to_lowercase().replace(' ', "_"),
-            rate: parse_decimal("Bonus rate", &form.bonus_rate)?,
-            cap: parse_optional_decimal("Bonus cap", &form.bonus_cap)?,
+            rate: parse_decimal(&t("editBonusRate", "Bonus rate"), &form.bonus_rate)?,
+            cap: parse_optional_decimal(&t("editBonusCap", "Bonus cap"), &form.bonus_cap)?,
             period: optional_text(&form.bonus_period).map(|p| p.to_lowercase().replace(' ', "_")),
         });
     } else if [&form.bonus_rate, &form.bonus_cap, &form.bonus_period]
         .iter()
         .any(|t| !t.trim().is_empty())
     {
-        return Err(
-            "Bonus category: name the category the bonus rate is for, or clear the bonus fields"
-                .into(),
-        );
+        return Err(t(
+            "editBonusCategory",
+            "Bonus category: name the category the bonus rate is for, or clear the bonus fields",
+        ));
     }
     let rules = CardRules {
         name: name.to_owned(),
-        issuer: required("Issuer", &form.issuer)?,
-        network: required("Network", &form.network)?,
+        issuer: required(&form.issuer, || {
+            t("editCardIssuer", "Issuer: enter the card's issuer")
+        })?,
+        network: required(&form.network, || {
+            t("editCardNetwork", "Network: enter the card's network")
+        })?,
         card_type: if form.debit {
             CardType::Debit
         } else {
             CardType::Credit
         },
-        home_currency: parse_currency("Home currency", &form.currency)?,
+        home_currency: parse_currency(&t("cardsCurrency", "Home currency"), &form.currency)?,
         points_program,
         earn: Earn {
-            rate: parse_decimal("Base earn rate", &form.rate)?,
+            rate: parse_decimal(&t("cardsBaseRate", "Base earn rate"), &form.rate)?,
             block,
             rounding: if form.whole_blocks {
                 EarnRounding::PerBlock

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::bridge;
+use crate::i18n::{t, tr};
 // The pure helpers are shared with the popup (adding a catalogue card from a bank offer).
 use crate::edit;
 
@@ -123,19 +124,15 @@ pub fn FormNote(
     note: NoteSig,
     #[prop(optional)] testid: &'static str,
     /// Leads a refusal ("Not saved.", "Not imported.").
-    #[prop(optional)]
-    refused: &'static str,
+    #[prop(optional, into)]
+    refused: Option<String>,
 ) -> impl IntoView {
     let testid = if testid.is_empty() {
         "form-note"
     } else {
         testid
     };
-    let refused = if refused.is_empty() {
-        "Not saved. "
-    } else {
-        refused
-    };
+    let refused = refused.unwrap_or_else(|| t("optionsNotSaved", "Not saved."));
     view! {
         <div class="note-slot" aria-live="polite">
             {move || note.get().map(|n| match n {
@@ -148,7 +145,7 @@ pub fn FormNote(
                     let what = what.to_owned();
                     view! {
                         <p class="note refused" role="alert" data-testid=testid>
-                            <strong>{refused}</strong>
+                            <strong>{refused.clone()}</strong>" "
                             {path.map(|p| view! { <code class="path">{p.to_owned()}</code>": " })}
                             {what}
                         </p>
@@ -162,12 +159,12 @@ pub fn FormNote(
 /// A labelled text input bound to `value`; its id doubles as its test id.
 #[component]
 pub fn Field(
-    label: &'static str,
+    #[prop(into)] label: String,
     id: String,
     value: RwSignal<String>,
     #[prop(optional)] kind: Option<&'static str>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional, into)] placeholder: Option<String>,
     #[prop(optional)] decimal: bool,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] disabled: Option<Signal<bool>>,
@@ -180,7 +177,7 @@ pub fn Field(
                 placeholder=placeholder required=required
                 inputmode=decimal.then_some("decimal")
                 disabled=move || disabled.is_some_and(|d| d.get())
-                aria-describedby=hint.map(|_| hint_id.clone())/>
+                aria-describedby=hint.as_ref().map(|_| hint_id.clone())/>
             {hint.map(|h| view! { <small id=hint_id.clone() class="hint">{h}</small> })}
         </div>
     }
@@ -188,13 +185,21 @@ pub fn Field(
 
 /// A labelled checkbox bound to `value`.
 #[component]
-pub fn Check(label: &'static str, id: String, value: RwSignal<bool>) -> impl IntoView {
+pub fn Check(#[prop(into)] label: String, id: String, value: RwSignal<bool>) -> impl IntoView {
     view! {
         <div class="check">
             <input type="checkbox" id=id.clone() data-testid=id.clone() bind:checked=value/>
             <label for=id>{label}</label>
         </div>
     }
+}
+
+fn catalogue_error(why: &str) -> String {
+    tr(
+        "optionsCatalogueError",
+        "The card catalogue did not load: $1",
+        &[why],
+    )
 }
 
 /// An amount as the shopper typed it (no currency: gift cards and caps have none stored).
@@ -223,10 +228,8 @@ pub fn Options() -> impl IntoView {
         loaded.set(true);
         match bridge::request(&Request::GetCatalogue).await {
             Ok(Response::Catalogue { cards }) => ctx.catalogue.set(cards),
-            Ok(other) => {
-                load_error.set(Some(format!("The card catalogue did not load: {other:?}")))
-            }
-            Err(e) => load_error.set(Some(format!("The card catalogue did not load: {e}"))),
+            Ok(other) => load_error.set(Some(catalogue_error(&format!("{other:?}")))),
+            Err(e) => load_error.set(Some(catalogue_error(&e))),
         }
     });
 
@@ -234,31 +237,31 @@ pub fn Options() -> impl IntoView {
         <main class="options" data-testid="options">
             <header class="page-head">
                 <p class="brand">"StackSmart"</p>
-                <h1>"Wallet and settings"</h1>
+                <h1>{t("optionsTitle", "Wallet and settings")}</h1>
                 <p class="muted">
-                    "What you hold and how StackSmart should count it. Everything here stays in this browser's extension storage (and, if you turn on sync, goes end-to-end encrypted to your sync server); no card numbers, ever."
+                    {t("optionsIntro", "What you hold and how StackSmart should count it. Everything here stays in this browser's extension storage (and, if you turn on sync, goes end-to-end encrypted to your sync server); no card numbers, ever.")}
                 </p>
-                <nav aria-label="Sections">
+                <nav aria-label=t("optionsSections", "Sections")>
                     <ul class="toc">
-                        <li><a href="#cards">"Cards"</a></li>
-                        <li><a href="#gift-cards">"Gift cards"</a></li>
-                        <li><a href="#memberships">"Memberships"</a></li>
-                        <li><a href="#loyalty">"Loyalty"</a></li>
-                        <li><a href="#card-offers">"Card offers"</a></li>
-                        <li><a href="#portals">"Portals"</a></li>
-                        <li><a href="#gift-card-sources">"Gift-card sellers"</a></li>
-                        <li><a href="#points">"Point values"</a></li>
-                        <li><a href="#trust">"Trust in shops"</a></li>
-                        <li><a href="#settings">"Settings"</a></li>
-                        <li><a href="#import-export">"Import / export"</a></li>
-                        <li><a href="#sync">"Sync"</a></li>
+                        <li><a href="#cards">{t("optionsTocCards", "Cards")}</a></li>
+                        <li><a href="#gift-cards">{t("optionsTocGiftCards", "Gift cards")}</a></li>
+                        <li><a href="#memberships">{t("optionsTocMemberships", "Memberships")}</a></li>
+                        <li><a href="#loyalty">{t("optionsTocLoyalty", "Loyalty")}</a></li>
+                        <li><a href="#card-offers">{t("optionsTocCardOffers", "Card offers")}</a></li>
+                        <li><a href="#portals">{t("optionsTocPortals", "Portals")}</a></li>
+                        <li><a href="#gift-card-sources">{t("optionsTocSellers", "Gift-card sellers")}</a></li>
+                        <li><a href="#points">{t("optionsTocPoints", "Point values")}</a></li>
+                        <li><a href="#trust">{t("optionsTocTrust", "Trust in shops")}</a></li>
+                        <li><a href="#settings">{t("optionsTocSettings", "Settings")}</a></li>
+                        <li><a href="#import-export">{t("optionsTocTransfer", "Import / export")}</a></li>
+                        <li><a href="#sync">{t("optionsTocSync", "Sync")}</a></li>
                     </ul>
                 </nav>
             </header>
             {move || load_error.get().map(|e| view! {
                 <p class="note refused" role="alert" data-testid="load-error">{e}</p>
             })}
-            <Show when=move || loaded.get() fallback=|| view! { <p class="muted" data-testid="loading">"Loading your wallet…"</p> }>
+            <Show when=move || loaded.get() fallback=|| view! { <p class="muted" data-testid="loading">{t("optionsLoading", "Loading your wallet…")}</p> }>
                 <div data-testid="ready">
                     <cards::CardsSection/>
                     <lists::GiftCardsSection/>

@@ -8,9 +8,11 @@
 //! - [`records`]: the wallet document as per-entry records.
 //! - [`merge`]: the three-way merge of entries.
 //! - [`client`]: one sync round over a [`client::Transport`].
+//! - [`retry`]: `Retry-After` and the time before which no round may start.
 
 pub mod client;
 pub mod keys;
 pub mod merge;
 pub mod records;
+pub mod retry;
 pub mod wire;

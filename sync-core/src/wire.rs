@@ -75,6 +75,12 @@ pub struct ChangePasswordRequest {
     pub wrapped_key: String,
 }
 
+/// `DELETE /v1/account`: the authentication key again, as proof of the password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteAccountRequest {
+    pub auth_key: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Device {
     pub id: i64,

@@ -77,10 +77,19 @@ test('every page string the wasm asks the browser for is in _locales/en, worded 
   // `t("key", "English")` and `tr("key", "English $1", &[…])`; a message escapes `$` as `$$`
   // except in the `$1`…`$9` substitutions.
   const call = /\btr?\(\s*"([A-Za-z0-9_]+)",\s*"((?:[^"\\]|\\.)*)"/g;
+  // Any call of `t(` or `tr(` (not their definitions): one without a literal key and English
+  // would escape the checks below.
+  const anyCall = /(?<!fn )\btr?\(/g;
   const unescape = (s) => s.replace(/\\(["\\])/g, '$1');
   let seen = 0;
+  const filesWithStrings = new Set();
   for (const file of sources) {
-    for (const [, key, english] of fs.readFileSync(file, 'utf8').matchAll(call)) {
+    const text = fs.readFileSync(file, 'utf8');
+    const calls = [...text.matchAll(call)].length;
+    assert.equal(calls, [...text.matchAll(anyCall)].length,
+      `${path.relative(root, file)}: every t(…)/tr(…) call names its key and English as string literals`);
+    if (calls > 0) filesWithStrings.add(path.relative(path.join(root, 'extension-ui', 'src'), file));
+    for (const [, key, english] of text.matchAll(call)) {
       if (key === 'k') continue; // the i18n module's own unit test
       seen += 1;
       assert.ok(messages[key], `${path.relative(root, file)}: "${key}" is not in _locales/en/messages.json`);
@@ -91,5 +100,10 @@ test('every page string the wasm asks the browser for is in _locales/en, worded 
       assert.doesNotMatch(messages[key].message, /\$\d\$/, `${key}: a substitution right before a $`);
     }
   }
-  assert.ok(seen > 50, `found ${seen} page strings`);
+  assert.ok(seen > 300, `found ${seen} page strings`);
+  // Every page whose words people read goes through _locales.
+  for (const page of ['popup.rs', 'receipt.rs', 'onboarding.rs', 'options.rs', 'edit.rs',
+    ...['cards', 'lists', 'settings', 'trust', 'transfer', 'sync'].map((f) => `options/${f}.rs`)]) {
+    assert.ok(filesWithStrings.has(page), `${page} takes its words from _locales`);
+  }
 });

@@ -2,12 +2,15 @@
 // private Postgres cluster), two Chromium profiles with the built extension. A card added in
 // one appears in the other, a gift card goes back the other way, bad input gets clear
 // messages, and a dump of the database afterwards holds none of the plaintext wallet values.
+// Last, the account is deleted: the server forgets it, every device is signed out, and each
+// keeps its wallet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { Builder, By, until } from 'selenium-webdriver';
@@ -142,6 +145,10 @@ before(async () => {
       STACKSMART_ARGON2_M_KIB: '1024',
       STACKSMART_ARGON2_T: '1',
       STACKSMART_LOG_FORMAT: 'text',
+      // The tests sign in, out and again from one address with one email within a minute or
+      // two: the auth limits (30 a minute per IP, 10 logins per email) are not what they test.
+      STACKSMART_RATE_AUTH_PER_IP: '600',
+      STACKSMART_RATE_LOGIN_PER_EMAIL: '600',
     },
   });
 });
@@ -349,4 +356,92 @@ test('Firefox signs in to the same account: it gets the wallet, and its edit rea
     return (w.memberships ?? []).includes('e2e-firefox-club');
   }, { timeout: 15_000, what: "Firefox's membership in Chromium" });
   assert.deepEqual(pageErrors, []);
+});
+
+test('deleting the account removes it from the server and signs every device out; the wallet stays', { timeout: 90_000 }, async () => {
+  const [a, b] = profiles;
+  assert.ok(a && b, 'runs after the sync tests');
+  const pageA = await openOptions(a);
+  await pageA.getByTestId('sync-status').waitFor();
+  await pageA.getByTestId('sync-delete').click();
+  // The wrong password deletes nothing.
+  await pageA.getByTestId('sync-delete-password').fill('not it at all');
+  await pageA.getByTestId('sync-delete-confirm').click();
+  assert.match(await syncError(pageA), /Wrong email or password/);
+  assert.equal(psql('SELECT count(*) FROM accounts').trim(), '1');
+  await pageA.getByTestId('sync-delete-password').fill(RECOVERED_PASSWORD);
+  await pageA.getByTestId('sync-delete-confirm').click();
+  await pageA.getByTestId('sync-info').filter({ hasText: 'Account deleted' }).waitFor({ timeout: 20_000 });
+  await pageA.getByTestId('sync-form').waitFor();
+  for (const table of ['accounts', 'sessions', 'records']) {
+    assert.equal(psql(`SELECT count(*) FROM ${table}`).trim(), '0', `${table} emptied`);
+  }
+  // This device forgot the account and its state, and kept the wallet.
+  const gone = await pageA.evaluate(async () => chrome.storage.local.get(['sync-account', 'sync-state']));
+  assert.deepEqual(gone, {}, 'the token, key and sync state left the device');
+  assert.ok((await pageA.getByTestId('card-name').allTextContents()).includes(NICKNAME), 'the wallet stays');
+
+  // Signing in again with the same email and password fails: there is no account.
+  await fillAccount(pageA, { password: RECOVERED_PASSWORD });
+  await pageA.getByTestId('sync-signin').click();
+  assert.match(await syncError(pageA), /Wrong email or password/);
+  assert.equal(await pageA.getByTestId('sync-status').count(), 0, 'still signed out');
+
+  // B was signed in too: the server no longer knows it, and B keeps its wallet.
+  const pageB = await openOptions(b);
+  await pageB.getByTestId('sync-now').click();
+  assert.match(await syncError(pageB), /no longer accepts this device's sign-in/);
+  assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME), 'B keeps its wallet');
+  await pageA.screenshot({ path: artifactPath('chromium-sync-deleted.png'), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a server that answers 429 with Retry-After (an HTTP-date) gets no other round before then', { timeout: 60_000 }, async () => {
+  // A stand-in server: every request is rate-limited for two minutes, and counted.
+  const requests = [];
+  const busy = http.createServer((req, res) => {
+    const cors = {
+      'access-control-allow-origin': req.headers.origin ?? '*',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-allow-methods': 'GET, POST, DELETE',
+      'access-control-expose-headers': 'retry-after',
+    };
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(429, { ...cors, 'content-type': 'application/json',
+      'retry-after': new Date(Date.now() + 120_000).toUTCString() })
+      .end(JSON.stringify({ code: 'rate_limited', message: 'too many requests' }));
+  });
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  try {
+    const c = await launch('c');
+    const page = await openOptions(c);
+    // Signed in to the stand-in (as a sign-in would leave it), with a fresh sync state.
+    await page.evaluate(async (server) => chrome.storage.local.set({
+      'sync-account': { server, email: 'busy@example.com', device_id: 1, token: 'ss1_test',
+        data_key: btoa(String.fromCharCode(...new Uint8Array(32).fill(7))) },
+      'sync-state': '{}',
+    }), `http://127.0.0.1:${busy.address().port}/`);
+    await page.reload();
+    await page.getByTestId('sync-now').click();
+    const status = page.getByTestId('sync-status');
+    await waitFor(async () => (await status.getAttribute('data-state')) === 'retrying', { what: 'the retrying status' });
+    assert.match(await page.getByTestId('sync-state').textContent(), /^Server busy, retrying in 1[12]\d s\.$/);
+    assert.equal(requests.length, 1, `one round reached the server: ${requests}`);
+    const alarm = await page.evaluate(async () => chrome.alarms.get('stacksmart-sync-retry'));
+    assert.ok(alarm && alarm.scheduledTime > Date.now() + 100_000, 'a round is set for when the wait ends');
+
+    // Within the wait: "Sync now" says how long is left, and a local edit goes out later.
+    await page.getByTestId('sync-now').click();
+    await page.getByTestId('sync-info').filter({ hasText: /retrying in \d+ s/ }).waitFor();
+    await page.getByTestId('membership-id').fill('e2e-wait-club');
+    await page.getByTestId('membership-add').click();
+    await page.getByTestId('membership').filter({ hasText: 'e2e-wait-club' }).waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(requests.length, 1, `nothing more was sent: ${requests}`);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    busy.closeAllConnections();
+    await new Promise((resolve) => busy.close(resolve));
+  }
 });

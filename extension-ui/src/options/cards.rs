@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::edit::{self, CustomCardForm};
 use super::{apply, money_text, Check, Ctx, Field, FormNote, NoteSig};
+use crate::i18n::{t, tr};
 
 /// At most this many search results are drawn; more words narrow the list.
 const MAX_RESULTS: usize = 8;
@@ -21,7 +22,7 @@ pub fn CardsSection() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added {name}."),
+            tr("optionsAdded", "Added $1.", &[&name]),
             move |w| {
                 let card = edit::catalogue_card(&catalogue_id, &w.cards);
                 w.cards.push(card);
@@ -33,13 +34,13 @@ pub fn CardsSection() -> impl IntoView {
 
     view! {
         <section class="section" id="cards" aria-labelledby="cards-h">
-            <h2 id="cards-h">"Cards"</h2>
-            <p class="muted">"A card here is only its reward rules: StackSmart never asks for card numbers."</p>
-            <h3>"Your cards"</h3>
+            <h2 id="cards-h">{t("cardsTitle", "Cards")}</h2>
+            <p class="muted">{t("cardsIntro", "A card here is only its reward rules: StackSmart never asks for card numbers.")}</p>
+            <h3>{t("cardsYours", "Your cards")}</h3>
             {move || {
                 let cards = ctx.wallet.with(|w| w.cards.clone());
                 if cards.is_empty() {
-                    view! { <p class="empty" data-testid="no-cards">"No cards yet. Find yours below."</p> }.into_any()
+                    view! { <p class="empty" data-testid="no-cards">{t("cardsNone", "No cards yet. Find yours below.")}</p> }.into_any()
                 } else {
                     view! {
                         <ul class="items" data-testid="wallet-cards">
@@ -50,9 +51,9 @@ pub fn CardsSection() -> impl IntoView {
             }}
             <FormNote note=note testid="cards-error"/>
 
-            <h3>"Add from the catalogue"</h3>
+            <h3>{t("cardsFromCatalogue", "Add from the catalogue")}</h3>
             <form class="search" role="search" on:submit=|ev| ev.prevent_default()>
-                <label for="catalogue-search">"Search by card name or bank"</label>
+                <label for="catalogue-search">{t("cardsSearch", "Search by card name or bank")}</label>
                 <input id="catalogue-search" data-testid="catalogue-search" type="search"
                     placeholder="Millennia, Amazon Pay, Chase…" autocomplete="off" bind:value=query/>
             </form>
@@ -60,13 +61,13 @@ pub fn CardsSection() -> impl IntoView {
                 {move || {
                     let q = query.get();
                     if q.trim().is_empty() {
-                        return view! { <p class="muted">"Type part of a card's name or its bank."</p> }.into_any();
+                        return view! { <p class="muted">{t("cardsSearchHint", "Type part of a card's name or its bank.")}</p> }.into_any();
                     }
                     let entries = ctx.catalogue.get();
                     let hits = edit::search(&entries, &q);
                     if hits.is_empty() {
                         return view! {
-                            <p class="muted" data-testid="no-results">"No catalogue card matches. Add it as your own card below."</p>
+                            <p class="muted" data-testid="no-results">{t("cardsNoMatch", "No catalogue card matches. Add it as your own card below.")}</p>
                         }.into_any();
                     }
                     let more = hits.len().saturating_sub(MAX_RESULTS);
@@ -82,19 +83,19 @@ pub fn CardsSection() -> impl IntoView {
                                             <p class="summary">{e.summary.clone()}</p>
                                             {(!e.verified).then(|| view! {
                                                 <p class="unverified" data-testid="unverified">
-                                                    "Not verified against the issuer's page: "
-                                                    <a href=e.source.clone() target="_blank" rel="noopener noreferrer">"check the terms"</a>
+                                                    {t("cardsUnverified", "Not verified against the issuer's page:")}" "
+                                                    <a href=e.source.clone() target="_blank" rel="noopener noreferrer">{t("cardsCheckTerms", "check the terms")}</a>
                                                 </p>
                                             })}
                                         </div>
                                         <button type="button" data-testid="add-card"
-                                            aria-label=format!("Add {}", e.name)
-                                            on:click=move |_| add(id.clone(), name.clone())>"Add"</button>
+                                            aria-label=tr("cardsAddNamed", "Add $1", &[&e.name])
+                                            on:click=move |_| add(id.clone(), name.clone())>{t("optionsAdd", "Add")}</button>
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
-                        {(more > 0).then(|| view! { <p class="muted">{format!("{more} more: type more of the name.")}</p> })}
+                        {(more > 0).then(|| view! { <p class="muted">{tr("cardsMore", "$1 more: type more of the name.", &[&more.to_string()])}</p> })}
                     }.into_any()
                 }}
             </div>
@@ -118,8 +119,8 @@ fn CardRow(card: Card, section_note: NoteSig) -> impl IntoView {
         .map(|c| {
             let cap = c.cap.map(money_text).unwrap_or_default();
             let label = match &c.period {
-                Some(p) => format!("of {cap} a {}", p.replace('_', " ")),
-                None => format!("of {cap}"),
+                Some(p) => tr("cardsCapPer", "of $1 a $2", &[&cap, &p.replace('_', " ")]),
+                None => tr("cardsCap", "of $1", &[&cap]),
             };
             let used = card
                 .cap_used
@@ -131,9 +132,9 @@ fn CardRow(card: Card, section_note: NoteSig) -> impl IntoView {
         .collect();
     let id = card.id.clone();
     let source = if card.catalogue.is_some() {
-        "catalogue card"
+        t("cardsFromCatalogueSource", "catalogue card")
     } else {
-        "your own rules"
+        t("cardsOwnRules", "your own rules")
     };
     let summary = rules.as_ref().map(catalogue::summary).unwrap_or_default();
     let caps_for_save = caps.clone();
@@ -146,16 +147,21 @@ fn CardRow(card: Card, section_note: NoteSig) -> impl IntoView {
             ctx,
             note,
             section_note,
-            format!("Saved {name_for_save}."),
+            tr("cardsSaved", "Saved $1.", &[&name_for_save]),
             move |w| {
-                let card = w
-                    .cards
-                    .iter_mut()
-                    .find(|c| c.id == id)
-                    .ok_or("This card is no longer in the wallet; reload the page.")?;
+                let card = w.cards.iter_mut().find(|c| c.id == id).ok_or_else(|| {
+                    t(
+                        "cardsGone",
+                        "This card is no longer in the wallet; reload the page.",
+                    )
+                })?;
                 card.nickname = nickname.get_untracked().trim().to_owned();
                 for (category, _, used) in &caps {
-                    let field = format!("Cap used on {}", category.replace('_', " "));
+                    let field = tr(
+                        "cardsCapUsed",
+                        "Cap used on $1",
+                        &[&category.replace('_', " ")],
+                    );
                     match edit::parse_optional_decimal(&field, &used.get_untracked())? {
                         Some(v) => card.cap_used.insert(category.clone(), v),
                         None => card.cap_used.remove(category),
@@ -174,9 +180,17 @@ fn CardRow(card: Card, section_note: NoteSig) -> impl IntoView {
             .wallet
             .with_untracked(|w| w.card_offers.iter().filter(|o| o.card == id).count());
         let message = match offers {
-            0 => format!("Removed {name_for_remove}."),
-            1 => format!("Removed {name_for_remove} and its enrolled offer."),
-            n => format!("Removed {name_for_remove} and its {n} enrolled offers."),
+            0 => tr("optionsRemoved", "Removed $1.", &[&name_for_remove]),
+            1 => tr(
+                "cardsRemovedWithOffer",
+                "Removed $1 and its enrolled offer.",
+                &[&name_for_remove],
+            ),
+            n => tr(
+                "cardsRemovedWithOffers",
+                "Removed $1 and its $2 enrolled offers.",
+                &[&name_for_remove, &n.to_string()],
+            ),
         };
         apply(
             ctx,
@@ -195,16 +209,16 @@ fn CardRow(card: Card, section_note: NoteSig) -> impl IntoView {
     let nick_id = format!("nickname-{id}");
     view! {
         <li class="item" data-testid="wallet-card" data-card=id.clone()>
-            <form class="item-main" on:submit=save aria-label=format!("Card {name}")>
+            <form class="item-main" on:submit=save aria-label=tr("cardsCardNamed", "Card $1", &[&name])>
                 <p><strong data-testid="card-name">{name.clone()}</strong>
-                    <span class="muted">{format!(" · {source} · id {id}")}</span></p>
+                    <span class="muted">" · "{source}" · "{tr("cardsId", "id $1", &[&id])}</span></p>
                 <p class="summary">{summary}</p>
                 <div class="row">
-                    <Field label="Nickname" id=nick_id value=nickname placeholder="optional"/>
+                    <Field label=t("cardsNickname", "Nickname") id=nick_id value=nickname placeholder=t("optionsOptional", "optional")/>
                     {caps.into_iter().map(|(category, label, used)| view! {
                         <div class="field">
                             <label for=format!("cap-{id}-{category}")>
-                                {format!("Spent on {} this period", category.replace('_', " "))}
+                                {tr("cardsSpent", "Spent on $1 this period", &[&category.replace('_', " ")])}
                             </label>
                             <input id=format!("cap-{id}-{category}") data-testid="cap-used" inputmode="decimal"
                                 bind:value=used placeholder="0"/>
@@ -213,9 +227,9 @@ fn CardRow(card: Card, section_note: NoteSig) -> impl IntoView {
                     }).collect_view()}
                 </div>
                 <div class="actions">
-                    <button type="submit">"Save changes"</button>
+                    <button type="submit">{t("cardsSaveChanges", "Save changes")}</button>
                     <button type="button" class="danger" data-testid="remove-card"
-                        aria-label=format!("Remove {name}") on:click=remove>"Remove"</button>
+                        aria-label=tr("optionsRemoveNamed", "Remove $1", &[&name]) on:click=remove>{t("optionsRemove", "Remove")}</button>
                 </div>
                 <FormNote note=note testid="card-error"/>
             </form>
@@ -257,7 +271,7 @@ fn CustomCard() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added {}.", form.name.trim()),
+            tr("optionsAdded", "Added $1.", &[form.name.trim()]),
             move |w| {
                 let card = edit::custom_card(&form, &w.cards)?;
                 w.cards.push(card);
@@ -275,50 +289,54 @@ fn CustomCard() -> impl IntoView {
     };
     view! {
         <details class="subform">
-            <summary>"Add a card that is not in the catalogue"</summary>
+            <summary>{t("cardsCustom", "Add a card that is not in the catalogue")}</summary>
             <form on:submit=submit data-testid="custom-card-form">
                 <div class="row">
-                    <Field label="Name" id="custom-name".into() value=name required=true placeholder="Shop Rewards Card"/>
-                    <Field label="Issuer" id="custom-issuer".into() value=issuer required=true placeholder="Some Bank"/>
-                    <Field label="Network" id="custom-network".into() value=network required=true placeholder="Visa, Mastercard, RuPay…"/>
-                    <Field label="Home currency" id="custom-currency".into() value=currency required=true placeholder="INR"
-                        hint="ISO code: INR, USD, EUR"/>
+                    <Field label=t("cardsName", "Name") id="custom-name".into() value=name required=true
+                        placeholder=t("cardsNameExample", "Shop Rewards Card")/>
+                    <Field label=t("cardsIssuer", "Issuer") id="custom-issuer".into() value=issuer required=true
+                        placeholder=t("cardsIssuerExample", "Some Bank")/>
+                    <Field label=t("cardsNetwork", "Network") id="custom-network".into() value=network required=true placeholder="Visa, Mastercard, RuPay…"/>
+                    <Field label=t("cardsCurrency", "Home currency") id="custom-currency".into() value=currency required=true placeholder="INR"
+                        hint=t("cardsCurrencyHint", "ISO code: INR, USD, EUR")/>
                 </div>
                 <fieldset>
-                    <legend>"Type"</legend>
+                    <legend>{t("cardsType", "Type")}</legend>
                     <label class="choice"><input type="radio" name="custom-type" prop:checked=move || !debit.get()
-                        on:change=move |_| debit.set(false)/>" Credit"</label>
+                        on:change=move |_| debit.set(false)/>" "{t("cardsCredit", "Credit")}</label>
                     <label class="choice"><input type="radio" name="custom-type" prop:checked=move || debit.get()
-                        on:change=move |_| debit.set(true)/>" Debit"</label>
+                        on:change=move |_| debit.set(true)/>" "{t("cardsDebit", "Debit")}</label>
                 </fieldset>
                 <fieldset>
-                    <legend>"Rewards"</legend>
+                    <legend>{t("cardsRewards", "Rewards")}</legend>
                     <label class="choice"><input type="radio" name="custom-rewards" prop:checked=move || !points.get()
-                        on:change=move |_| points.set(false)/>" Cash back"</label>
+                        on:change=move |_| points.set(false)/>" "{t("cardsCashBack", "Cash back")}</label>
                     <label class="choice"><input type="radio" name="custom-rewards" prop:checked=move || points.get()
-                        on:change=move |_| points.set(true)/>" Points"</label>
-                    <Field label="Points programme" id="custom-programme".into() value=programme placeholder="hdfc_rp"
+                        on:change=move |_| points.set(true)/>" "{t("cardsPoints", "Points")}</label>
+                    <Field label=t("cardsProgramme", "Points programme") id="custom-programme".into() value=programme placeholder="hdfc_rp"
                         disabled=Signal::derive(move || !points.get())/>
                 </fieldset>
                 <fieldset>
-                    <legend>"Base earn rate"</legend>
+                    <legend>{t("cardsBaseRate", "Base earn rate")}</legend>
                     <div class="row">
-                        <Field label="Earns (cash or points)" id="custom-rate".into() value=rate decimal=true required=true placeholder="1"/>
-                        <Field label="Per amount spent" id="custom-block".into() value=block decimal=true placeholder="100"
-                            hint="1 per 100 is 1 % back; empty means per 1"/>
+                        <Field label=t("cardsEarns", "Earns (cash or points)") id="custom-rate".into() value=rate decimal=true required=true placeholder="1"/>
+                        <Field label=t("cardsPerAmount", "Per amount spent") id="custom-block".into() value=block decimal=true placeholder="100"
+                            hint=t("cardsPerAmountHint", "1 per 100 is 1 % back; empty means per 1")/>
                     </div>
-                    <Check label="Only whole blocks earn (4 per 150: 449 earns 8)" id="custom-whole".into() value=whole_blocks/>
+                    <Check label=t("cardsWholeBlocks", "Only whole blocks earn (4 per 150: 449 earns 8)") id="custom-whole".into() value=whole_blocks/>
                 </fieldset>
                 <fieldset>
-                    <legend>"One bonus category (optional)"</legend>
+                    <legend>{t("cardsBonus", "One bonus category (optional)")}</legend>
                     <div class="row">
-                        <Field label="Category or shop" id="custom-bonus-category".into() value=bonus_category placeholder="online_shopping or amazon.in"/>
-                        <Field label="Earns per the same amount" id="custom-bonus-rate".into() value=bonus_rate decimal=true placeholder="5"/>
-                        <Field label="Cap on bonus spend" id="custom-bonus-cap".into() value=bonus_cap decimal=true placeholder="optional"/>
-                        <Field label="Cap period" id="custom-bonus-period".into() value=bonus_period placeholder="statement_month"/>
+                        <Field label=t("cardsBonusCategory", "Category or shop") id="custom-bonus-category".into() value=bonus_category
+                            placeholder=t("cardsBonusCategoryExample", "online_shopping or amazon.in")/>
+                        <Field label=t("cardsBonusRate", "Earns per the same amount") id="custom-bonus-rate".into() value=bonus_rate decimal=true placeholder="5"/>
+                        <Field label=t("cardsBonusCap", "Cap on bonus spend") id="custom-bonus-cap".into() value=bonus_cap decimal=true
+                            placeholder=t("optionsOptional", "optional")/>
+                        <Field label=t("cardsBonusPeriod", "Cap period") id="custom-bonus-period".into() value=bonus_period placeholder="statement_month"/>
                     </div>
                 </fieldset>
-                <div class="actions"><button type="submit" data-testid="custom-add">"Add card"</button></div>
+                <div class="actions"><button type="submit" data-testid="custom-add">{t("cardsAddCard", "Add card")}</button></div>
                 <FormNote note=note testid="custom-card-error"/>
             </form>
         </details>

@@ -10,8 +10,9 @@ use leptos::prelude::*;
 
 use super::edit::{self, optional_text, unique_id};
 use super::{apply, money_text, Check, Ctx, Field, FormNote, NoteSig};
+use crate::i18n::{t, tr};
 
-/// Removes one entry through a save; `what` names it in the button and the note.
+/// Removes one entry through a save; `what` names it in the note.
 fn remove_entry(
     ctx: Ctx,
     note: NoteSig,
@@ -24,7 +25,7 @@ fn remove_entry(
             ctx,
             note,
             note,
-            format!("Removed {what}."),
+            tr("optionsRemoved", "Removed $1.", &[&what]),
             move |w| {
                 drop(w);
                 Ok(())
@@ -58,7 +59,7 @@ pub fn GiftCardsSection() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added the gift card for {}.", m.trim()),
+            tr("giftAdded", "Added the gift card for $1.", &[m.trim()]),
             move |w| {
                 let card = GiftCard {
                     id: unique_id(
@@ -67,8 +68,14 @@ pub fn GiftCardsSection() -> impl IntoView {
                         w.gift_cards.iter().map(|g| g.id.as_str()),
                     ),
                     merchant: m.trim().to_owned(),
-                    balance: edit::parse_decimal("Balance", &balance.get_untracked())?,
-                    expires: edit::parse_optional_date("Expires", &expires.get_untracked())?,
+                    balance: edit::parse_decimal(
+                        &t("giftBalance", "Balance"),
+                        &balance.get_untracked(),
+                    )?,
+                    expires: edit::parse_optional_date(
+                        &t("optionsExpires", "Expires"),
+                        &expires.get_untracked(),
+                    )?,
                     // The code is kept only when the shopper ticked the box.
                     code: if keep_code.get_untracked() {
                         optional_text(&code.get_untracked())
@@ -88,30 +95,30 @@ pub fn GiftCardsSection() -> impl IntoView {
     };
     view! {
         <section class="section" id="gift-cards" aria-labelledby="gift-cards-h">
-            <h2 id="gift-cards-h">"Gift cards"</h2>
+            <h2 id="gift-cards-h">{t("giftTitle", "Gift cards")}</h2>
             {move || {
                 let list = ctx.wallet.with(|w| w.gift_cards.clone());
                 if list.is_empty() {
-                    return view! { <p class="empty">"No gift cards yet."</p> }.into_any();
+                    return view! { <p class="empty">{t("giftNone", "No gift cards yet.")}</p> }.into_any();
                 }
                 view! {
                     <ul class="items" data-testid="gift-cards">
                         {list.into_iter().map(|g| {
-                            let what = format!("the {} gift card", g.merchant);
+                            let what = tr("giftWhat", "the $1 gift card", &[&g.merchant]);
                             let id = g.id.clone();
                             view! {
                                 <li class="item" data-testid="gift-card" data-merchant=g.merchant.clone()>
                                     <div class="item-main">
                                         <strong>{g.merchant.clone()}</strong>
-                                        {format!(" · balance {}", money_text(g.balance))}
-                                        {g.expires.map(|e| format!(" · expires {e}"))}
+                                        " · "{tr("giftBalanceOf", "balance $1", &[&money_text(g.balance)])}
+                                        {g.expires.map(|e| format!(" · {}", tr("optionsExpiresOn", "expires $1", &[&e.to_string()])))}
                                         {g.code.clone().map(|c| view! {
-                                            <details class="code-kept"><summary>"Code stored in this browser"</summary><code>{c}</code></details>
+                                            <details class="code-kept"><summary>{t("giftCodeStored", "Code stored in this browser")}</summary><code>{c}</code></details>
                                         })}
                                     </div>
-                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
+                                    <button type="button" class="danger" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&what])
                                         on:click=remove_entry(ctx, note, what.clone(), move |w| w.gift_cards.retain(|x| x.id != id))>
-                                        "Remove"
+                                        {t("optionsRemove", "Remove")}
                                     </button>
                                 </li>
                             }
@@ -119,20 +126,20 @@ pub fn GiftCardsSection() -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-            <form on:submit=submit data-testid="gift-form" aria-label="Add a gift card">
+            <form on:submit=submit data-testid="gift-form" aria-label=t("giftAddForm", "Add a gift card")>
                 <div class="row">
-                    <Field label="Shop (domain)" id="gift-merchant".into() value=merchant required=true placeholder="amazon.in"/>
-                    <Field label="Balance" id="gift-balance".into() value=balance decimal=true required=true placeholder="500"/>
-                    <Field label="Expires (optional)" id="gift-expires".into() value=expires kind="date"/>
+                    <Field label=t("optionsShop", "Shop (domain)") id="gift-merchant".into() value=merchant required=true placeholder="amazon.in"/>
+                    <Field label=t("giftBalance", "Balance") id="gift-balance".into() value=balance decimal=true required=true placeholder="500"/>
+                    <Field label=t("optionsExpiresOptional", "Expires (optional)") id="gift-expires".into() value=expires kind="date"/>
                 </div>
-                <Check label="Store the code too" id="gift-keep-code".into() value=keep_code/>
+                <Check label=t("giftKeepCode", "Store the code too") id="gift-keep-code".into() value=keep_code/>
                 <Show when=move || keep_code.get()>
-                    <Field label="Code" id="gift-code".into() value=code/>
+                    <Field label=t("giftCode", "Code") id="gift-code".into() value=code/>
                 </Show>
                 <p class="hint" id="gift-code-where">
-                    "StackSmart only needs the balance. If you store the code, it is kept in this browser's extension storage (and in the encrypted sync if you turn sync on)."
+                    {t("giftCodeWhere", "StackSmart only needs the balance. If you store the code, it is kept in this browser's extension storage (and in the encrypted sync if you turn sync on).")}
                 </p>
-                <div class="actions"><button type="submit" data-testid="gift-add">"Add gift card"</button></div>
+                <div class="actions"><button type="submit" data-testid="gift-add">{t("giftAdd", "Add gift card")}</button></div>
                 <FormNote note=note testid="gift-error"/>
             </form>
         </section>
@@ -151,10 +158,13 @@ pub fn MembershipsSection() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added {m}."),
+            tr("optionsAdded", "Added $1.", &[&m]),
             move |w| {
                 if m.is_empty() {
-                    return Err("Membership: enter its id (amazon-prime)".into());
+                    return Err(t(
+                        "membershipsEnterId",
+                        "Membership: enter its id (amazon-prime)",
+                    ));
                 }
                 if !w.memberships.contains(&m) {
                     w.memberships.push(m);
@@ -166,8 +176,8 @@ pub fn MembershipsSection() -> impl IntoView {
     };
     view! {
         <section class="section" id="memberships" aria-labelledby="memberships-h">
-            <h2 id="memberships-h">"Memberships"</h2>
-            <p class="muted">"Member prices and loyalty offers check these (amazon-prime, flipkart-plus, walmart-plus, target-circle)."</p>
+            <h2 id="memberships-h">{t("membershipsTitle", "Memberships")}</h2>
+            <p class="muted">{t("membershipsIntro", "Member prices and loyalty offers check these (amazon-prime, flipkart-plus, walmart-plus, target-circle).")}</p>
             {move || {
                 let list = ctx.wallet.with(|w| w.memberships.clone());
                 (!list.is_empty()).then(|| view! {
@@ -176,7 +186,7 @@ pub fn MembershipsSection() -> impl IntoView {
                             let gone = m.clone();
                             view! {
                                 <li class="chip" data-testid="membership">{m.clone()}" "
-                                    <button type="button" class="danger small" aria-label=format!("Remove {m}")
+                                    <button type="button" class="danger small" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&m])
                                         on:click=remove_entry(ctx, note, m.clone(), move |w| w.memberships.retain(|x| *x != gone))>"×"</button>
                                 </li>
                             }
@@ -184,9 +194,9 @@ pub fn MembershipsSection() -> impl IntoView {
                     </ul>
                 })
             }}
-            <form on:submit=submit class="inline" aria-label="Add a membership">
-                <Field label="Membership id" id="membership-id".into() value=membership required=true placeholder="amazon-prime"/>
-                <div class="actions"><button type="submit" data-testid="membership-add">"Add"</button></div>
+            <form on:submit=submit class="inline" aria-label=t("membershipsAddForm", "Add a membership")>
+                <Field label=t("membershipsId", "Membership id") id="membership-id".into() value=membership required=true placeholder="amazon-prime"/>
+                <div class="actions"><button type="submit" data-testid="membership-add">{t("optionsAdd", "Add")}</button></div>
             </form>
             <FormNote note=note testid="membership-error"/>
         </section>
@@ -209,13 +219,16 @@ pub fn LoyaltySection() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added {p}."),
+            tr("optionsAdded", "Added $1.", &[&p]),
             move |w| {
                 let account = LoyaltyAccount {
                     id: unique_id(&p, "loyalty", w.loyalty.iter().map(|l| l.id.as_str())),
                     merchant: merchant.get_untracked().trim().to_owned(),
                     programme: p,
-                    percent: edit::parse_optional_decimal("Value back", &percent.get_untracked())?,
+                    percent: edit::parse_optional_decimal(
+                        &t("loyaltyValueBack", "Value back"),
+                        &percent.get_untracked(),
+                    )?,
                     points_balance: None,
                 };
                 w.loyalty.push(account);
@@ -226,35 +239,35 @@ pub fn LoyaltySection() -> impl IntoView {
     };
     view! {
         <section class="section" id="loyalty" aria-labelledby="loyalty-h">
-            <h2 id="loyalty-h">"Loyalty accounts"</h2>
+            <h2 id="loyalty-h">{t("loyaltyTitle", "Loyalty accounts")}</h2>
             {move || {
                 let list = ctx.wallet.with(|w| w.loyalty.clone());
                 (!list.is_empty()).then(|| view! {
                     <ul class="items" data-testid="loyalty">
                         {list.into_iter().map(|l| {
-                            let what = format!("{} at {}", l.programme, l.merchant);
+                            let what = tr("loyaltyWhat", "$1 at $2", &[&l.programme, &l.merchant]);
                             let id = l.id.clone();
                             view! {
                                 <li class="item" data-testid="loyalty-account">
                                     <div class="item-main"><strong>{l.programme.clone()}</strong>
                                         {format!(" · {}", l.merchant)}
-                                        {l.percent.map(|p| format!(" · {} % back", money_text(p)))}
+                                        {l.percent.map(|p| format!(" · {}", tr("optionsPercentBack", "$1 % back", &[&money_text(p)])))}
                                     </div>
-                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
-                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.loyalty.retain(|x| x.id != id))>"Remove"</button>
+                                    <button type="button" class="danger" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&what])
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.loyalty.retain(|x| x.id != id))>{t("optionsRemove", "Remove")}</button>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 })
             }}
-            <form on:submit=submit aria-label="Add a loyalty account">
+            <form on:submit=submit aria-label=t("loyaltyAddForm", "Add a loyalty account")>
                 <div class="row">
-                    <Field label="Shop (domain)" id="loyalty-merchant".into() value=merchant required=true placeholder="target.com"/>
-                    <Field label="Programme" id="loyalty-programme".into() value=programme required=true placeholder="target-circle"/>
-                    <Field label="Value back in % (optional)" id="loyalty-percent".into() value=percent decimal=true placeholder="1"/>
+                    <Field label=t("optionsShop", "Shop (domain)") id="loyalty-merchant".into() value=merchant required=true placeholder="target.com"/>
+                    <Field label=t("loyaltyProgramme", "Programme") id="loyalty-programme".into() value=programme required=true placeholder="target-circle"/>
+                    <Field label=t("loyaltyPercent", "Value back in % (optional)") id="loyalty-percent".into() value=percent decimal=true placeholder="1"/>
                 </div>
-                <div class="actions"><button type="submit" data-testid="loyalty-add">"Add loyalty account"</button></div>
+                <div class="actions"><button type="submit" data-testid="loyalty-add">{t("loyaltyAdd", "Add loyalty account")}</button></div>
                 <FormNote note=note testid="loyalty-error"/>
             </form>
         </section>
@@ -264,20 +277,22 @@ pub fn LoyaltySection() -> impl IntoView {
 /// An enrolled offer's value in words.
 fn linked_text(v: &LinkedValue) -> String {
     match v {
-        LinkedValue::SpendGet { min_spend, credit } => {
-            format!(
-                "spend {} get {} back",
-                money_text(*min_spend),
-                money_text(*credit)
-            )
-        }
+        LinkedValue::SpendGet { min_spend, credit } => tr(
+            "cardOffersSpendGet",
+            "spend $1 get $2 back",
+            &[&money_text(*min_spend), &money_text(*credit)],
+        ),
         LinkedValue::PercentBack { percent, cap: None } => {
-            format!("{} % back", money_text(*percent))
+            tr("optionsPercentBack", "$1 % back", &[&money_text(*percent)])
         }
         LinkedValue::PercentBack {
             percent,
             cap: Some(cap),
-        } => format!("{} % back up to {}", money_text(*percent), money_text(*cap)),
+        } => tr(
+            "cardOffersPercentBackUpTo",
+            "$1 % back up to $2",
+            &[&money_text(*percent), &money_text(*cap)],
+        ),
     }
 }
 
@@ -296,25 +311,40 @@ pub fn CardOffersSection() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added the offer at {m}."),
+            tr("cardOffersAdded", "Added the offer at $1.", &[&m]),
             move |w| {
                 let card_id = match card.get_untracked() {
-                    c if c.is_empty() => w
-                        .cards
-                        .first()
-                        .map(|c| c.id.clone())
-                        .ok_or("Card: add the card you enrolled first (Cards, above)")?,
+                    c if c.is_empty() => {
+                        w.cards.first().map(|c| c.id.clone()).ok_or_else(|| {
+                            t(
+                                "cardOffersNoCard",
+                                "Card: add the card you enrolled first (Cards, above)",
+                            )
+                        })?
+                    }
                     c => c,
                 };
                 let value = if percent_kind.get_untracked() {
                     LinkedValue::PercentBack {
-                        percent: edit::parse_decimal("Percent back", &percent.get_untracked())?,
-                        cap: edit::parse_optional_decimal("Up to", &cap.get_untracked())?,
+                        percent: edit::parse_decimal(
+                            &t("cardOffersPercent", "Percent back"),
+                            &percent.get_untracked(),
+                        )?,
+                        cap: edit::parse_optional_decimal(
+                            &t("cardOffersUpTo", "Up to"),
+                            &cap.get_untracked(),
+                        )?,
                     }
                 } else {
                     LinkedValue::SpendGet {
-                        min_spend: edit::parse_decimal("Spend", &min_spend.get_untracked())?,
-                        credit: edit::parse_decimal("Get back", &credit.get_untracked())?,
+                        min_spend: edit::parse_decimal(
+                            &t("cardOffersSpendField", "Spend"),
+                            &min_spend.get_untracked(),
+                        )?,
+                        credit: edit::parse_decimal(
+                            &t("cardOffersGetBack", "Get back"),
+                            &credit.get_untracked(),
+                        )?,
                     }
                 };
                 let offer = EnrolledOffer {
@@ -326,9 +356,12 @@ pub fn CardOffersSection() -> impl IntoView {
                     card: card_id,
                     merchant: m,
                     value,
-                    expires: edit::parse_optional_date("Expires", &expires.get_untracked())?,
+                    expires: edit::parse_optional_date(
+                        &t("optionsExpires", "Expires"),
+                        &expires.get_untracked(),
+                    )?,
                     payout_delay_days: edit::parse_days(
-                        "Credit arrives after",
+                        &t("cardOffersDelayField", "Credit arrives after"),
                         &delay.get_untracked(),
                     )?,
                     used: false,
@@ -346,8 +379,8 @@ pub fn CardOffersSection() -> impl IntoView {
     };
     view! {
         <section class="section" id="card-offers" aria-labelledby="card-offers-h">
-            <h2 id="card-offers-h">"Card-linked offers"</h2>
-            <p class="muted">"Offers you enrolled a card in (Amex Offers, Chase Offers, bank app offers)."</p>
+            <h2 id="card-offers-h">{t("cardOffersTitle", "Card-linked offers")}</h2>
+            <p class="muted">{t("cardOffersIntro", "Offers you enrolled a card in (Amex Offers, Chase Offers, bank app offers).")}</p>
             {move || {
                 let (list, names): (Vec<EnrolledOffer>, Vec<(String, String)>) = ctx.wallet.with(|w| {
                     (w.card_offers.clone(), w.cards.iter().map(|c| (c.id.clone(), c.display_name())).collect())
@@ -356,7 +389,7 @@ pub fn CardOffersSection() -> impl IntoView {
                     <ul class="items" data-testid="card-offers">
                         {list.into_iter().map(|o| {
                             let card_name = names.iter().find(|(id, _)| *id == o.card).map_or(o.card.clone(), |(_, n)| n.clone());
-                            let what = format!("the {} offer at {}", card_name, o.merchant);
+                            let what = tr("cardOffersWhat", "the $1 offer at $2", &[&card_name, &o.merchant]);
                             let id = o.id.clone();
                             let toggled = o.id.clone();
                             let used = o.used;
@@ -364,8 +397,12 @@ pub fn CardOffersSection() -> impl IntoView {
                             // (not removed) so the shopper sees it was used.
                             let toggle = move |_| {
                                 let id = toggled.clone();
-                                let message = if used { "Marked as not used yet." } else { "Marked as used: it no longer counts in stacks." };
-                                apply(ctx, note, note, message.into(), move |w| {
+                                let message = if used {
+                                    t("cardOffersMarkedUnused", "Marked as not used yet.")
+                                } else {
+                                    t("cardOffersMarkedUsed", "Marked as used: it no longer counts in stacks.")
+                                };
+                                apply(ctx, note, note, message, move |w| {
                                     for x in w.card_offers.iter_mut().filter(|x| x.id == id) {
                                         x.used = !used;
                                     }
@@ -377,25 +414,33 @@ pub fn CardOffersSection() -> impl IntoView {
                                     <div class="item-main">
                                         <strong>{o.merchant.clone()}</strong>
                                         {format!(" · {} · {}", card_name, linked_text(&o.value))}
-                                        {o.expires.map(|e| format!(" · expires {e}"))}
-                                        {used.then_some(" · used")}
+                                        {o.expires.map(|e| format!(" · {}", tr("optionsExpiresOn", "expires $1", &[&e.to_string()])))}
+                                        {used.then(|| format!(" · {}", t("cardOffersUsed", "used")))}
                                         {(!o.terms.is_empty()).then(|| view! { <p class="summary">{o.terms.clone()}</p> })}
                                     </div>
                                     <button type="button" data-testid="offer-used" aria-pressed=used.to_string()
-                                        aria-label=format!("{} {what}", if used { "Mark as not used:" } else { "Mark as used:" })
-                                        on:click=toggle>{if used { "Not used yet" } else { "Mark used" }}</button>
-                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
-                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.card_offers.retain(|x| x.id != id))>"Remove"</button>
+                                        aria-label=if used {
+                                            tr("cardOffersMarkUnusedNamed", "Mark as not used: $1", &[&what])
+                                        } else {
+                                            tr("cardOffersMarkUsedNamed", "Mark as used: $1", &[&what])
+                                        }
+                                        on:click=toggle>{if used {
+                                            t("cardOffersMarkUnused", "Not used yet")
+                                        } else {
+                                            t("cardOffersMarkUsed", "Mark used")
+                                        }}</button>
+                                    <button type="button" class="danger" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&what])
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.card_offers.retain(|x| x.id != id))>{t("optionsRemove", "Remove")}</button>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 })
             }}
-            <form on:submit=submit aria-label="Add an enrolled offer">
+            <form on:submit=submit aria-label=t("cardOffersAddForm", "Add an enrolled offer")>
                 <div class="row">
                     <div class="field">
-                        <label for="offer-card">"Enrolled card"</label>
+                        <label for="offer-card">{t("cardOffersCard", "Enrolled card")}</label>
                         <select id="offer-card" data-testid="offer-card"
                             on:change=move |ev| card.set(event_target_value(&ev))>
                             {move || ctx.wallet.with(|w| w.cards.iter().map(|c| {
@@ -405,36 +450,36 @@ pub fn CardOffersSection() -> impl IntoView {
                             }).collect_view())}
                         </select>
                     </div>
-                    <Field label="Shop (domain)" id="offer-merchant".into() value=merchant required=true placeholder="amazon.com"/>
+                    <Field label=t("optionsShop", "Shop (domain)") id="offer-merchant".into() value=merchant required=true placeholder="amazon.com"/>
                 </div>
                 <fieldset>
-                    <legend>"Value"</legend>
+                    <legend>{t("cardOffersValue", "Value")}</legend>
                     <label class="choice"><input type="radio" name="offer-kind" prop:checked=move || !percent_kind.get()
-                        on:change=move |_| percent_kind.set(false)/>" Spend an amount, get a credit"</label>
+                        on:change=move |_| percent_kind.set(false)/>" "{t("cardOffersKindSpend", "Spend an amount, get a credit")}</label>
                     <label class="choice"><input type="radio" name="offer-kind" prop:checked=move || percent_kind.get()
-                        on:change=move |_| percent_kind.set(true)/>" A percentage back"</label>
+                        on:change=move |_| percent_kind.set(true)/>" "{t("cardOffersKindPercent", "A percentage back")}</label>
                     <Show when=move || !percent_kind.get()
                         fallback=move || view! {
                             <div class="row">
-                                <Field label="Percent back" id="offer-percent".into() value=percent decimal=true placeholder="10"/>
-                                <Field label="Up to (optional)" id="offer-cap".into() value=cap decimal=true placeholder="50"/>
+                                <Field label=t("cardOffersPercent", "Percent back") id="offer-percent".into() value=percent decimal=true placeholder="10"/>
+                                <Field label=t("cardOffersUpToOptional", "Up to (optional)") id="offer-cap".into() value=cap decimal=true placeholder="50"/>
                             </div>
                         }>
                         <div class="row">
-                            <Field label="Spend at least" id="offer-spend".into() value=min_spend decimal=true placeholder="250"/>
-                            <Field label="Get back" id="offer-credit".into() value=credit decimal=true placeholder="50"/>
+                            <Field label=t("cardOffersSpendAtLeast", "Spend at least") id="offer-spend".into() value=min_spend decimal=true placeholder="250"/>
+                            <Field label=t("cardOffersGetBack", "Get back") id="offer-credit".into() value=credit decimal=true placeholder="50"/>
                         </div>
                     </Show>
                 </fieldset>
                 <div class="row">
-                    <Field label="Expires (optional)" id="offer-expires".into() value=expires kind="date"/>
-                    <Field label="Credit arrives after (days)" id="offer-delay".into() value=delay placeholder="0"/>
+                    <Field label=t("optionsExpiresOptional", "Expires (optional)") id="offer-expires".into() value=expires kind="date"/>
+                    <Field label=t("cardOffersDelay", "Credit arrives after (days)") id="offer-delay".into() value=delay placeholder="0"/>
                 </div>
                 <div class="field">
-                    <label for="offer-terms">"Terms (as the issuer wrote them, optional)"</label>
+                    <label for="offer-terms">{t("cardOffersTerms", "Terms (as the issuer wrote them, optional)")}</label>
                     <textarea id="offer-terms" rows="2" bind:value=terms></textarea>
                 </div>
-                <div class="actions"><button type="submit" data-testid="offer-add">"Add offer"</button></div>
+                <div class="actions"><button type="submit" data-testid="offer-add">{t("cardOffersAdd", "Add offer")}</button></div>
                 <FormNote note=note testid="offer-error"/>
             </form>
         </section>
@@ -455,10 +500,10 @@ pub fn PortalsSection() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added {n}."),
+            tr("optionsAdded", "Added $1.", &[&n]),
             move |w| {
                 let m = merchant.get_untracked().trim().to_owned();
-                let value = edit::parse_decimal("Rate", &rate.get_untracked())?;
+                let value = edit::parse_decimal(&t("portalsRate", "Rate"), &rate.get_untracked())?;
                 let portal = PortalRate {
                     id: unique_id(
                         &format!("{n}-{m}"),
@@ -472,7 +517,10 @@ pub fn PortalsSection() -> impl IntoView {
                     } else {
                         Rate::Percent(value)
                     },
-                    payout_delay_days: edit::parse_days("Pays out after", &delay.get_untracked())?,
+                    payout_delay_days: edit::parse_days(
+                        &t("portalsDelayField", "Pays out after"),
+                        &delay.get_untracked(),
+                    )?,
                 };
                 w.portals.push(portal);
                 Ok(())
@@ -482,47 +530,47 @@ pub fn PortalsSection() -> impl IntoView {
     };
     view! {
         <section class="section" id="portals" aria-labelledby="portals-h">
-            <h2 id="portals-h">"Cashback portals"</h2>
+            <h2 id="portals-h">{t("portalsTitle", "Cashback portals")}</h2>
             {move || {
                 let list = ctx.wallet.with(|w| w.portals.clone());
                 (!list.is_empty()).then(|| view! {
                     <ul class="items" data-testid="portals">
                         {list.into_iter().map(|p| {
-                            let what = format!("{} for {}", p.name, p.merchant);
+                            let what = tr("optionsWhatFor", "$1 for $2", &[&p.name, &p.merchant]);
                             let id = p.id.clone();
                             let rate = match p.rate {
                                 Rate::Percent(r) => format!("{} %", money_text(r)),
-                                Rate::Fixed(r) => format!("{} fixed", money_text(r)),
+                                Rate::Fixed(r) => tr("portalsFixed", "$1 fixed", &[&money_text(r)]),
                             };
                             view! {
                                 <li class="item" data-testid="portal">
                                     <div class="item-main"><strong>{p.name.clone()}</strong>
                                         {format!(" · {} · {rate}", p.merchant)}
-                                        {(p.payout_delay_days > 0).then(|| format!(" · pays after {} days", p.payout_delay_days))}
+                                        {(p.payout_delay_days > 0).then(|| format!(" · {}", tr("portalsPaysAfter", "pays after $1 days", &[&p.payout_delay_days.to_string()])))}
                                     </div>
-                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
-                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.portals.retain(|x| x.id != id))>"Remove"</button>
+                                    <button type="button" class="danger" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&what])
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.portals.retain(|x| x.id != id))>{t("optionsRemove", "Remove")}</button>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 })
             }}
-            <form on:submit=submit aria-label="Add a cashback portal">
+            <form on:submit=submit aria-label=t("portalsAddForm", "Add a cashback portal")>
                 <div class="row">
-                    <Field label="Portal" id="portal-name".into() value=name required=true placeholder="CashKaro, Rakuten"/>
-                    <Field label="Shop (domain)" id="portal-merchant".into() value=merchant required=true placeholder="myntra.com"/>
-                    <Field label="Rate" id="portal-rate".into() value=rate decimal=true required=true placeholder="5"/>
-                    <Field label="Pays out after (days)" id="portal-delay".into() value=delay placeholder="90"/>
+                    <Field label=t("portalsPortal", "Portal") id="portal-name".into() value=name required=true placeholder="CashKaro, Rakuten"/>
+                    <Field label=t("optionsShop", "Shop (domain)") id="portal-merchant".into() value=merchant required=true placeholder="myntra.com"/>
+                    <Field label=t("portalsRate", "Rate") id="portal-rate".into() value=rate decimal=true required=true placeholder="5"/>
+                    <Field label=t("portalsDelay", "Pays out after (days)") id="portal-delay".into() value=delay placeholder="90"/>
                 </div>
                 <fieldset>
-                    <legend>"The rate is"</legend>
+                    <legend>{t("portalsRateIs", "The rate is")}</legend>
                     <label class="choice"><input type="radio" name="portal-kind" prop:checked=move || !fixed.get()
-                        on:change=move |_| fixed.set(false)/>" a percentage"</label>
+                        on:change=move |_| fixed.set(false)/>" "{t("portalsPercentage", "a percentage")}</label>
                     <label class="choice"><input type="radio" name="portal-kind" prop:checked=move || fixed.get()
-                        on:change=move |_| fixed.set(true)/>" a fixed amount per order"</label>
+                        on:change=move |_| fixed.set(true)/>" "{t("portalsFixedAmount", "a fixed amount per order")}</label>
                 </fieldset>
-                <div class="actions"><button type="submit" data-testid="portal-add">"Add portal"</button></div>
+                <div class="actions"><button type="submit" data-testid="portal-add">{t("portalsAdd", "Add portal")}</button></div>
                 <FormNote note=note testid="portal-error"/>
             </form>
         </section>
@@ -542,7 +590,7 @@ pub fn SourcesSection() -> impl IntoView {
             ctx,
             note,
             note,
-            format!("Added {sl}."),
+            tr("optionsAdded", "Added $1.", &[&sl]),
             move |w| {
                 let m = merchant.get_untracked().trim().to_owned();
                 let source = GiftCardSource {
@@ -553,9 +601,12 @@ pub fn SourcesSection() -> impl IntoView {
                     ),
                     seller: sl,
                     merchant: m,
-                    discount_percent: edit::parse_decimal("Discount", &discount.get_untracked())?,
+                    discount_percent: edit::parse_decimal(
+                        &t("sellersDiscountField", "Discount"),
+                        &discount.get_untracked(),
+                    )?,
                     max_face: edit::parse_optional_decimal(
-                        "Largest card",
+                        &t("sellersMaxField", "Largest card"),
                         &max_face.get_untracked(),
                     )?,
                 };
@@ -567,37 +618,37 @@ pub fn SourcesSection() -> impl IntoView {
     };
     view! {
         <section class="section" id="gift-card-sources" aria-labelledby="sources-h">
-            <h2 id="sources-h">"Discounted gift-card sellers"</h2>
-            <p class="muted">"Where you buy a shop's gift cards below face value (Gyftr, Raise, Costco)."</p>
+            <h2 id="sources-h">{t("sellersTitle", "Discounted gift-card sellers")}</h2>
+            <p class="muted">{t("sellersIntro", "Where you buy a shop's gift cards below face value (Gyftr, Raise, Costco).")}</p>
             {move || {
                 let list = ctx.wallet.with(|w| w.gift_card_sources.clone());
                 (!list.is_empty()).then(|| view! {
                     <ul class="items" data-testid="gift-card-sources">
                         {list.into_iter().map(|s| {
-                            let what = format!("{} for {}", s.seller, s.merchant);
+                            let what = tr("optionsWhatFor", "$1 for $2", &[&s.seller, &s.merchant]);
                             let id = s.id.clone();
                             view! {
                                 <li class="item" data-testid="gift-card-source">
                                     <div class="item-main"><strong>{s.seller.clone()}</strong>
-                                        {format!(" · {} · {} % off", s.merchant, money_text(s.discount_percent))}
-                                        {s.max_face.map(|m| format!(" · cards up to {}", money_text(m)))}
+                                        {format!(" · {} · {}", s.merchant, tr("sellersOff", "$1 % off", &[&money_text(s.discount_percent)]))}
+                                        {s.max_face.map(|m| format!(" · {}", tr("sellersUpTo", "cards up to $1", &[&money_text(m)])))}
                                     </div>
-                                    <button type="button" class="danger" aria-label=format!("Remove {what}")
-                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.gift_card_sources.retain(|x| x.id != id))>"Remove"</button>
+                                    <button type="button" class="danger" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&what])
+                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.gift_card_sources.retain(|x| x.id != id))>{t("optionsRemove", "Remove")}</button>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 })
             }}
-            <form on:submit=submit aria-label="Add a gift-card seller">
+            <form on:submit=submit aria-label=t("sellersAddForm", "Add a gift-card seller")>
                 <div class="row">
-                    <Field label="Seller" id="source-seller".into() value=seller required=true placeholder="Gyftr"/>
-                    <Field label="Shop (domain)" id="source-merchant".into() value=merchant required=true placeholder="amazon.in"/>
-                    <Field label="Discount %" id="source-discount".into() value=discount decimal=true required=true placeholder="3"/>
-                    <Field label="Largest card (optional)" id="source-max".into() value=max_face decimal=true placeholder="10000"/>
+                    <Field label=t("sellersSeller", "Seller") id="source-seller".into() value=seller required=true placeholder="Gyftr"/>
+                    <Field label=t("optionsShop", "Shop (domain)") id="source-merchant".into() value=merchant required=true placeholder="amazon.in"/>
+                    <Field label=t("sellersDiscount", "Discount %") id="source-discount".into() value=discount decimal=true required=true placeholder="3"/>
+                    <Field label=t("sellersMax", "Largest card (optional)") id="source-max".into() value=max_face decimal=true placeholder="10000"/>
                 </div>
-                <div class="actions"><button type="submit" data-testid="source-add">"Add seller"</button></div>
+                <div class="actions"><button type="submit" data-testid="source-add">{t("sellersAdd", "Add seller")}</button></div>
                 <FormNote note=note testid="source-error"/>
             </form>
         </section>

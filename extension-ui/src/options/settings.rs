@@ -10,24 +10,24 @@ use leptos::prelude::*;
 
 use super::edit::{self, optional_text};
 use super::{apply, money_text, Check, Ctx, Field, FormNote, NoteSig};
+use crate::i18n::{t, tr};
 
-const TABLES: [(Valuation, &str, &str); 3] = [
-    (
-        Valuation::Conservative,
-        "conservative",
-        "Conservative (what a point fetches as cash)",
-    ),
-    (
-        Valuation::PointsGuy,
-        "points_guy",
-        "The Points Guy's published values",
-    ),
-    (
-        Valuation::FrequentMiler,
-        "frequent_miler",
-        "Frequent Miler's published values",
-    ),
+const TABLES: [(Valuation, &str); 3] = [
+    (Valuation::Conservative, "conservative"),
+    (Valuation::PointsGuy, "points_guy"),
+    (Valuation::FrequentMiler, "frequent_miler"),
 ];
+
+fn table_label(v: Valuation) -> String {
+    match v {
+        Valuation::Conservative => t(
+            "pointsConservative",
+            "Conservative (what a point fetches as cash)",
+        ),
+        Valuation::PointsGuy => t("pointsPointsGuy", "The Points Guy's published values"),
+        Valuation::FrequentMiler => t("pointsFrequentMiler", "Frequent Miler's published values"),
+    }
+}
 
 #[component]
 pub fn PointsSection() -> impl IntoView {
@@ -37,7 +37,7 @@ pub fn PointsSection() -> impl IntoView {
     let note: NoteSig = RwSignal::new(None);
     view! {
         <section class="section" id="points" aria-labelledby="points-h">
-            <h2 id="points-h">"Point values"</h2>
+            <h2 id="points-h">{t("pointsTitle", "Point values")}</h2>
             {move || {
                 ctx.generation.get();
                 redraw.get();
@@ -81,7 +81,7 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
             ctx,
             note,
             note,
-            "Point values saved.".into(),
+            t("pointsSaved", "Point values saved."),
             move |w| {
                 let mut custom = BTreeMap::new();
                 for (id, name, value) in &rows {
@@ -90,7 +90,10 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
                     }
                 }
                 if let Some(id) = optional_text(&new_id.get_untracked()) {
-                    let v = edit::parse_decimal("Value of one point", &new_value.get_untracked())?;
+                    let v = edit::parse_decimal(
+                        &t("pointsValueOfOne", "Value of one point"),
+                        &new_value.get_untracked(),
+                    )?;
                     custom.insert(edit::slug(&id).replace('-', "_"), v);
                 }
                 w.valuation.table = table.get_untracked();
@@ -102,20 +105,21 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
     };
     let cell = |v: Option<rust_decimal::Decimal>| v.map(money_text).unwrap_or_else(|| "—".into());
     view! {
-        <form on:submit=submit aria-label="Point values">
+        <form on:submit=submit aria-label=t("pointsTitle", "Point values")>
             <fieldset>
-                <legend>"Value points with"</legend>
-                {TABLES.into_iter().map(|(v, key, label)| view! {
+                <legend>{t("pointsValueWith", "Value points with")}</legend>
+                {TABLES.into_iter().map(|(v, key)| view! {
                     <label class="choice block"><input type="radio" name="valuation" value=key data-testid=format!("valuation-{key}")
-                        prop:checked=move || table.get() == v on:change=move |_| table.set(v)/>" "{label}</label>
+                        prop:checked=move || table.get() == v on:change=move |_| table.set(v)/>" "{table_label(v)}</label>
                 }).collect_view()}
             </fieldset>
             <div class="table-wrap">
                 <table class="values" data-testid="point-values">
-                    <caption class="muted">"Value of one point, in the programme's currency. Your value, when given, wins."</caption>
+                    <caption class="muted">{t("pointsCaption", "Value of one point, in the programme's currency. Your value, when given, wins.")}</caption>
                     <thead><tr>
-                        <th scope="col">"Programme"</th><th scope="col">"Conservative"</th>
-                        <th scope="col">"Points Guy"</th><th scope="col">"Frequent Miler"</th><th scope="col">"Your value"</th>
+                        <th scope="col">{t("pointsProgramme", "Programme")}</th><th scope="col">{t("pointsColConservative", "Conservative")}</th>
+                        <th scope="col">{t("pointsColPointsGuy", "Points Guy")}</th><th scope="col">{t("pointsColFrequentMiler", "Frequent Miler")}</th>
+                        <th scope="col">{t("pointsYourValue", "Your value")}</th>
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().map(|(id, name, value)| {
@@ -128,7 +132,7 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
                                     <td>{cell(p.and_then(|p| p.points_guy))}</td>
                                     <td>{cell(p.and_then(|p| p.frequent_miler))}</td>
                                     <td><input id=input_id.clone() data-testid=input_id class="narrow" inputmode="decimal"
-                                        aria-label=format!("Your value for {name}") bind:value=value placeholder="—"/></td>
+                                        aria-label=tr("pointsYourValueFor", "Your value for $1", &[&name]) bind:value=value placeholder="—"/></td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -136,10 +140,10 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
                 </table>
             </div>
             <div class="row">
-                <Field label="Another programme" id="point-new-id".into() value=new_id placeholder="shop_points"/>
-                <Field label="Value of one point" id="point-new-value".into() value=new_value decimal=true placeholder="0.25"/>
+                <Field label=t("pointsAnother", "Another programme") id="point-new-id".into() value=new_id placeholder="shop_points"/>
+                <Field label=t("pointsValueOfOne", "Value of one point") id="point-new-value".into() value=new_value decimal=true placeholder="0.25"/>
             </div>
-            <div class="actions"><button type="submit" data-testid="points-save">"Save point values"</button></div>
+            <div class="actions"><button type="submit" data-testid="points-save">{t("pointsSave", "Save point values")}</button></div>
             <FormNote note=note testid="points-error"/>
         </form>
     }
@@ -150,7 +154,7 @@ pub fn SettingsSection() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
         <section class="section" id="settings" aria-labelledby="settings-h">
-            <h2 id="settings-h">"Settings"</h2>
+            <h2 id="settings-h">{t("settingsTitle", "Settings")}</h2>
             {move || {
                 ctx.generation.get();
                 view! { <SettingsForm/> }
@@ -193,17 +197,20 @@ fn SettingsForm() -> impl IntoView {
             ctx,
             note,
             note,
-            "Settings saved.".into(),
+            t("settingsSaved", "Settings saved."),
             move |w| {
                 let st = &mut w.settings;
                 st.display_currency = match optional_text(&currency.get_untracked()) {
                     None => None,
-                    Some(c) => Some(edit::parse_currency("Display currency", &c)?),
+                    Some(c) => Some(edit::parse_currency(
+                        &t("settingsCurrencyField", "Display currency"),
+                        &c,
+                    )?),
                 };
                 st.locale = optional_text(&locale.get_untracked());
                 st.delayed_payout_haircut_percent = match optional_text(&haircut.get_untracked()) {
                     None => rust_decimal::Decimal::ZERO,
-                    Some(h) => edit::parse_decimal("Haircut", &h)?,
+                    Some(h) => edit::parse_decimal(&t("settingsHaircutField", "Haircut"), &h)?,
                 };
                 st.badge = badge.get_untracked();
                 st.emi = emi.get_untracked();
@@ -219,34 +226,34 @@ fn SettingsForm() -> impl IntoView {
             || {},
         );
     };
-    let radio = move |value: Sites, key: &'static str, label: &'static str| {
+    let radio = move |value: Sites, key: &'static str, label: String| {
         view! {
             <label class="choice block"><input type="radio" name="sites" value=key data-testid=format!("sites-{key}")
                 prop:checked=move || sites.get() == value on:change=move |_| sites.set(value)/>" "{label}</label>
         }
     };
     view! {
-        <form on:submit=submit aria-label="Settings" data-testid="settings-form">
+        <form on:submit=submit aria-label=t("settingsTitle", "Settings") data-testid="settings-form">
             <div class="row">
-                <Field label="Display currency (optional)" id="settings-currency".into() value=currency placeholder="INR"
-                    hint="Empty: each product's own currency"/>
-                <Field label="Locale for numbers (optional)" id="settings-locale".into() value=locale placeholder="en-IN"
-                    hint="Empty: this browser's"/>
-                <Field label="Haircut on delayed payouts (%)" id="settings-haircut".into() value=haircut decimal=true placeholder="0"
-                    hint="Portal cashback and later credits count this much less"/>
+                <Field label=t("settingsCurrency", "Display currency (optional)") id="settings-currency".into() value=currency placeholder="INR"
+                    hint=t("settingsCurrencyHint", "Empty: each product's own currency")/>
+                <Field label=t("settingsLocale", "Locale for numbers (optional)") id="settings-locale".into() value=locale placeholder="en-IN"
+                    hint=t("settingsLocaleHint", "Empty: this browser's")/>
+                <Field label=t("settingsHaircut", "Haircut on delayed payouts (%)") id="settings-haircut".into() value=haircut decimal=true placeholder="0"
+                    hint=t("settingsHaircutHint", "Portal cashback and later credits count this much less")/>
             </div>
-            <Check label="Show the saving badge on product pages" id="settings-badge".into() value=badge/>
-            <Check label="I pay by EMI (use EMI bank offers)" id="settings-emi".into() value=emi/>
+            <Check label=t("settingsBadge", "Show the saving badge on product pages") id="settings-badge".into() value=badge/>
+            <Check label=t("settingsEmi", "I pay by EMI (use EMI bank offers)") id="settings-emi".into() value=emi/>
             <fieldset>
-                <legend>"Sites StackSmart reads"</legend>
-                {radio(Sites::All, "all", "All shopping sites")}
-                {radio(Sites::List, "list", "Only these sites:")}
-                <label for="settings-sites" class="visually-hidden">"Sites, one per line"</label>
+                <legend>{t("settingsSites", "Sites StackSmart reads")}</legend>
+                {radio(Sites::All, "all", t("settingsSitesAll", "All shopping sites"))}
+                {radio(Sites::List, "list", t("settingsSitesList", "Only these sites:"))}
+                <label for="settings-sites" class="visually-hidden">{t("settingsSitesField", "Sites, one per line")}</label>
                 <textarea id="settings-sites" data-testid="settings-sites" rows="3" placeholder="amazon.in\nflipkart.com"
                     bind:value=site_list prop:disabled=move || sites.get() != Sites::List></textarea>
-                {radio(Sites::None, "none", "None (StackSmart stays off every page)")}
+                {radio(Sites::None, "none", t("settingsSitesNone", "None (StackSmart stays off every page)"))}
             </fieldset>
-            <div class="actions"><button type="submit" data-testid="settings-save">"Save settings"</button></div>
+            <div class="actions"><button type="submit" data-testid="settings-save">{t("settingsSave", "Save settings")}</button></div>
             <FormNote note=note testid="settings-error"/>
         </form>
     }

@@ -1,5 +1,6 @@
 //! The options page's sync section: sign up (the recovery key shown once), sign in, recover
-//! with the recovery key, change the password, sync now, devices, sign out.
+//! with the recovery key, change the password, sync now (or the wait the server asked for),
+//! devices, sign out, delete the account.
 //!
 //! The password is turned into keys here (Argon2id, sync-core) and never leaves the page; the
 //! background gets only the derived authentication and wrap keys, and does the HTTP.
@@ -8,9 +9,11 @@ use engine::protocol::{KdfParams, Request, Response, SyncDevice, SyncStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sync_core::keys::{self, PasswordKeys};
+use sync_core::retry;
 
 use super::Field;
 use crate::bridge;
+use crate::i18n::{t, tr};
 
 /// What the section shows.
 #[derive(Clone, Copy, PartialEq)]
@@ -22,7 +25,7 @@ enum Mode {
 #[derive(Clone, Copy)]
 struct SyncCtx {
     status: RwSignal<Option<SyncStatus>>,
-    busy: RwSignal<Option<&'static str>>,
+    busy: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
     info: RwSignal<Option<String>>,
     /// The recovery key right after sign-up, until the shopper says it is saved.
@@ -43,8 +46,11 @@ fn device_name() -> String {
     let os = ["Windows", "Mac OS", "Android", "Linux", "CrOS"]
         .into_iter()
         .find(|o| ua.contains(o))
-        .unwrap_or("this computer");
-    format!("{browser} on {}", os.replace("Mac OS", "macOS"))
+        .map_or_else(
+            || t("syncThisComputer", "this computer"),
+            |o| o.replace("Mac OS", "macOS"),
+        );
+    tr("syncDeviceName", "$1 on $2", &[browser, &os])
 }
 
 async fn status_of(reply: Result<Response, String>) -> Result<SyncStatus, String> {
@@ -79,7 +85,8 @@ async fn yield_to_page() {
 
 /// Argon2id of the password, timed.
 async fn derive(c: SyncCtx, password: &str, kdf: &KdfParams) -> Result<PasswordKeys, String> {
-    c.busy.set(Some("Deriving keys from the password…"));
+    c.busy
+        .set(Some(t("syncDeriving", "Deriving keys from the password…")));
     yield_to_page().await;
     let start = js_sys::Date::now();
     let keys = keys::password_keys(password, kdf).map_err(|e| e.to_string());
@@ -104,7 +111,7 @@ async fn params(server: &str, email: &str) -> Result<KdfParams, String> {
 /// Runs `work` with the section marked busy; its error (if any) shows in the alert.
 fn act(
     c: SyncCtx,
-    label: &'static str,
+    label: String,
     work: impl std::future::Future<Output = Result<(), String>> + 'static,
 ) {
     if c.busy.get_untracked().is_some() {
@@ -145,9 +152,9 @@ pub fn SyncSection() -> impl IntoView {
     view! {
         <section class="section" id="sync" aria-labelledby="sync-h" data-testid="sync"
             data-kdf-ms=move || c.kdf_ms.get().map(|m| format!("{m:.0}"))>
-            <h2 id="sync-h">"Sync"</h2>
+            <h2 id="sync-h">{t("syncTitle", "Sync")}</h2>
             <p class="muted">
-                "Keep this wallet and its settings the same in every browser you sign in to. End-to-end encrypted: the password never leaves this page, and the server (ours or your own) stores only ciphertext it cannot read."
+                {t("syncIntro", "Keep this wallet and its settings the same in every browser you sign in to. End-to-end encrypted: the password never leaves this page, and the server (ours or your own) stores only ciphertext it cannot read.")}
             </p>
             {move || c.recovery.get().map(|key| view! { <RecoveryKeyBox c key/> })}
             <Show when=signed_in fallback=move || view! { <SignedOut c/> }>
@@ -167,12 +174,12 @@ pub fn SyncSection() -> impl IntoView {
 #[component]
 fn RecoveryKeyBox(c: SyncCtx, key: String) -> impl IntoView {
     view! {
-        <div class="recovery" role="region" aria-label="Recovery key" data-testid="recovery">
-            <p><strong>"Your recovery key. "</strong>
-                "Write it down or store it in a password manager now: it is shown only this once. If you forget your password, it is the only way back to your synced wallet; nobody, not even the server's operator, can reset it."</p>
+        <div class="recovery" role="region" aria-label=t("syncRecoveryKey", "Recovery key") data-testid="recovery">
+            <p><strong>{t("syncYourRecoveryKey", "Your recovery key.")}</strong>" "
+                {t("syncRecoveryKeyHelp", "Write it down or store it in a password manager now: it is shown only this once. If you forget your password, it is the only way back to your synced wallet; nobody, not even the server's operator, can reset it.")}</p>
             <p><code class="recovery-key" data-testid="recovery-key">{key}</code></p>
             <button type="button" data-testid="recovery-saved" on:click=move |_| c.recovery.set(None)>
-                "I have saved it"
+                {t("syncRecoverySaved", "I have saved it")}
             </button>
         </div>
     }
@@ -196,15 +203,20 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
         let e = email.get_untracked().trim().to_owned();
         let p = password.get_untracked();
         if origin_pattern(&s).is_none() {
-            return Err(format!(
-                "“{s}” is not a server address: e.g. https://sync.example.com (or http://127.0.0.1:8787 for one on this computer)."
+            return Err(tr(
+                "syncBadServer",
+                "“$1” is not a server address: e.g. https://sync.example.com (or http://127.0.0.1:8787 for one on this computer).",
+                &[&s],
             ));
         }
         if !e.contains('@') {
-            return Err("Enter the account's email address.".into());
+            return Err(t("syncBadEmail", "Enter the account's email address."));
         }
         if p.chars().count() < 8 {
-            return Err("The password needs at least 8 characters.".into());
+            return Err(t(
+                "syncShortPassword",
+                "The password needs at least 8 characters.",
+            ));
         }
         Ok((s, e, p))
     };
@@ -215,11 +227,12 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
             Ok(v) => v,
             Err(m) => return c.error.set(Some(m)),
         };
-        act(c, "Signing in…", async move {
+        let signing_in = t("syncSigningIn", "Signing in…");
+        act(c, signing_in.clone(), async move {
             granted(permission, &s).await?;
             let kdf = params(&s, &e).await?;
             let keys = derive(c, &p, &kdf).await?;
-            c.busy.set(Some("Signing in…"));
+            c.busy.set(Some(signing_in));
             let reply = bridge::request(&Request::SyncSignIn {
                 server: s,
                 email: e,
@@ -239,13 +252,14 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
             Ok(v) => v,
             Err(m) => return c.error.set(Some(m)),
         };
-        act(c, "Creating the account…", async move {
+        let creating = t("syncCreating", "Creating the account…");
+        act(c, creating.clone(), async move {
             granted(permission, &s).await?;
             // An unknown email gets the server's cost; the salt is made fresh here.
             let cost = params(&s, &e).await?;
             let kdf = keys::fresh_kdf(cost.m_kib, cost.t, cost.p).map_err(|e| e.to_string())?;
             let keys = derive(c, &p, &kdf).await?;
-            c.busy.set(Some("Creating the account…"));
+            c.busy.set(Some(creating));
             match bridge::request(&Request::SyncSignUp {
                 server: s,
                 email: e,
@@ -276,13 +290,14 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
             Err(m) => return c.error.set(Some(m)),
         };
         let rk = recovery_key.get_untracked();
-        act(c, "Recovering the account…", async move {
+        let recovering = t("syncRecovering", "Recovering the account…");
+        act(c, recovering.clone(), async move {
             granted(permission, &s).await?;
             keys::RecoveryKey::parse(&rk).map_err(|e| e.to_string())?;
             let cost = params(&s, &e).await?;
             let kdf = keys::fresh_kdf(cost.m_kib, cost.t, cost.p).map_err(|e| e.to_string())?;
             let keys = derive(c, &p, &kdf).await?;
-            c.busy.set(Some("Recovering the account…"));
+            c.busy.set(Some(recovering));
             let reply = bridge::request(&Request::SyncRecover {
                 server: s,
                 email: e,
@@ -294,35 +309,37 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
             })
             .await;
             c.status.set(Some(status_of(reply).await?));
-            c.info
-                .set(Some("Recovered: the new password is set.".into()));
+            c.info.set(Some(t(
+                "syncRecovered",
+                "Recovered: the new password is set.",
+            )));
             Ok(())
         });
     };
     view! {
         // novalidate: the page's own messages say what is wrong, in words the browser lacks.
-        <form aria-label="Sync account" data-testid="sync-form" novalidate=true
+        <form aria-label=t("syncAccountForm", "Sync account") data-testid="sync-form" novalidate=true
             on:submit=move |ev| if mode.get_untracked() == Mode::SignIn { sign_in(ev) } else { recover(ev) }>
             <div class="row">
-                <Field label="Sync server" id="sync-server".into() value=server kind="url"
-                    placeholder="https://sync.example.com" hint="Yours or a self-hosted one" required=true/>
-                <Field label="Email" id="sync-email".into() value=email kind="email" required=true/>
-                <Field label="Password" id="sync-password".into() value=password kind="password"
-                    hint="At least 8 characters; it never leaves this page" required=true/>
+                <Field label=t("syncServer", "Sync server") id="sync-server".into() value=server kind="url"
+                    placeholder="https://sync.example.com" hint=t("syncServerHint", "Yours or a self-hosted one") required=true/>
+                <Field label=t("syncEmail", "Email") id="sync-email".into() value=email kind="email" required=true/>
+                <Field label=t("syncPassword", "Password") id="sync-password".into() value=password kind="password"
+                    hint=t("syncPasswordHint", "At least 8 characters; it never leaves this page") required=true/>
             </div>
             <Show when=move || mode.get() == Mode::Recover>
-                <Field label="Recovery key" id="sync-recovery-key".into() value=recovery_key
-                    placeholder="ABCD-EFGH-…" hint="The key shown when the account was created"/>
+                <Field label=t("syncRecoveryKey", "Recovery key") id="sync-recovery-key".into() value=recovery_key
+                    placeholder="ABCD-EFGH-…" hint=t("syncRecoveryKeyHint", "The key shown when the account was created")/>
             </Show>
             <div class="actions">
                 <Show when=move || mode.get() == Mode::SignIn fallback=move || view! {
-                    <button type="submit" data-testid="sync-recover" disabled=busy>"Recover and set this password"</button>
-                    <button type="button" class="link" on:click=move |_| mode.set(Mode::SignIn)>"Back to sign in"</button>
+                    <button type="submit" data-testid="sync-recover" disabled=busy>{t("syncRecover", "Recover and set this password")}</button>
+                    <button type="button" class="link" on:click=move |_| mode.set(Mode::SignIn)>{t("syncBackToSignIn", "Back to sign in")}</button>
                 }>
-                    <button type="submit" data-testid="sync-signin" disabled=busy>"Sign in"</button>
-                    <button type="button" data-testid="sync-signup" disabled=busy on:click=sign_up>"Create account"</button>
+                    <button type="submit" data-testid="sync-signin" disabled=busy>{t("syncSignIn", "Sign in")}</button>
+                    <button type="button" data-testid="sync-signup" disabled=busy on:click=sign_up>{t("syncSignUp", "Create account")}</button>
                     <button type="button" class="link" data-testid="sync-lost" on:click=move |_| mode.set(Mode::Recover)>
-                        "Lost the password?"
+                        {t("syncLost", "Lost the password?")}
                     </button>
                 </Show>
             </div>
@@ -337,13 +354,50 @@ async fn granted(permission: Option<js_sys::Promise>, server: &str) -> Result<()
     };
     match wasm_bindgen_futures::JsFuture::from(p).await {
         Ok(v) if v.as_bool() == Some(true) => Ok(()),
-        Ok(_) => Err(format!(
-            "StackSmart needs your permission to reach {server}; nothing was sent."
+        Ok(_) => Err(tr(
+            "syncNoPermission",
+            "StackSmart needs your permission to reach $1; nothing was sent.",
+            &[server],
         )),
         // Browsers without the prompt (or already granted by the manifest) may refuse the
         // call itself; the request then shows whether the server can be reached.
         Err(_) => Ok(()),
     }
+}
+
+/// "Signed in as <email> on <server>." with the two parts marked up, in the message's order.
+fn signed_in_as(email: String, server: String) -> impl IntoView {
+    // Markers the translated sentence keeps in place of the parts.
+    const EMAIL: &str = "\u{1}";
+    const SERVER: &str = "\u{2}";
+    let sentence = tr("syncSignedInAs", "Signed in as $1 on $2.", &[EMAIL, SERVER]);
+    let (before, rest) = sentence.split_once(EMAIL).unwrap_or((&sentence, ""));
+    let (middle, after) = rest.split_once(SERVER).unwrap_or((rest, ""));
+    let (before, middle, after) = (before.to_owned(), middle.to_owned(), after.to_owned());
+    view! {
+        {before}<strong data-testid="sync-account">{email}</strong>{middle}<code>{server}</code>{after}
+    }
+}
+
+/// The page's clock in ms since the epoch.
+fn now_ms() -> u64 {
+    let now = js_sys::Date::now();
+    if now.is_finite() && now > 0.0 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole ms, in range
+        let ms = now as u64;
+        ms
+    } else {
+        0
+    }
+}
+
+/// The wait the server asked for, as the status says it.
+fn retry_text(seconds: u64) -> String {
+    tr(
+        "syncRetryIn",
+        "Server busy, retrying in $1 s.",
+        &[&seconds.to_string()],
+    )
 }
 
 fn when(ms: u64) -> String {
@@ -357,27 +411,52 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
     let devices = RwSignal::new(None::<Vec<SyncDevice>>);
     let current = RwSignal::new(String::new());
     let new_password = RwSignal::new(String::new());
+    let deleting = RwSignal::new(false);
+    let delete_password = RwSignal::new(String::new());
     let busy = Signal::derive(move || c.busy.get().is_some());
+    // A clock ticking each second, for the countdown of a wait the server asked for.
+    let now = RwSignal::new(now_ms());
+    if let Ok(tick) = set_interval_with_handle(
+        move || {
+            now.try_set(now_ms());
+        },
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || tick.clear());
+    }
+    let retry_left = move || {
+        let at = c.status.with(|s| s.as_ref().and_then(|s| s.retry_at_ms));
+        retry::seconds_left(at, now.get())
+    };
     let sync_now = move |_| {
-        act(c, "Syncing…", async move {
+        act(c, t("syncSyncing", "Syncing…"), async move {
+            // Within the server's wait the background sends nothing; say how long is left.
             let st = status_of(bridge::request(&Request::SyncNow).await).await?;
+            let wait = retry::seconds_left(st.retry_at_ms, now_ms());
             let failed = st.last_error.clone();
             c.status.set(Some(st));
-            failed.map_or(Ok(()), Err)
+            match wait {
+                Some(seconds) => {
+                    c.info.set(Some(retry_text(seconds)));
+                    Ok(())
+                }
+                None => failed.map_or(Ok(()), Err),
+            }
         });
     };
     let sign_out = move |_| {
-        act(c, "Signing out…", async move {
+        act(c, t("syncSigningOut", "Signing out…"), async move {
             let st = status_of(bridge::request(&Request::SyncSignOut).await).await?;
             c.status.set(Some(st));
-            c.info.set(Some(
-                "Signed out. The wallet stays in this browser; sync is off.".into(),
-            ));
+            c.info.set(Some(t(
+                "syncSignedOut",
+                "Signed out. The wallet stays in this browser; sync is off.",
+            )));
             Ok(())
         });
     };
     let show_devices = move |_| {
-        act(c, "Loading devices…", async move {
+        act(c, t("syncLoadingDevices", "Loading devices…"), async move {
             match bridge::request(&Request::SyncDevices).await {
                 Ok(Response::SyncDevices { devices: d }) => {
                     devices.set(Some(d));
@@ -388,7 +467,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
         });
     };
     let revoke = move |id: i64| {
-        act(c, "Revoking…", async move {
+        act(c, t("syncRevoking", "Revoking…"), async move {
             match bridge::request(&Request::SyncRevokeDevice { id }).await {
                 Ok(Response::SyncDevices { devices: d }) => {
                     devices.set(Some(d));
@@ -402,20 +481,23 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
         ev.prevent_default();
         let (old, new) = (current.get_untracked(), new_password.get_untracked());
         if new.chars().count() < 8 {
-            c.error
-                .set(Some("The new password needs at least 8 characters.".into()));
+            c.error.set(Some(t(
+                "syncShortNewPassword",
+                "The new password needs at least 8 characters.",
+            )));
             return;
         }
         let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
             return;
         };
-        act(c, "Changing the password…", async move {
+        let changing = t("syncChanging", "Changing the password…");
+        act(c, changing.clone(), async move {
             let kdf_old = params(&acct.server, &acct.email).await?;
             let old_keys = derive(c, &old, &kdf_old).await?;
             let kdf =
                 keys::fresh_kdf(kdf_old.m_kib, kdf_old.t, kdf_old.p).map_err(|e| e.to_string())?;
             let new_keys = derive(c, &new, &kdf).await?;
-            c.busy.set(Some("Changing the password…"));
+            c.busy.set(Some(changing));
             let reply = bridge::request(&Request::SyncChangePassword {
                 auth_key: old_keys.auth.to_base64(),
                 kdf,
@@ -426,9 +508,41 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             c.status.set(Some(status_of(reply).await?));
             current.set(String::new());
             new_password.set(String::new());
-            c.info.set(Some(
-                "Password changed. Other devices stay signed in.".into(),
-            ));
+            c.info.set(Some(t(
+                "syncPasswordChanged",
+                "Password changed. Other devices stay signed in.",
+            )));
+            Ok(())
+        });
+    };
+    let delete = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = delete_password.get_untracked();
+        if password.is_empty() {
+            c.error.set(Some(t(
+                "syncDeleteNeedsPassword",
+                "Enter the account's password to delete it.",
+            )));
+            return;
+        }
+        let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
+            return;
+        };
+        let label = t("syncDeleting", "Deleting the account…");
+        act(c, label.clone(), async move {
+            // The server wants the password's authentication key as proof.
+            let kdf = params(&acct.server, &acct.email).await?;
+            let keys = derive(c, &password, &kdf).await?;
+            c.busy.set(Some(label));
+            let reply = bridge::request(&Request::SyncDeleteAccount {
+                auth_key: keys.auth.to_base64(),
+            })
+            .await;
+            c.status.set(Some(status_of(reply).await?));
+            c.info.set(Some(t(
+                "syncDeleted",
+                "Account deleted: the server no longer holds your wallet, and every device is signed out. The wallet stays in this browser.",
+            )));
             Ok(())
         });
     };
@@ -444,22 +558,31 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             } else {
                 "waiting"
             };
+            let said = match (s.last_sync_ms, s.pending) {
+                (Some(ms), false) => tr("syncUpToDate", "Up to date (last sync $1).", &[&when(ms)]),
+                (Some(ms), true) => tr(
+                    "syncWaiting",
+                    "Changes waiting to go out (last sync $1).",
+                    &[&when(ms)],
+                ),
+                (None, _) => t("syncNotYet", "Not synced yet."),
+            };
+            let last_error = s.last_error.clone();
             view! {
-                <div class="sync-status" data-testid="sync-status" data-state=state>
+                // While the server's wait lasts, the status is that wait (the error behind it
+                // says the same).
+                <div class="sync-status" data-testid="sync-status"
+                    data-state=move || if retry_left().is_some() { "retrying" } else { state }>
                     {acct.map(|a| view! {
-                        <p>"Signed in as "<strong data-testid="sync-account">{a.email}</strong>" on "<code>{a.server}</code>"."</p>
+                        <p>{signed_in_as(a.email, a.server)}</p>
                     })}
-                    <p data-testid="sync-state">{match (s.last_sync_ms, s.pending) {
-                        (Some(t), false) => format!("Up to date (last sync {}).", when(t)),
-                        (Some(t), true) => format!("Changes waiting to go out (last sync {}).", when(t)),
-                        (None, _) => "Not synced yet.".to_owned(),
-                    }}</p>
-                    {s.last_error.map(|e| view! {
+                    <p data-testid="sync-state">{move || retry_left().map_or_else(|| said.clone(), retry_text)}</p>
+                    {move || retry_left().is_none().then(|| last_error.clone().map(|e| view! {
                         <p class="note refused" role="alert" data-testid="sync-last-error">{e}</p>
-                    })}
+                    }))}
                     {(!s.notes.is_empty()).then(|| view! {
                         <details data-testid="sync-notes">
-                            <summary>"Conflicts resolved by the last syncs"</summary>
+                            <summary>{t("syncConflicts", "Conflicts resolved by the last syncs")}</summary>
                             <ul>{s.notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
                         </details>
                     })}
@@ -467,9 +590,9 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             }
         })}
         <div class="actions">
-            <button type="button" data-testid="sync-now" disabled=busy on:click=sync_now>"Sync now"</button>
-            <button type="button" data-testid="sync-devices" disabled=busy on:click=show_devices>"Devices"</button>
-            <button type="button" data-testid="sync-signout" disabled=busy on:click=sign_out>"Sign out"</button>
+            <button type="button" data-testid="sync-now" disabled=busy on:click=sync_now>{t("syncNow", "Sync now")}</button>
+            <button type="button" data-testid="sync-devices" disabled=busy on:click=show_devices>{t("syncDevices", "Devices")}</button>
+            <button type="button" data-testid="sync-signout" disabled=busy on:click=sign_out>{t("syncSignOut", "Sign out")}</button>
         </div>
         {move || devices.get().map(|list| view! {
             <ul class="devices" data-testid="device-list">
@@ -477,23 +600,47 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                     let id = d.id;
                     view! {
                         <li data-testid="device">
-                            {d.name}" · since "{d.created_at}" · last seen "{d.last_seen_at}
+                            {d.name}" · "{tr("syncDeviceSince", "since $1", &[&d.created_at])}
+                            " · "{tr("syncDeviceLastSeen", "last seen $1", &[&d.last_seen_at])}
                             {if d.current {
-                                view! { <strong>" (this browser)"</strong> }.into_any()
+                                view! { " "<strong>{t("syncThisBrowser", "(this browser)")}</strong> }.into_any()
                             } else {
-                                view! { <button type="button" class="link" on:click=move |_| revoke(id)>"Revoke"</button> }.into_any()
+                                view! { <button type="button" class="link" on:click=move |_| revoke(id)>{t("syncRevoke", "Revoke")}</button> }.into_any()
                             }}
                         </li>
                     }
                 }).collect_view()}
             </ul>
         })}
-        <form aria-label="Change the password" data-testid="password-form" novalidate=true on:submit=change>
+        <form aria-label=t("syncChangeForm", "Change the password") data-testid="password-form" novalidate=true on:submit=change>
             <div class="row">
-                <Field label="Current password" id="sync-current-password".into() value=current kind="password" required=true/>
-                <Field label="New password" id="sync-new-password".into() value=new_password kind="password" required=true/>
+                <Field label=t("syncCurrentPassword", "Current password") id="sync-current-password".into() value=current kind="password" required=true/>
+                <Field label=t("syncNewPassword", "New password") id="sync-new-password".into() value=new_password kind="password" required=true/>
             </div>
-            <div class="actions"><button type="submit" data-testid="sync-change-password" disabled=busy>"Change password"</button></div>
+            <div class="actions"><button type="submit" data-testid="sync-change-password" disabled=busy>{t("syncChangePassword", "Change password")}</button></div>
         </form>
+        <Show when=move || deleting.get() fallback=move || view! {
+            <div class="actions">
+                <button type="button" class="danger" data-testid="sync-delete" disabled=busy
+                    on:click=move |_| deleting.set(true)>{t("syncDeleteAccount", "Delete account…")}</button>
+            </div>
+        }>
+            <form class="danger-zone" aria-label=t("syncDeleteForm", "Delete the sync account") data-testid="delete-form"
+                novalidate=true on:submit=delete>
+                <p><strong>{t("syncDeleteWarning", "This deletes the encrypted copy of your wallet on the server and signs out every device, this one too. It cannot be undone.")}</strong></p>
+                <p>{t("syncDeleteKeeps", "The wallet on this device stays, and so does every other device's own copy.")}</p>
+                <Field label=t("syncDeletePassword", "Type the account's password to confirm") id="sync-delete-password".into()
+                    value=delete_password kind="password" required=true/>
+                <div class="actions">
+                    <button type="submit" class="danger" data-testid="sync-delete-confirm" disabled=busy>
+                        {t("syncDeleteConfirm", "Delete the account")}
+                    </button>
+                    <button type="button" class="link" on:click=move |_| {
+                        deleting.set(false);
+                        delete_password.set(String::new());
+                    }>{t("syncDeleteCancel", "Cancel")}</button>
+                </div>
+            </form>
+        </Show>
     }
 }

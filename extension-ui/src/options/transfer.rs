@@ -12,6 +12,7 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlInputElement, Url};
 
 use super::{Check, Ctx, FormNote, Note, NoteSig};
 use crate::bridge;
+use crate::i18n::{t, tr};
 
 pub const FILE_NAME: &str = "stacksmart-wallet.json";
 pub const FILE_NAME_WITH_HISTORY: &str = "stacksmart-wallet-and-prices.json";
@@ -91,21 +92,31 @@ fn import(ctx: Ctx, note: NoteSig, text: String) {
 }
 
 fn import_summary(cards: usize, gift_cards: usize, points: u64) -> String {
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let n = |x: usize| u64::try_from(x).unwrap_or(u64::MAX);
-    let mut s = format!(
-        "Imported: {}, {}",
-        plural(n(cards), "card", "cards"),
-        plural(n(gift_cards), "gift card", "gift cards")
-    );
-    if points > 0 {
-        s.push_str(&format!(
-            ", {} added to your price history",
-            plural(points, "price point", "price points")
-        ));
+    let cards = match cards {
+        1 => t("transferOneCard", "1 card"),
+        n => tr("transferCards", "$1 cards", &[&n.to_string()]),
+    };
+    let gift_cards = match gift_cards {
+        1 => t("transferOneGiftCard", "1 gift card"),
+        n => tr("transferGiftCards", "$1 gift cards", &[&n.to_string()]),
+    };
+    match points {
+        0 => tr(
+            "transferImported",
+            "Imported: $1, $2.",
+            &[&cards, &gift_cards],
+        ),
+        1 => tr(
+            "transferImportedOnePoint",
+            "Imported: $1, $2, 1 price point added to your price history.",
+            &[&cards, &gift_cards],
+        ),
+        n => tr(
+            "transferImportedPoints",
+            "Imported: $1, $2, $3 price points added to your price history.",
+            &[&cards, &gift_cards, &n.to_string()],
+        ),
     }
-    s.push('.');
-    s
 }
 
 #[component]
@@ -118,8 +129,8 @@ pub fn TransferSection() -> impl IntoView {
     let on_export = move |_| {
         spawn_local(async move {
             let outcome = match export(with_history.get_untracked()).await {
-                Ok(name) => Note::Saved(format!("Downloaded {name}.")),
-                Err(e) => Note::Invalid(format!("Export failed: {e}")),
+                Ok(name) => Note::Saved(tr("transferDownloaded", "Downloaded $1.", &[name])),
+                Err(e) => Note::Invalid(tr("transferExportFailed", "Export failed: $1", &[&e])),
             };
             export_note.set(Some(outcome));
         });
@@ -134,9 +145,10 @@ pub fn TransferSection() -> impl IntoView {
         spawn_local(async move {
             match JsFuture::from(file.text()).await {
                 Ok(text) => import(ctx, import_note, text.as_string().unwrap_or_default()),
-                Err(e) => import_note.set(Some(Note::Invalid(format!(
-                    "The file could not be read: {}",
-                    js_error(e)
+                Err(e) => import_note.set(Some(Note::Invalid(tr(
+                    "transferUnreadable",
+                    "The file could not be read: $1",
+                    &[&js_error(e)],
                 )))),
             }
         });
@@ -147,27 +159,27 @@ pub fn TransferSection() -> impl IntoView {
     };
     view! {
         <section class="section" id="import-export" aria-labelledby="transfer-h">
-            <h2 id="transfer-h">"Import and export"</h2>
-            <p class="muted">"The file holds your cards' names and rules, balances, offers and settings (and gift-card codes you chose to store); never card numbers."</p>
-            <Check label="Include my price history (the prices this browser has seen, for the deal score)" id="export-history".into() value=with_history/>
+            <h2 id="transfer-h">{t("transferTitle", "Import and export")}</h2>
+            <p class="muted">{t("transferIntro", "The file holds your cards' names and rules, balances, offers and settings (and gift-card codes you chose to store); never card numbers.")}</p>
+            <Check label=t("transferWithHistory", "Include my price history (the prices this browser has seen, for the deal score)") id="export-history".into() value=with_history/>
             <div class="actions">
-                <button type="button" data-testid="export" on:click=on_export>"Export"</button>
+                <button type="button" data-testid="export" on:click=on_export>{t("transferExport", "Export")}</button>
             </div>
             <FormNote note=export_note testid="export-error"/>
-            <h3>"Import"</h3>
-            <p class="muted">"Importing replaces the wallet in this browser and adds the file's price history to this browser's (prices already here are not added twice). A file that cannot be used changes nothing."</p>
+            <h3>{t("transferImport", "Import")}</h3>
+            <p class="muted">{t("transferImportIntro", "Importing replaces the wallet in this browser and adds the file's price history to this browser's (prices already here are not added twice). A file that cannot be used changes nothing.")}</p>
             <div class="field">
-                <label for="import-file">"Wallet file (.json)"</label>
+                <label for="import-file">{t("transferFile", "Wallet file (.json)")}</label>
                 <input type="file" id="import-file" data-testid="import-file" accept=".json,application/json" on:change=on_file/>
             </div>
-            <form on:submit=on_paste aria-label="Import pasted text">
+            <form on:submit=on_paste aria-label=t("transferImportPasted", "Import pasted text")>
                 <div class="field">
-                    <label for="import-text">"Or paste a wallet file's text"</label>
+                    <label for="import-text">{t("transferPaste", "Or paste a wallet file's text")}</label>
                     <textarea id="import-text" data-testid="import-text" rows="4" spellcheck="false" bind:value=pasted></textarea>
                 </div>
-                <div class="actions"><button type="submit" data-testid="import-submit">"Import pasted text"</button></div>
+                <div class="actions"><button type="submit" data-testid="import-submit">{t("transferImportPasted", "Import pasted text")}</button></div>
             </form>
-            <FormNote note=import_note testid="import-error" refused="Not imported. "/>
+            <FormNote note=import_note testid="import-error" refused=t("transferNotImported", "Not imported.")/>
         </section>
     }
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use super::edit::{self, optional_text};
 use super::{apply, money_text, Ctx, Field, FormNote, NoteSig};
+use crate::i18n::{t, tr};
 
 /// A 0–1 reliability as a whole percentage for people.
 fn percent(r: f64) -> String {
@@ -21,8 +22,8 @@ pub fn TrustSection() -> impl IntoView {
     let note: NoteSig = RwSignal::new(None);
     view! {
         <section class="section" id="trust" aria-labelledby="trust-h">
-            <h2 id="trust-h">"Trust in shops' prices"</h2>
-            <p class="muted">"The deal score leans towards a neutral 50 for shops whose prices and \"was\" prices are less reliable (marketplaces, many sellers). Your value, when given, wins."</p>
+            <h2 id="trust-h">{t("trustTitle", "Trust in shops' prices")}</h2>
+            <p class="muted">{t("trustIntro", "The deal score leans towards a neutral 50 for shops whose prices and \"was\" prices are less reliable (marketplaces, many sellers). Your value, when given, wins.")}</p>
             {move || {
                 ctx.generation.get();
                 redraw.get();
@@ -61,17 +62,20 @@ fn TrustForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
             ctx,
             note,
             note,
-            "Trust values saved.".into(),
+            t("trustSaved", "Trust values saved."),
             move |w| {
                 let mut trust = BTreeMap::new();
                 for (shop, _, value) in &rows {
-                    let label = format!("Trust in {shop}");
+                    let label = tr("trustIn", "Trust in $1", &[shop]);
                     if let Some(v) = edit::parse_optional_decimal(&label, &value.get_untracked())? {
                         trust.insert(shop.clone(), v);
                     }
                 }
                 if let Some(shop) = optional_text(&new_shop.get_untracked()) {
-                    let v = edit::parse_decimal("Trust (%)", &new_value.get_untracked())?;
+                    let v = edit::parse_decimal(
+                        &t("trustPercent", "Trust (%)"),
+                        &new_value.get_untracked(),
+                    )?;
                     trust.insert(shop, v);
                 }
                 w.settings.merchant_trust_percent = trust;
@@ -81,12 +85,13 @@ fn TrustForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
         );
     };
     view! {
-        <form on:submit=submit aria-label="Trust in shops' prices">
+        <form on:submit=submit aria-label=t("trustTitle", "Trust in shops' prices")>
             <div class="table-wrap">
                 <table class="values" data-testid="trust-values">
-                    <caption class="muted">{format!("Every other shop: {}.", percent(DEFAULT_RELIABILITY))}</caption>
+                    <caption class="muted">{tr("trustOthers", "Every other shop: $1.", &[&percent(DEFAULT_RELIABILITY)])}</caption>
                     <thead><tr>
-                        <th scope="col">"Shop"</th><th scope="col">"Default"</th><th scope="col">"Your value (%)"</th>
+                        <th scope="col">{t("trustShop", "Shop")}</th><th scope="col">{t("trustDefault", "Default")}</th>
+                        <th scope="col">{t("trustYourValue", "Your value (%)")}</th>
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().map(|(shop, default, value)| {
@@ -96,7 +101,7 @@ fn TrustForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
                                     <th scope="row">{shop.clone()}</th>
                                     <td>{default.map_or_else(|| "—".to_owned(), percent)}</td>
                                     <td><input id=input_id.clone() data-testid=input_id class="narrow" inputmode="decimal"
-                                        aria-label=format!("Your trust in {shop}, in percent") bind:value=value placeholder="—"/></td>
+                                        aria-label=tr("trustYourValueFor", "Your trust in $1, in percent", &[&shop]) bind:value=value placeholder="—"/></td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -104,10 +109,10 @@ fn TrustForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
                 </table>
             </div>
             <div class="row">
-                <Field label="Another shop (name or domain)" id="trust-new-shop".into() value=new_shop placeholder="flipkart.com"/>
-                <Field label="Trust (%)" id="trust-new-value".into() value=new_value decimal=true placeholder="80"/>
+                <Field label=t("trustAnother", "Another shop (name or domain)") id="trust-new-shop".into() value=new_shop placeholder="flipkart.com"/>
+                <Field label=t("trustPercent", "Trust (%)") id="trust-new-value".into() value=new_value decimal=true placeholder="80"/>
             </div>
-            <div class="actions"><button type="submit" data-testid="trust-save">"Save trust values"</button></div>
+            <div class="actions"><button type="submit" data-testid="trust-save">{t("trustSave", "Save trust values")}</button></div>
             <FormNote note=note testid="trust-error"/>
         </form>
     }

@@ -2,7 +2,7 @@
 //! are, cards with their catalogue rules and point values, and the offers that cannot be used
 //! at all (expired, wrong currency, no matching card) set aside with their reason.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use super::catalogue;
 use super::merchants;
@@ -106,8 +106,7 @@ pub struct CardP {
     /// and gives the same value.
     pub inv_block: Option<Decimal>,
     /// Upper bound of reward value per unit charged (best rate × point value / block), for
-    /// pruning only. Rounded up to 10 decimals: still a bound, and a short decimal keeps the
-    /// products in the bounds cheap (a 28-digit one makes every product divide to fit).
+    /// pruning only.
     pub max_value_rate: Decimal,
     /// Indices into [`Problem::card_offers`] usable with this card.
     pub offers: Vec<usize>,
@@ -356,8 +355,7 @@ pub fn resolve(req: &StackRequest) -> Result<Problem, StackError> {
             id: wc.id.clone(),
             name: rules.name.clone(),
             inv_block: (inv * block == Decimal::ONE).then_some(inv),
-            max_value_rate: (best_rate * point_value / block)
-                .round_dp_with_strategy(10, RoundingStrategy::AwayFromZero),
+            max_value_rate: best_rate * point_value / block,
             rules,
             bonus,
             point_value,

@@ -291,6 +291,12 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
 
   // The password is lost: B signs out and comes back with the recovery key and a new password.
   await pageB.getByTestId('sync-signout').click();
+  // A link-styled action looks like a link, not like the page's filled buttons.
+  const look = await pageB.getByTestId('sync-lost').evaluate((b) => {
+    const s = getComputedStyle(b);
+    return { background: s.backgroundColor, underline: s.textDecorationLine };
+  });
+  assert.deepEqual(look, { background: 'rgba(0, 0, 0, 0)', underline: 'underline' });
   await pageB.getByTestId('sync-lost').click();
   await fillAccount(pageB, { password: RECOVERED_PASSWORD });
   await pageB.getByTestId('sync-recovery-key').fill('AAAA-BBBB');

@@ -898,3 +898,136 @@ async fn two_instances_share_one_database() {
         on_a.token.len()
     );
 }
+
+/// The changes page is written by hand (src/json.rs): it must be exactly what serde makes of
+/// the same page, for records, tombstones, filtered and empty pages.
+#[tokio::test]
+async fn changes_pages_are_byte_for_byte_the_serde_form() {
+    use stacksmart_sync_server::model::ChangesPage;
+    let s = TestServer::start(|_| {}).await;
+    let d = s.register("bytes@example.com").await;
+    let (status, _) = d
+        .batch(json!([
+            put("wallet", "card-1", 0, "one"),
+            put("settings", "prefs", 0, "two"),
+            put("wallet", "card-2", 0, "three"),
+        ]))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = d.batch(json!([tombstone("wallet", "card-2", 3)])).await;
+    assert_eq!(status, 200);
+    for query in [
+        "since=0",
+        "since=0&limit=2",
+        "since=2&limit=1",
+        "since=0&collection=wallet",
+        "since=4",
+        "since=99",
+    ] {
+        let resp = d
+            .get(&format!("/v1/records/changes?{query}"))
+            .send()
+            .await
+            .expect("changes");
+        assert_eq!(resp.status(), 200, "{query}");
+        assert_eq!(
+            resp.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+        let bytes = resp.bytes().await.expect("body");
+        let page: ChangesPage = serde_json::from_slice(&bytes).expect("a ChangesPage");
+        assert_eq!(
+            String::from_utf8_lossy(&serde_json::to_vec(&page).expect("serde")),
+            String::from_utf8_lossy(&bytes),
+            "{query}"
+        );
+    }
+    let (_, page) = d.changes("since=0").await;
+    assert_eq!(page["changes"][2]["payload"], Value::Null, "{page}");
+    assert_eq!(page["changes"][2]["deleted"], true, "{page}");
+    assert_eq!(
+        open(page["changes"][0]["payload"].as_str().expect("b64")),
+        "one"
+    );
+}
+
+/// A database at the previous schema (migrations 0001–0002) with accounts, sessions and
+/// records upgrades to the batch function (0003) and keeps working: the old token reads the
+/// old records, a stale base still gets 412 with the server copy, and writes continue the
+/// account's versions and quota counters.
+#[tokio::test]
+async fn an_existing_database_upgrades_to_the_batch_function() {
+    use sha2::Digest as _;
+    use stacksmart_sync_server::db::MIGRATOR;
+    let url = common::Cluster::shared().fresh_database().await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("db");
+    // The first two migration files, as a server of the previous release applied them.
+    let dir =
+        std::env::temp_dir().join(format!("stacksmart-old-migrations-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for m in MIGRATOR.iter().filter(|m| m.version <= 2) {
+        let name = format!("{:04}_{}.sql", m.version, m.description.replace(' ', "_"));
+        std::fs::write(dir.join(name), m.sql.as_bytes()).expect("write migration");
+    }
+    let old = sqlx::migrate::Migrator::new(dir.as_path())
+        .await
+        .expect("old migrations");
+    assert_eq!(old.iter().count(), 2);
+    old.run(&mut conn).await.expect("migrations 0001-0002");
+    let _ = std::fs::remove_dir_all(&dir);
+    // What a server at the old schema left behind: one account, a session, two records.
+    let token = "ss1_upgrade-test-token";
+    let payload = vec![7u8; 40];
+    sqlx::query(
+        "WITH a AS (
+             INSERT INTO accounts (email, auth_hash, kdf_algorithm, kdf_m_kib, kdf_t, kdf_p,
+                                   kdf_salt, last_version, used_bytes, live_records)
+             VALUES ('old@example.com', 'x', 'argon2id', 65536, 3, 1, '\\x00', 2, 40, 1)
+             RETURNING id
+         ), s AS (
+             INSERT INTO sessions (account_id, token_hash, device_name)
+             SELECT id, $1, 'old laptop' FROM a
+         )
+         INSERT INTO records (account_id, collection, id, version, deleted, payload)
+         SELECT id, 'wallet', 'kept', 1, false, $2 FROM a
+         UNION ALL SELECT id, 'wallet', 'gone', 2, true, NULL FROM a",
+    )
+    .bind(sha2::Sha256::digest(token.as_bytes()).to_vec())
+    .bind(&payload)
+    .execute(&mut conn)
+    .await
+    .expect("old rows");
+
+    // The new server migrates on start.
+    let s = TestServer::start_on(&url, |_| {}).await;
+    let d = Device::new(&s, token);
+    let (status, page) = d.changes("since=0").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["latest"], 2);
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(2));
+    let (status, body) = d.batch(json!([put("wallet", "kept", 0, "new")])).await;
+    assert_eq!(status, 412, "{body}");
+    assert_eq!(body["conflicts"][0]["current"]["version"], 1, "{body}");
+    let (status, body) = d
+        .batch(json!([
+            put("wallet", "kept", 1, "new"),
+            put("wallet", "gone", 2, "back")
+        ]))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["latest"], 4, "{body}");
+    let (used, live): (i64, i64) = sqlx::query_as("SELECT used_bytes, live_records FROM accounts")
+        .fetch_one(&mut conn)
+        .await
+        .expect("account");
+    let (sum, count): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(sum(length(payload)), 0)::bigint, count(*) FILTER (WHERE NOT deleted) FROM records",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("records");
+    assert_eq!((used, live), (sum, count));
+    assert_eq!(live, 2);
+}

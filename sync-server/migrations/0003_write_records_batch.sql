@@ -22,7 +22,13 @@ CREATE OR REPLACE FUNCTION stacksmart_write_records_batch(
     p_quota_records BIGINT
 ) RETURNS TABLE (o_status TEXT, o_collection TEXT, o_id TEXT, o_base BIGINT,
                  o_version BIGINT, o_deleted BOOLEAN, o_payload BYTEA)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE
+-- The statements below would otherwise be planned afresh on every call: with array
+-- parameters the plan cache keeps preferring custom plans, and planning was a third of the
+-- function's time. The generic plans are the obvious ones (index lookups on records_pkey,
+-- accounts_pkey); measured: ≈ 40 % less Postgres CPU per single-record write.
+SET plan_cache_mode = force_generic_plan
+AS $$
 DECLARE
     v_last    BIGINT;
     v_floor   BIGINT;

@@ -141,19 +141,6 @@ impl Page {
             })
         })
     }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The version of the page's last record.
-    pub fn last_version(&self) -> Result<Option<i64>, sqlx::Error> {
-        self.rows.last().map(|r| r.try_get(7)).transpose()
-    }
 }
 
 #[derive(Clone)]

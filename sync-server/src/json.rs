@@ -72,24 +72,24 @@ pub fn push_record(out: &mut Vec<u8>, r: &RecordRef<'_>) {
 /// The JSON of a `model::ChangesPage` for `page`; `since` is the request's cursor (the
 /// answer's cursor when the page is empty).
 pub fn changes_page(page: &Page, since: i64) -> Result<Vec<u8>, sqlx::Error> {
-    let mut size = 64;
-    for r in page.records() {
-        let r = r?;
-        size += 80 + r.collection.len() + r.id.len() + r.payload.map_or(0, |p| p.len() / 3 * 4 + 4);
-    }
+    let records = page.records().collect::<Result<Vec<_>, _>>()?;
+    let size = 64
+        + records
+            .iter()
+            .map(|r| {
+                80 + r.collection.len() + r.id.len() + r.payload.map_or(0, |p| p.len() / 3 * 4 + 4)
+            })
+            .sum::<usize>();
     let mut out = Vec::with_capacity(size);
     out.extend_from_slice(b"{\"changes\":[");
-    let mut cursor = since;
-    for (i, r) in page.records().enumerate() {
-        let r = r?;
+    for (i, r) in records.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        push_record(&mut out, &r);
-        cursor = r.version;
+        push_record(&mut out, r);
     }
     out.extend_from_slice(b"],\"cursor\":");
-    push_int(&mut out, cursor);
+    push_int(&mut out, records.last().map_or(since, |r| r.version));
     out.extend_from_slice(if page.more {
         b",\"more\":true,\"latest\":"
     } else {

@@ -1,6 +1,7 @@
--- A write batch in one round trip (db.rs `Store::apply_batch`): lock the account row, check
--- every base version, check the quotas, hand out versions, write the records and the account's
--- counters — all inside the one statement's implicit transaction, so it is all-or-nothing.
+-- A write batch in one round trip (db.rs `Store::apply_batch`): authenticate the bearer
+-- token's session, lock the account row, check every base version, check the quotas, hand out
+-- versions, write the records and the account's counters — all inside the one statement's
+-- implicit transaction, so it is all-or-nothing.
 --
 -- Why a function and not one data-modifying CTE: in READ COMMITTED a single statement reads
 -- with the snapshot taken when it started, i.e. before it waited for the account's lock, so it
@@ -8,10 +9,14 @@
 -- takes a fresh snapshot for every statement it runs: everything after the `FOR UPDATE` sees
 -- every batch committed before the lock was granted.
 --
--- Returns one row: ('ok', latest version) or ('no_account') or ('quota_bytes') or
+-- `p_account` is the account the caller expects the token to belong to (it rate-limits by
+-- account before calling); the token is checked here regardless, so a revoked token fails.
+--
+-- Returns one row: ('ok', latest version) or ('unauthorized') or ('quota_bytes') or
 -- ('quota_records'); or one row per stale change, in request order:
 -- ('conflict', collection, id, base, the server's version/deleted/payload or NULLs).
 CREATE OR REPLACE FUNCTION stacksmart_write_records_batch(
+    p_token_hash    BYTEA,
     p_account       BIGINT,
     p_collections   TEXT[],
     p_ids           TEXT[],
@@ -30,22 +35,38 @@ LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
+    v_session BIGINT;
+    v_owner   BIGINT;
+    v_stale   BOOLEAN;
     v_last    BIGINT;
     v_floor   BIGINT;
     v_used    BIGINT;
     v_live    BIGINT;
-    v_stale   BIGINT;
+    v_n_stale BIGINT;
     v_bytes   BIGINT;
     v_records BIGINT;
     v_n       BIGINT := cardinality(p_ids);
     v_written BIGINT;
 BEGIN
+    -- The session behind the token (as `Store::authenticate`), marked seen once a minute.
+    SELECT s.id, s.account_id, s.last_seen_at < now() - interval '60 seconds'
+      INTO v_session, v_owner, v_stale
+      FROM sessions s WHERE s.token_hash = p_token_hash;
+    IF NOT FOUND OR v_owner <> p_account THEN
+        o_status := 'unauthorized';
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    IF v_stale THEN
+        UPDATE sessions SET last_seen_at = now() WHERE id = v_session;
+    END IF;
+
     -- The account's writer lock (waits at most lock_timeout: 55P03 → 409 busy).
     SELECT a.last_version, a.tombstone_floor, a.used_bytes, a.live_records
       INTO v_last, v_floor, v_used, v_live
       FROM accounts a WHERE a.id = p_account FOR UPDATE;
     IF NOT FOUND THEN
-        o_status := 'no_account';
+        o_status := 'unauthorized';
         RETURN NEXT;
         RETURN;
     END IF;
@@ -59,13 +80,13 @@ BEGIN
                         - COALESCE(octet_length(r.payload), 0)), 0),
            COALESCE(sum((NOT k.deleted)::int
                         - (r.version IS NOT NULL AND NOT r.deleted)::int), 0)
-      INTO v_stale, v_bytes, v_records
+      INTO v_n_stale, v_bytes, v_records
       FROM unnest(p_collections, p_ids, p_bases, p_deleted, p_payloads)
            AS k(collection, id, base, deleted, payload)
       LEFT JOIN records r
         ON r.account_id = p_account AND r.collection = k.collection AND r.id = k.id;
 
-    IF v_stale > 0 THEN
+    IF v_n_stale > 0 THEN
         RETURN QUERY
         SELECT 'conflict'::text, k.collection, k.id, k.base, r.version, r.deleted, r.payload
           FROM unnest(p_collections, p_ids, p_bases) WITH ORDINALITY AS k(collection, id, base, ord)

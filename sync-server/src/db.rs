@@ -392,6 +392,11 @@ impl Store {
         }
     }
 
+    /// A pooled connection (for a statement that authenticates by itself).
+    pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, ApiError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     async fn touch_session(conn: &mut PgConnection, session_id: i64) -> Result<(), ApiError> {
         sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
             .bind(session_id)
@@ -527,12 +532,14 @@ impl Store {
         })
     }
 
-    /// Applies a batch all-or-nothing on `conn` (one statement: see
+    /// Authenticates `token_hash` (its session must belong to `account_id`, else
+    /// `Unauthorized`) and applies a batch all-or-nothing on `conn` (one statement: see
     /// migrations/0003_write_records_batch.sql). Returns the new versions (in request order)
     /// and the account's latest version, or `Conflict` with the server's copies of stale
     /// records.
     pub async fn apply_batch(
         conn: &mut PgConnection,
+        token_hash: &[u8],
         account_id: i64,
         changes: &[NewChange],
         limits: &WriteLimits,
@@ -544,8 +551,9 @@ impl Store {
         let payloads: Vec<Option<&[u8]>> = changes.iter().map(|c| c.payload.as_deref()).collect();
         let rows = sqlx::query(
             "SELECT o_status, o_collection, o_id, o_base, o_version, o_deleted, o_payload
-             FROM stacksmart_write_records_batch($1, $2, $3, $4, $5, $6, $7, $8)",
+             FROM stacksmart_write_records_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
+        .bind(token_hash)
         .bind(account_id)
         .bind(&collections)
         .bind(&ids)
@@ -608,7 +616,7 @@ impl Store {
                 "quota of {} records exceeded",
                 limits.quota_records
             ))),
-            "no_account" => Err(ApiError::Unauthorized),
+            "unauthorized" => Err(ApiError::Unauthorized),
             other => Err(ApiError::Internal(format!(
                 "stacksmart_write_records_batch answered {other:?}"
             ))),

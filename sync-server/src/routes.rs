@@ -475,13 +475,24 @@ pub async fn post_batch(
     BearerToken(token_hash): BearerToken,
     ApiJson(req): ApiJson<BatchRequest>,
 ) -> Result<Json<BatchResponse>, ApiError> {
-    // The session lookup proves the connection alive; the batch then runs on the same one:
-    // two statements per request.
-    let (mut conn, session) = state.store.authenticate(&token_hash).await?;
+    // One statement per write: the batch statement authenticates the token itself. The
+    // per-account limit needs the account first: a token seen before is looked up in memory
+    // (`TokenAccounts`), a new one costs a session lookup, whose connection the batch reuses.
+    let limits = &state.limits;
+    let (mut conn, account_id) = match limits.token_accounts.get(&token_hash) {
+        Some(account_id) => (None, account_id),
+        None => {
+            let (conn, session) = state.store.authenticate(&token_hash).await?;
+            limits
+                .token_accounts
+                .insert(&token_hash, session.account_id);
+            (Some(conn), session.account_id)
+        }
+    };
     let span = tracing::Span::current();
-    span.record("account", session.account_id);
-    state.limits.writes_per_ip.check(&ip)?;
-    state.limits.writes_per_account.check(&session.account_id)?;
+    span.record("account", account_id);
+    limits.writes_per_ip.check(&ip)?;
+    limits.writes_per_account.check(&account_id)?;
     span.record("changes", req.changes.len());
     let cfg = &state.config;
     if req.changes.is_empty() {
@@ -547,13 +558,20 @@ pub async fn post_batch(
             payload,
         });
     }
-    let limits = WriteLimits {
+    let quotas = WriteLimits {
         quota_bytes: cfg.quota_bytes,
         quota_records: cfg.quota_records,
     };
-    let (versions, latest) =
-        Store::apply_batch(&mut conn, session.account_id, &decoded, &limits).await?;
+    let mut conn = match conn.take() {
+        Some(conn) => conn,
+        None => state.store.acquire().await?,
+    };
+    let written = Store::apply_batch(&mut conn, &token_hash, account_id, &decoded, &quotas).await;
     drop(conn);
+    if matches!(written, Err(ApiError::Unauthorized)) {
+        limits.token_accounts.remove(&token_hash);
+    }
+    let (versions, latest) = written?;
     metrics::counter!("sync_records_written_total").increment(decoded.len() as u64);
     let written = decoded
         .into_iter()

@@ -1031,3 +1031,45 @@ async fn an_existing_database_upgrades_to_the_batch_function() {
     assert_eq!((used, live), (sum, count));
     assert_eq!(live, 2);
 }
+
+/// Writes are one statement that checks the token itself: a token whose account the server
+/// remembers for rate limiting (it wrote before) stops writing the moment its device is
+/// revoked, and another account's token never writes into this one.
+#[tokio::test]
+async fn a_revoked_token_that_wrote_before_cannot_write_again() {
+    let s = TestServer::start(|_| {}).await;
+    let laptop = s.register("revoke-writes@example.com").await;
+    let phone = s.login("revoke-writes@example.com", "phone").await;
+    let other = s.register("someone-else@example.com").await;
+    for (i, d) in [&laptop, &phone, &other].iter().enumerate() {
+        let (status, body) = d
+            .batch(json!([put("wallet", &format!("r{i}"), 0, "x")]))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, devices) =
+        status_and_json(laptop.get("/v1/devices").send().await.expect("devices")).await;
+    let phone_id = devices["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["current"] == false)
+        .and_then(|d| d["id"].as_i64())
+        .expect("phone id");
+    let resp = laptop
+        .delete(&format!("/v1/devices/{phone_id}"))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(resp.status(), 204);
+    let (status, body) = phone.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_error(status, &body, 401, "unauthorized");
+    let (status, body) = phone.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_error(status, &body, 401, "unauthorized");
+    // The laptop and the other account go on; the other account's write landed in its own.
+    let (status, body) = laptop.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_eq!((status, body["latest"].as_i64()), (200, Some(3)), "{body}");
+    let (_, page) = other.changes("since=0").await;
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["changes"][0]["id"], "r2", "{page}");
+}

@@ -1073,3 +1073,92 @@ async fn a_revoked_token_that_wrote_before_cannot_write_again() {
     assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
     assert_eq!(page["changes"][0]["id"], "r2", "{page}");
 }
+
+/// The batch function keeps its plans for the life of a connection (until an ANALYZE of the
+/// tables makes Postgres plan again): a plan made while the tables were small must still be
+/// index lookups once they are large (it once was a hash join over a scan of the account's
+/// records, and writes slowed down as the account grew).
+#[tokio::test]
+async fn batch_plans_stay_index_lookups_as_tables_grow() {
+    use sha2::Digest as _;
+    let s = TestServer::start(|_| {}).await;
+    let mut conn = s.db().await;
+    let token = "ss1_plan-test-token";
+    let account: i64 = sqlx::query_scalar(
+        "WITH a AS (
+             INSERT INTO accounts (email, auth_hash, kdf_algorithm, kdf_m_kib, kdf_t, kdf_p, kdf_salt)
+             VALUES ('plans@example.com', 'x', 'argon2id', 65536, 3, 1, '\\x00') RETURNING id
+         ), s AS (
+             INSERT INTO sessions (account_id, token_hash, device_name) SELECT id, $1, 'd' FROM a
+         )
+         SELECT id FROM a",
+    )
+    .bind(sha2::Sha256::digest(token.as_bytes()).to_vec())
+    .fetch_one(&mut conn)
+    .await
+    .expect("account");
+    let write = |ids: Vec<String>| {
+        let n = ids.len();
+        sqlx::query_scalar::<_, String>(
+            "SELECT o_status FROM stacksmart_write_records_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(sha2::Sha256::digest(token.as_bytes()).to_vec())
+        .bind(account)
+        .bind(vec!["wallet"; n])
+        .bind(ids)
+        .bind(vec![0i64; n])
+        .bind(vec![false; n])
+        .bind(vec![vec![1u8; 100]; n])
+        .bind(i64::MAX)
+        .bind(i64::MAX)
+    };
+    // Plans made on this connection while the tables are small.
+    for i in 0..8 {
+        let status = write(vec![format!("small-{i}")])
+            .fetch_one(&mut conn)
+            .await
+            .expect("write");
+        assert_eq!(status, "ok");
+    }
+    // The account grows to 20 000 records.
+    sqlx::query(
+        "INSERT INTO records (account_id, collection, id, version, deleted, payload)
+         SELECT $1, 'wallet', 'big-' || g, 1000000 + g, false, '\\x01' FROM generate_series(1, 20000) g",
+    )
+    .bind(account)
+    .execute(&mut conn)
+    .await
+    .expect("grow");
+    sqlx::query("UPDATE accounts SET last_version = 2000000 WHERE id = $1")
+        .bind(account)
+        .execute(&mut conn)
+        .await
+        .expect("counter");
+    // Three more writes on the same connection read only what they look up.
+    sqlx::query("BEGIN")
+        .execute(&mut conn)
+        .await
+        .expect("begin");
+    for i in 0..3 {
+        let status = write(vec![format!("late-{i}"), format!("big-{}", i + 1)])
+            .fetch_one(&mut conn)
+            .await
+            .expect("write");
+        assert_eq!(status, "conflict", "big-* exist: base 0 is stale");
+    }
+    let (seq_read, idx_fetched): (i64, i64) = sqlx::query_as(
+        "SELECT seq_tup_read, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'records'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("stats");
+    sqlx::query("ROLLBACK")
+        .execute(&mut conn)
+        .await
+        .expect("rollback");
+    assert_eq!(seq_read, 0, "no sequential scan of records");
+    assert!(
+        idx_fetched <= 30,
+        "index lookups only: {idx_fetched} records fetched for 3 batches of 2"
+    );
+}

@@ -8,8 +8,11 @@
 #   - authenticated reads: GET /v1/records/changes?since=0&limit=100 (pages of 100 records)
 #   - single-record writes: POST /v1/records/batch, every body unique, spread over 64 accounts;
 #     afterwards the count of 200 answers is checked against the rows in the database
-# at 32 and 64 connections, and times a full sync of the 300-record wallet by one client
-# (3 pages of 100 over one keep-alive connection, python3 client). Needs: wrk, python3, curl.
+# at 32 and 64 connections, and times a full sync of the 300-record wallet by one client over
+# one keep-alive connection (pages of 100 and of 300): with a Rust client
+# (examples/full_sync_bench.rs, a second process on loopback; it parses every page as a client
+# must), and with the python3 client of earlier figures (whose own overhead is ~1-2 ms of it).
+# Needs: wrk, python3, curl. STACKSMART_SERVER_BIN / STACKSMART_BENCH_CLIENT_BIN skip the build.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,9 +49,15 @@ else
   (cd "$ROOT" && cargo build --release -q -p stacksmart-sync-server)
   BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/stacksmart-sync-server
 fi
+if [ -n "${STACKSMART_BENCH_CLIENT_BIN:-}" ]; then
+  CLIENT=$STACKSMART_BENCH_CLIENT_BIN
+else
+  (cd "$ROOT" && cargo build --release -q -p stacksmart-sync-server --example full_sync_bench)
+  CLIENT=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/full_sync_bench
+fi
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
-DATABASE_URL=$DB STACKSMART_BIND=127.0.0.1:$PORT STACKSMART_DB_MAX_CONNECTIONS=32 \
+DATABASE_URL=$DB STACKSMART_BIND=127.0.0.1:$PORT STACKSMART_DB_MAX_CONNECTIONS=${BENCH_POOL:-16} \
   STACKSMART_RATE_AUTH_PER_IP=100000 STACKSMART_RATE_WRITES_PER_ACCOUNT=100000 \
   STACKSMART_RATE_WRITES_PER_IP=1000000 RUST_LOG=warn \
   "$BIN" serve >"$WORK/server.log" 2>&1 &
@@ -110,7 +119,7 @@ latency() { # wrk output → "req/s p50 p99"
   awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}'
 }
 echo
-echo "StackSmart sync server bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, wrk on loopback"
+echo "StackSmart sync server bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, wrk on loopback, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-44s %10s %10s %10s\n" "load" "req/s" "p50" "p99"
 for CONNS in 32 64; do
   OUT=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H "Authorization: Bearer $READER" \
@@ -136,6 +145,8 @@ if [ "$ROWS" -lt "$TOTAL_OK" ] || [ "$ROWS" -gt $((TOTAL_OK + 96)) ]; then
   echo "bench: acknowledged writes and rows disagree" >&2; exit 1
 fi
 
+"$CLIENT" "$BASE" "$READER" 300 1000 100 300
+
 python3 - "$BASE" "$READER" <<'EOF'
 import http.client, json, sys, time
 base, token = sys.argv[1], sys.argv[2]
@@ -159,5 +170,5 @@ for limit in (100, 300):
         times.append((time.perf_counter() - t) * 1000)
     assert n == 300, n
     times.sort()
-    print(f"full sync of 300 records, pages of {limit:<3} (1 client): p50 {times[len(times)//2]:.2f} ms, p99 {times[int(len(times)*0.99)]:.2f} ms")
+    print(f"full sync of 300 records, pages of {limit:<3} (1 python client): p50 {times[len(times)//2]:.2f} ms, p99 {times[int(len(times)*0.99)]:.2f} ms")
 EOF

@@ -6,11 +6,11 @@
 //! records. Versions therefore become visible in increasing order, so a reader paging the change
 //! feed by `version > cursor` never skips a committed change.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{Connection as _, PgConnection, PgPool, Postgres, Row};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -18,6 +18,31 @@ use crate::model::{AccountKeys, Conflict, Device, KdfParams, Record};
 
 /// Embedded migrations (`sync-server/migrations`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A pooled connection idle for longer than this is pinged before it is handed out (sqlx's
+/// `test_before_acquire` pings before *every* use: one more round trip per request under
+/// load). A connection that died less than this ago fails its next statement instead: the
+/// idempotent statements of the hot paths (token lookup, change reads) are retried on a fresh
+/// connection ([`connection_lost`]), other requests get 503 + `Retry-After`, and the dead
+/// connection is closed when it goes back to the pool (sqlx pings on release).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// How many connections an idempotent statement tries when connections turn out to be dead
+/// (e.g. right after a Postgres restart).
+const ATTEMPTS: u32 = 3;
+
+/// True if the statement failed because the connection is gone (or was refused) before the
+/// statement could have taken effect, so running it again on another connection is safe for
+/// idempotent statements.
+fn connection_lost(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        _ => false,
+    }
+}
 
 /// Opens the pool (lazily: the server starts even if Postgres is still coming up).
 pub fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
@@ -34,7 +59,15 @@ pub fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
         .max_connections(config.db_max_connections)
         .acquire_timeout(config.db_acquire_timeout)
         .idle_timeout(Some(Duration::from_secs(300)))
-        .test_before_acquire(true)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy_with(options))
 }
 
@@ -75,11 +108,39 @@ pub struct WriteLimits {
     pub quota_records: i64,
 }
 
-/// A changes page before encoding.
+/// A changes page as read, before encoding: the rows are decoded only while the answer is
+/// written ([`Page::records`]), straight from the database's buffers.
 pub struct Page {
-    pub records: Vec<Record>,
+    pub session: SessionRow,
+    rows: Vec<PgRow>,
     pub more: bool,
     pub latest: i64,
+}
+
+/// A record borrowed from a database row.
+pub struct RecordRef<'a> {
+    pub collection: &'a str,
+    pub id: &'a str,
+    pub version: i64,
+    pub deleted: bool,
+    /// Ciphertext bytes (not base64); `None` for tombstones.
+    pub payload: Option<&'a [u8]>,
+}
+
+impl Page {
+    /// The page's records in version order.
+    pub fn records(&self) -> impl Iterator<Item = Result<RecordRef<'_>, sqlx::Error>> {
+        // Columns of the changes statement: see `Store::changes`.
+        self.rows.iter().map(|row| {
+            Ok(RecordRef {
+                collection: row.try_get(5)?,
+                id: row.try_get(6)?,
+                version: row.try_get(7)?,
+                deleted: row.try_get(8)?,
+                payload: row.try_get(9)?,
+            })
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -108,18 +169,6 @@ fn account_auth_from_row(r: &sqlx::postgres::PgRow) -> Result<AccountAuth, ApiEr
 
 fn rfc3339(col: &str) -> String {
     format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-}
-
-fn record_from_row(row: &sqlx::postgres::PgRow) -> Result<Record, sqlx::Error> {
-    use base64::Engine as _;
-    let payload: Option<Vec<u8>> = row.try_get("payload")?;
-    Ok(Record {
-        collection: row.try_get("collection")?,
-        id: row.try_get("id")?,
-        version: row.try_get("version")?,
-        deleted: row.try_get("deleted")?,
-        payload: payload.map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
-    })
 }
 
 impl Store {
@@ -302,31 +351,56 @@ impl Store {
         .await?)
     }
 
-    pub async fn session_by_token(
+    /// The session behind a token hash, on a pooled connection that the lookup has just shown
+    /// to be alive (the caller can go on using it); `Unauthorized` if there is none. Marks the
+    /// session seen (at most once a minute).
+    pub async fn authenticate(
         &self,
         token_hash: &[u8],
-    ) -> Result<Option<SessionRow>, ApiError> {
-        let row = sqlx::query(
-            "SELECT id, account_id, last_seen_at < now() - interval '60 seconds' AS stale
-             FROM sessions WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(SessionRow {
-                session_id: r.try_get("id")?,
-                account_id: r.try_get("account_id")?,
-                stale: r.try_get("stale")?,
-            })
-        })
-        .transpose()
+    ) -> Result<(PoolConnection<Postgres>, SessionRow), ApiError> {
+        let mut attempt = 1;
+        loop {
+            let found = async {
+                let mut conn = self.pool.acquire().await?;
+                let row = sqlx::query(
+                    "SELECT id, account_id, last_seen_at < now() - interval '60 seconds' AS stale
+                     FROM sessions WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&mut *conn)
+                .await?;
+                Ok::<_, sqlx::Error>((conn, row))
+            }
+            .await;
+            let (mut conn, row) = match found {
+                Err(e) if attempt < ATTEMPTS && connection_lost(&e) => {
+                    attempt += 1;
+                    continue;
+                }
+                other => other?,
+            };
+            let row = row.ok_or(ApiError::Unauthorized)?;
+            let session = SessionRow {
+                session_id: row.try_get(0)?,
+                account_id: row.try_get(1)?,
+                stale: row.try_get(2)?,
+            };
+            if session.stale {
+                Self::touch_session(&mut conn, session.session_id).await?;
+            }
+            return Ok((conn, session));
+        }
     }
 
-    pub async fn touch_session(&self, session_id: i64) -> Result<(), ApiError> {
+    /// A pooled connection (for a statement that authenticates by itself).
+    pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, ApiError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    async fn touch_session(conn: &mut PgConnection, session_id: i64) -> Result<(), ApiError> {
         sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
             .bind(session_id)
-            .execute(&self.pool)
+            .execute(conn)
             .await?;
         Ok(())
     }
@@ -379,10 +453,11 @@ impl Store {
         Ok(())
     }
 
-    /// A page of the change feed after `since`.
+    /// A page of the change feed after `since`, for the session behind `token_hash`
+    /// (`Unauthorized` if there is none): authentication and the page in one statement.
     pub async fn changes(
         &self,
-        account_id: i64,
+        token_hash: &[u8],
         since: i64,
         limit: i64,
         collection: Option<&str>,
@@ -390,182 +465,162 @@ impl Store {
     ) -> Result<Page, ApiError> {
         // One statement, one snapshot: a tombstone purge deletes rows and raises the floor
         // atomically, so if this page misses purged tombstones it also sees the raised floor.
-        let rows = sqlx::query(
-            "SELECT a.tombstone_floor, a.last_version,
-                    r.collection, r.id, r.version, r.deleted, r.payload
-             FROM accounts a
-             LEFT JOIN LATERAL (
-                 SELECT collection, id, version, deleted, payload FROM records
-                 WHERE account_id = a.id AND version > $2
-                   AND ($4::text IS NULL OR collection = $4)
-                 ORDER BY version LIMIT $3
-             ) r ON true
-             WHERE a.id = $1",
-        )
-        .bind(account_id)
-        .bind(since)
-        .bind(limit + 1)
-        .bind(collection)
-        .fetch_all(&self.pool)
-        .await?;
-        let (floor, latest, no_records) = {
-            let first = rows.first().ok_or(ApiError::Unauthorized)?;
-            let floor: i64 = first.try_get("tombstone_floor")?;
-            let latest: i64 = first.try_get("last_version")?;
-            let version: Option<i64> = first.try_get("version")?;
-            (floor, latest, version.is_none())
+        // Column indexes are used by `Page::records`.
+        let query = || {
+            sqlx::query(
+                "SELECT s.id, s.account_id, s.last_seen_at < now() - interval '60 seconds',
+                        a.tombstone_floor, a.last_version,
+                        r.collection, r.id, r.version, r.deleted, r.payload
+                 FROM sessions s
+                 JOIN accounts a ON a.id = s.account_id
+                 LEFT JOIN LATERAL (
+                     SELECT collection, id, version, deleted, payload FROM records
+                     WHERE account_id = a.id AND version > $2
+                       AND ($4::text IS NULL OR collection = $4)
+                     ORDER BY version LIMIT $3
+                 ) r ON true
+                 WHERE s.token_hash = $1",
+            )
+            .bind(token_hash)
+            .bind(since)
+            .bind(limit + 1)
+            .bind(collection)
         };
+        let mut attempt = 1;
+        let (mut conn, mut rows) = loop {
+            let read = async {
+                let mut conn = self.pool.acquire().await?;
+                let rows = query().fetch_all(&mut *conn).await?;
+                Ok::<_, sqlx::Error>((conn, rows))
+            }
+            .await;
+            match read {
+                Err(e) if attempt < ATTEMPTS && connection_lost(&e) => attempt += 1,
+                other => break other?,
+            }
+        };
+        let (session, floor, latest, no_records) = {
+            let first = rows.first().ok_or(ApiError::Unauthorized)?;
+            let session = SessionRow {
+                session_id: first.try_get(0)?,
+                account_id: first.try_get(1)?,
+                stale: first.try_get(2)?,
+            };
+            let floor: i64 = first.try_get(3)?;
+            let latest: i64 = first.try_get(4)?;
+            let version: Option<i64> = first.try_get(7)?;
+            (session, floor, latest, version.is_none())
+        };
+        if session.stale {
+            Self::touch_session(&mut conn, session.session_id).await?;
+        }
+        drop(conn);
         // A full resync (read from 0, deletions known by absence) pages past the floor.
         if since > 0 && since < floor && !resync {
             return Err(ApiError::CursorTooOld);
         }
-        let mut rows = rows;
         if no_records {
             rows.clear();
         }
         let more = rows.len() as i64 > limit;
-        let records = rows
-            .iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(record_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(Page {
-            records,
+            session,
+            rows,
             more,
             latest,
         })
     }
 
-    /// Applies a batch all-or-nothing. Returns the new versions (in request order) and the
-    /// account's latest version, or `Conflict` with the server's copies of stale records.
+    /// Authenticates `token_hash` (its session must belong to `account_id`, else
+    /// `Unauthorized`) and applies a batch all-or-nothing on `conn` (one statement: see
+    /// migrations/0003_write_records_batch.sql). Returns the new versions (in request order)
+    /// and the account's latest version, or `Conflict` with the server's copies of stale
+    /// records.
     pub async fn apply_batch(
-        &self,
+        conn: &mut PgConnection,
+        token_hash: &[u8],
         account_id: i64,
         changes: &[NewChange],
         limits: &WriteLimits,
     ) -> Result<(Vec<i64>, i64), ApiError> {
-        let mut tx = self.pool.begin().await?;
-        let account = sqlx::query(
-            "SELECT last_version, tombstone_floor, used_bytes, live_records
-             FROM accounts WHERE id = $1 FOR UPDATE",
-        )
-        .bind(account_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-        let last_version: i64 = account.try_get("last_version")?;
-        let floor: i64 = account.try_get("tombstone_floor")?;
-        let used_bytes: i64 = account.try_get("used_bytes")?;
-        let live_records: i64 = account.try_get("live_records")?;
-
         let collections: Vec<&str> = changes.iter().map(|c| c.collection.as_str()).collect();
         let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
-        let rows = sqlx::query(
-            "SELECT r.collection, r.id, r.version, r.deleted, r.payload FROM records r
-             JOIN unnest($2::text[], $3::text[]) AS k(collection, id)
-               ON r.collection = k.collection AND r.id = k.id
-             WHERE r.account_id = $1",
-        )
-        .bind(account_id)
-        .bind(&collections)
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut current: HashMap<(String, String), Record> = HashMap::with_capacity(rows.len());
-        let mut old_sizes: HashMap<(String, String), (i64, bool)> =
-            HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let record = record_from_row(row)?;
-            let payload: Option<Vec<u8>> = row.try_get("payload")?;
-            let key = (record.collection.clone(), record.id.clone());
-            old_sizes.insert(
-                key.clone(),
-                (payload.map_or(0, |p| p.len() as i64), !record.deleted),
-            );
-            current.insert(key, record);
-        }
-
-        let mut conflicts = Vec::new();
-        let mut delta_bytes = 0i64;
-        let mut delta_live = 0i64;
-        for change in changes {
-            let key = (change.collection.clone(), change.id.clone());
-            let existing = current.get(&key);
-            let ok = match existing {
-                Some(r) => r.version == change.base_version,
-                // Never written (base 0), or a tombstone that has since been purged.
-                None => change.base_version == 0 || change.base_version <= floor,
-            };
-            if !ok {
-                conflicts.push(Conflict {
-                    collection: change.collection.clone(),
-                    id: change.id.clone(),
-                    base_version: change.base_version,
-                    current: existing.cloned(),
-                });
-                continue;
-            }
-            let (old_bytes, old_live) = old_sizes.get(&key).copied().unwrap_or((0, false));
-            let new_bytes = change.payload.as_ref().map_or(0, |p| p.len() as i64);
-            delta_bytes += new_bytes - old_bytes;
-            delta_live += i64::from(!change.deleted) - i64::from(old_live);
-        }
-        if !conflicts.is_empty() {
-            metrics::counter!("sync_conflicts_total").increment(conflicts.len() as u64);
-            return Err(ApiError::Conflict(conflicts));
-        }
-        if delta_bytes > 0 && used_bytes + delta_bytes > limits.quota_bytes {
-            return Err(ApiError::QuotaExceeded(format!(
-                "storage quota of {} bytes exceeded",
-                limits.quota_bytes
-            )));
-        }
-        if delta_live > 0 && live_records + delta_live > limits.quota_records {
-            return Err(ApiError::QuotaExceeded(format!(
-                "quota of {} records exceeded",
-                limits.quota_records
-            )));
-        }
-
-        let versions: Vec<i64> = (1..=changes.len() as i64)
-            .map(|i| last_version + i)
-            .collect();
+        let bases: Vec<i64> = changes.iter().map(|c| c.base_version).collect();
         let deleted: Vec<bool> = changes.iter().map(|c| c.deleted).collect();
         let payloads: Vec<Option<&[u8]>> = changes.iter().map(|c| c.payload.as_deref()).collect();
-        let latest = last_version + changes.len() as i64;
-        // Records and the account's counter/quota in one statement (we hold the lock).
-        sqlx::query(
-            "WITH written AS (
-                 INSERT INTO records (account_id, collection, id, version, deleted, payload, modified_at)
-                 SELECT $1, t.collection, t.id, t.version, t.deleted, t.payload, now()
-                 FROM unnest($2::text[], $3::text[], $4::int8[], $5::bool[], $6::bytea[])
-                   AS t(collection, id, version, deleted, payload)
-                 ON CONFLICT (account_id, collection, id) DO UPDATE
-                 SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,
-                     payload = EXCLUDED.payload, modified_at = EXCLUDED.modified_at
-                 RETURNING 1
-             )
-             UPDATE accounts SET last_version = $7, used_bytes = used_bytes + $8,
-                    live_records = live_records + $9
-             WHERE id = $1 AND (SELECT count(*) FROM written) = cardinality($3::text[])",
+        let rows = sqlx::query(
+            "SELECT o_status, o_collection, o_id, o_base, o_version, o_deleted, o_payload
+             FROM stacksmart_write_records_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
+        .bind(token_hash)
         .bind(account_id)
         .bind(&collections)
         .bind(&ids)
-        .bind(&versions)
+        .bind(&bases)
         .bind(&deleted)
         .bind(&payloads)
-        .bind(latest)
-        .bind(delta_bytes)
-        .bind(delta_live)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        .eq(&1)
-        .then_some(())
-        .ok_or_else(|| ApiError::Internal("batch write affected an unexpected row count".into()))?;
-        tx.commit().await?;
-        Ok((versions, latest))
+        .bind(limits.quota_bytes)
+        .bind(limits.quota_records)
+        .fetch_all(conn)
+        .await?;
+        let status: &str = rows
+            .first()
+            .ok_or_else(|| {
+                ApiError::Internal("stacksmart_write_records_batch returned no row".into())
+            })?
+            .try_get(0)?;
+        match status {
+            "ok" => {
+                let latest: i64 = rows[0].try_get(4)?;
+                let first = latest - changes.len() as i64;
+                let versions = (1..=changes.len() as i64).map(|i| first + i).collect();
+                Ok((versions, latest))
+            }
+            "conflict" => {
+                use base64::Engine as _;
+                let conflicts = rows
+                    .iter()
+                    .map(|r| {
+                        let collection: String = r.try_get(1)?;
+                        let id: String = r.try_get(2)?;
+                        let version: Option<i64> = r.try_get(4)?;
+                        let current = match version {
+                            Some(version) => Some(Record {
+                                collection: collection.clone(),
+                                id: id.clone(),
+                                version,
+                                deleted: r.try_get(5)?,
+                                payload: r
+                                    .try_get::<Option<&[u8]>, _>(6)?
+                                    .map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+                            }),
+                            None => None,
+                        };
+                        Ok(Conflict {
+                            collection,
+                            id,
+                            base_version: r.try_get(3)?,
+                            current,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+                metrics::counter!("sync_conflicts_total").increment(conflicts.len() as u64);
+                Err(ApiError::Conflict(conflicts))
+            }
+            "quota_bytes" => Err(ApiError::QuotaExceeded(format!(
+                "storage quota of {} bytes exceeded",
+                limits.quota_bytes
+            ))),
+            "quota_records" => Err(ApiError::QuotaExceeded(format!(
+                "quota of {} records exceeded",
+                limits.quota_records
+            ))),
+            "unauthorized" => Err(ApiError::Unauthorized),
+            other => Err(ApiError::Internal(format!(
+                "stacksmart_write_records_batch answered {other:?}"
+            ))),
+        }
     }
 
     /// Deletes tombstones last modified before `older_than` ago and raises each affected

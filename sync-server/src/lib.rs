@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod json;
 pub mod model;
 pub mod ratelimit;
 pub mod routes;
@@ -207,7 +208,8 @@ pub fn app(state: AppState) -> Router {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
                     tracing::info_span!("request", method = %req.method(), path = req.uri().path(),
-                        request_id = id, account = tracing::field::Empty)
+                        request_id = id, account = tracing::field::Empty,
+                        changes = tracing::field::Empty)
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )

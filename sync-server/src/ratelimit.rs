@@ -2,9 +2,11 @@
 //! These are the only state a server instance keeps outside the database; behind a load
 //! balancer each instance enforces its own share.
 
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::Mutex;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -43,12 +45,62 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
+/// Which account a bearer token (its SHA-256) belongs to, remembered only so that a write can
+/// be charged to its account's limit *before* its one statement runs: that statement checks
+/// the token itself (`stacksmart_write_records_batch`), so a revoked token still fails at once.
+/// A session never moves to another account, so an entry can be missing but never wrong.
+/// Bounded: emptied when full and at every upkeep tick (a missing entry costs one extra
+/// session lookup).
+pub struct TokenAccounts {
+    map: Mutex<HashMap<Vec<u8>, i64>>,
+}
+
+impl TokenAccounts {
+    const MAX_ENTRIES: usize = 100_000;
+
+    fn new() -> Self {
+        TokenAccounts {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, i64>> {
+        // The map holds no invariant a panicking holder could break.
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn get(&self, token_hash: &[u8]) -> Option<i64> {
+        self.map().get(token_hash).copied()
+    }
+
+    pub fn insert(&self, token_hash: &[u8], account_id: i64) {
+        let mut map = self.map();
+        if map.len() >= Self::MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(token_hash.to_vec(), account_id);
+    }
+
+    pub fn remove(&self, token_hash: &[u8]) {
+        self.map().remove(token_hash);
+    }
+
+    fn clear(&self) {
+        let mut map = self.map();
+        map.clear();
+        map.shrink_to_fit();
+    }
+}
+
 /// All limiters of one server instance.
 pub struct Limits {
     pub auth_per_ip: Limiter<IpAddr>,
     pub login_per_email: Limiter<String>,
     pub writes_per_account: Limiter<i64>,
     pub writes_per_ip: Limiter<IpAddr>,
+    pub token_accounts: TokenAccounts,
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -70,6 +122,7 @@ impl Limits {
                 per_sec(c.rate_writes_per_account_per_sec),
             ),
             writes_per_ip: Limiter::new("writes_per_ip", per_sec(c.rate_writes_per_ip_per_sec)),
+            token_accounts: TokenAccounts::new(),
         }
     }
 
@@ -79,6 +132,7 @@ impl Limits {
         self.login_per_email.forget_idle();
         self.writes_per_account.forget_idle();
         self.writes_per_ip.forget_idle();
+        self.token_accounts.clear();
     }
 }
 
@@ -126,5 +180,21 @@ mod tests {
             other => panic!("expected RateLimited, got {other:?}"),
         }
         assert!(l.check(&2).is_ok(), "other keys have their own bucket");
+    }
+
+    #[test]
+    fn token_accounts_are_remembered_forgotten_and_bounded() {
+        let t = TokenAccounts::new();
+        assert_eq!(t.get(b"a"), None);
+        t.insert(b"a", 7);
+        assert_eq!(t.get(b"a"), Some(7));
+        t.remove(b"a");
+        assert_eq!(t.get(b"a"), None);
+        for i in 0..TokenAccounts::MAX_ENTRIES + 1 {
+            t.insert(&i.to_le_bytes(), 1);
+        }
+        assert!(t.map().len() <= TokenAccounts::MAX_ENTRIES);
+        t.clear();
+        assert_eq!(t.map().len(), 0);
     }
 }

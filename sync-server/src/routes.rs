@@ -4,16 +4,16 @@
 use std::collections::HashSet;
 
 use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
-use crate::auth::{self, AuthSession};
-use crate::db::{NewChange, StoredKeys, WriteLimits};
+use crate::auth::{self, AuthSession, BearerToken};
+use crate::db::{NewChange, Store, StoredKeys, WriteLimits};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::*;
 use crate::ratelimit::ClientIp;
@@ -408,12 +408,12 @@ fn check_collection(state: &AppState, name: &str) -> Result<(), ApiError> {
     params(ChangesQuery),
     responses((status = 200, body = ChangesPage), (status = 401, body = ErrorBody),
               (status = 410, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+// No handler span: `account` is recorded on the request span (as `AuthSession` does).
 pub async fn changes(
     State(state): State<AppState>,
-    session: AuthSession,
+    BearerToken(token_hash): BearerToken,
     query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<ChangesPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(q) = query?;
     if q.since < 0 {
         return Err(ApiError::BadRequest("since must be ≥ 0".into()));
@@ -428,23 +428,27 @@ pub async fn changes(
     if let Some(c) = &q.collection {
         check_collection(&state, c)?;
     }
+    // Authentication and the page in one statement (a revoked token gets 401 as before).
     let page = state
         .store
         .changes(
-            session.account_id,
+            &token_hash,
             q.since,
             limit,
             q.collection.as_deref(),
             q.resync,
         )
         .await?;
-    let cursor = page.records.last().map_or(q.since, |r| r.version);
-    Ok(Json(ChangesPage {
-        changes: page.records,
-        cursor,
-        more: page.more,
-        latest: page.latest,
-    }))
+    tracing::Span::current().record("account", page.session.account_id);
+    let body = crate::json::changes_page(&page, q.since)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 fn valid_record_id(id: &str) -> bool {
@@ -464,16 +468,32 @@ fn valid_record_id(id: &str) -> bool {
               (status = 412, description = "conflict: server copies in `conflicts`", body = ErrorBody),
               (status = 413, description = "payload_too_large or quota_exceeded", body = ErrorBody),
               (status = 429, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(changes))]
+// No handler span: `account` and `changes` are recorded on the request span.
 pub async fn post_batch(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    session: AuthSession,
+    BearerToken(token_hash): BearerToken,
     ApiJson(req): ApiJson<BatchRequest>,
 ) -> Result<Json<BatchResponse>, ApiError> {
-    state.limits.writes_per_ip.check(&ip)?;
-    state.limits.writes_per_account.check(&session.account_id)?;
-    tracing::Span::current().record("changes", req.changes.len());
+    // One statement per write: the batch statement authenticates the token itself. The
+    // per-account limit needs the account first: a token seen before is looked up in memory
+    // (`TokenAccounts`), a new one costs a session lookup, whose connection the batch reuses.
+    let limits = &state.limits;
+    let (mut conn, account_id) = match limits.token_accounts.get(&token_hash) {
+        Some(account_id) => (None, account_id),
+        None => {
+            let (conn, session) = state.store.authenticate(&token_hash).await?;
+            limits
+                .token_accounts
+                .insert(&token_hash, session.account_id);
+            (Some(conn), session.account_id)
+        }
+    };
+    let span = tracing::Span::current();
+    span.record("account", account_id);
+    limits.writes_per_ip.check(&ip)?;
+    limits.writes_per_account.check(&account_id)?;
+    span.record("changes", req.changes.len());
     let cfg = &state.config;
     if req.changes.is_empty() {
         return Err(ApiError::BadRequest("changes must not be empty".into()));
@@ -538,14 +558,20 @@ pub async fn post_batch(
             payload,
         });
     }
-    let limits = WriteLimits {
+    let quotas = WriteLimits {
         quota_bytes: cfg.quota_bytes,
         quota_records: cfg.quota_records,
     };
-    let (versions, latest) = state
-        .store
-        .apply_batch(session.account_id, &decoded, &limits)
-        .await?;
+    let mut conn = match conn.take() {
+        Some(conn) => conn,
+        None => state.store.acquire().await?,
+    };
+    let written = Store::apply_batch(&mut conn, &token_hash, account_id, &decoded, &quotas).await;
+    drop(conn);
+    if matches!(written, Err(ApiError::Unauthorized)) {
+        limits.token_accounts.remove(&token_hash);
+    }
+    let (versions, latest) = written?;
     metrics::counter!("sync_records_written_total").increment(decoded.len() as u64);
     let written = decoded
         .into_iter()

@@ -898,3 +898,267 @@ async fn two_instances_share_one_database() {
         on_a.token.len()
     );
 }
+
+/// The changes page is written by hand (src/json.rs): it must be exactly what serde makes of
+/// the same page, for records, tombstones, filtered and empty pages.
+#[tokio::test]
+async fn changes_pages_are_byte_for_byte_the_serde_form() {
+    use stacksmart_sync_server::model::ChangesPage;
+    let s = TestServer::start(|_| {}).await;
+    let d = s.register("bytes@example.com").await;
+    let (status, _) = d
+        .batch(json!([
+            put("wallet", "card-1", 0, "one"),
+            put("settings", "prefs", 0, "two"),
+            put("wallet", "card-2", 0, "three"),
+        ]))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = d.batch(json!([tombstone("wallet", "card-2", 3)])).await;
+    assert_eq!(status, 200);
+    for query in [
+        "since=0",
+        "since=0&limit=2",
+        "since=2&limit=1",
+        "since=0&collection=wallet",
+        "since=4",
+        "since=99",
+    ] {
+        let resp = d
+            .get(&format!("/v1/records/changes?{query}"))
+            .send()
+            .await
+            .expect("changes");
+        assert_eq!(resp.status(), 200, "{query}");
+        assert_eq!(
+            resp.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+        let bytes = resp.bytes().await.expect("body");
+        let page: ChangesPage = serde_json::from_slice(&bytes).expect("a ChangesPage");
+        assert_eq!(
+            String::from_utf8_lossy(&serde_json::to_vec(&page).expect("serde")),
+            String::from_utf8_lossy(&bytes),
+            "{query}"
+        );
+    }
+    let (_, page) = d.changes("since=0").await;
+    assert_eq!(page["changes"][2]["payload"], Value::Null, "{page}");
+    assert_eq!(page["changes"][2]["deleted"], true, "{page}");
+    assert_eq!(
+        open(page["changes"][0]["payload"].as_str().expect("b64")),
+        "one"
+    );
+}
+
+/// A database at the previous schema (migrations 0001–0002) with accounts, sessions and
+/// records upgrades to the batch function (0003) and keeps working: the old token reads the
+/// old records, a stale base still gets 412 with the server copy, and writes continue the
+/// account's versions and quota counters.
+#[tokio::test]
+async fn an_existing_database_upgrades_to_the_batch_function() {
+    use sha2::Digest as _;
+    use stacksmart_sync_server::db::MIGRATOR;
+    let url = common::Cluster::shared().fresh_database().await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("db");
+    // The first two migration files, as a server of the previous release applied them.
+    let dir =
+        std::env::temp_dir().join(format!("stacksmart-old-migrations-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for m in MIGRATOR.iter().filter(|m| m.version <= 2) {
+        let name = format!("{:04}_{}.sql", m.version, m.description.replace(' ', "_"));
+        std::fs::write(dir.join(name), m.sql.as_bytes()).expect("write migration");
+    }
+    let old = sqlx::migrate::Migrator::new(dir.as_path())
+        .await
+        .expect("old migrations");
+    assert_eq!(old.iter().count(), 2);
+    old.run(&mut conn).await.expect("migrations 0001-0002");
+    let _ = std::fs::remove_dir_all(&dir);
+    // What a server at the old schema left behind: one account, a session, two records.
+    let token = "ss1_upgrade-test-token";
+    let payload = vec![7u8; 40];
+    sqlx::query(
+        "WITH a AS (
+             INSERT INTO accounts (email, auth_hash, kdf_algorithm, kdf_m_kib, kdf_t, kdf_p,
+                                   kdf_salt, last_version, used_bytes, live_records)
+             VALUES ('old@example.com', 'x', 'argon2id', 65536, 3, 1, '\\x00', 2, 40, 1)
+             RETURNING id
+         ), s AS (
+             INSERT INTO sessions (account_id, token_hash, device_name)
+             SELECT id, $1, 'old laptop' FROM a
+         )
+         INSERT INTO records (account_id, collection, id, version, deleted, payload)
+         SELECT id, 'wallet', 'kept', 1, false, $2 FROM a
+         UNION ALL SELECT id, 'wallet', 'gone', 2, true, NULL FROM a",
+    )
+    .bind(sha2::Sha256::digest(token.as_bytes()).to_vec())
+    .bind(&payload)
+    .execute(&mut conn)
+    .await
+    .expect("old rows");
+
+    // The new server migrates on start.
+    let s = TestServer::start_on(&url, |_| {}).await;
+    let d = Device::new(&s, token);
+    let (status, page) = d.changes("since=0").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["latest"], 2);
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(2));
+    let (status, body) = d.batch(json!([put("wallet", "kept", 0, "new")])).await;
+    assert_eq!(status, 412, "{body}");
+    assert_eq!(body["conflicts"][0]["current"]["version"], 1, "{body}");
+    let (status, body) = d
+        .batch(json!([
+            put("wallet", "kept", 1, "new"),
+            put("wallet", "gone", 2, "back")
+        ]))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["latest"], 4, "{body}");
+    let (used, live): (i64, i64) = sqlx::query_as("SELECT used_bytes, live_records FROM accounts")
+        .fetch_one(&mut conn)
+        .await
+        .expect("account");
+    let (sum, count): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(sum(length(payload)), 0)::bigint, count(*) FILTER (WHERE NOT deleted) FROM records",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("records");
+    assert_eq!((used, live), (sum, count));
+    assert_eq!(live, 2);
+}
+
+/// Writes are one statement that checks the token itself: a token whose account the server
+/// remembers for rate limiting (it wrote before) stops writing the moment its device is
+/// revoked, and another account's token never writes into this one.
+#[tokio::test]
+async fn a_revoked_token_that_wrote_before_cannot_write_again() {
+    let s = TestServer::start(|_| {}).await;
+    let laptop = s.register("revoke-writes@example.com").await;
+    let phone = s.login("revoke-writes@example.com", "phone").await;
+    let other = s.register("someone-else@example.com").await;
+    for (i, d) in [&laptop, &phone, &other].iter().enumerate() {
+        let (status, body) = d
+            .batch(json!([put("wallet", &format!("r{i}"), 0, "x")]))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, devices) =
+        status_and_json(laptop.get("/v1/devices").send().await.expect("devices")).await;
+    let phone_id = devices["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["current"] == false)
+        .and_then(|d| d["id"].as_i64())
+        .expect("phone id");
+    let resp = laptop
+        .delete(&format!("/v1/devices/{phone_id}"))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(resp.status(), 204);
+    let (status, body) = phone.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_error(status, &body, 401, "unauthorized");
+    let (status, body) = phone.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_error(status, &body, 401, "unauthorized");
+    // The laptop and the other account go on; the other account's write landed in its own.
+    let (status, body) = laptop.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_eq!((status, body["latest"].as_i64()), (200, Some(3)), "{body}");
+    let (_, page) = other.changes("since=0").await;
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["changes"][0]["id"], "r2", "{page}");
+}
+
+/// The batch function keeps its plans for the life of a connection (until an ANALYZE of the
+/// tables makes Postgres plan again): a plan made while the tables were small must still be
+/// index lookups once they are large (it once was a hash join over a scan of the account's
+/// records, and writes slowed down as the account grew).
+#[tokio::test]
+async fn batch_plans_stay_index_lookups_as_tables_grow() {
+    use sha2::Digest as _;
+    let s = TestServer::start(|_| {}).await;
+    let mut conn = s.db().await;
+    let token = "ss1_plan-test-token";
+    let account: i64 = sqlx::query_scalar(
+        "WITH a AS (
+             INSERT INTO accounts (email, auth_hash, kdf_algorithm, kdf_m_kib, kdf_t, kdf_p, kdf_salt)
+             VALUES ('plans@example.com', 'x', 'argon2id', 65536, 3, 1, '\\x00') RETURNING id
+         ), s AS (
+             INSERT INTO sessions (account_id, token_hash, device_name) SELECT id, $1, 'd' FROM a
+         )
+         SELECT id FROM a",
+    )
+    .bind(sha2::Sha256::digest(token.as_bytes()).to_vec())
+    .fetch_one(&mut conn)
+    .await
+    .expect("account");
+    let write = |ids: Vec<String>| {
+        let n = ids.len();
+        sqlx::query_scalar::<_, String>(
+            "SELECT o_status FROM stacksmart_write_records_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(sha2::Sha256::digest(token.as_bytes()).to_vec())
+        .bind(account)
+        .bind(vec!["wallet"; n])
+        .bind(ids)
+        .bind(vec![0i64; n])
+        .bind(vec![false; n])
+        .bind(vec![vec![1u8; 100]; n])
+        .bind(i64::MAX)
+        .bind(i64::MAX)
+    };
+    // Plans made on this connection while the tables are small.
+    for i in 0..8 {
+        let status = write(vec![format!("small-{i}")])
+            .fetch_one(&mut conn)
+            .await
+            .expect("write");
+        assert_eq!(status, "ok");
+    }
+    // The account grows to 20 000 records.
+    sqlx::query(
+        "INSERT INTO records (account_id, collection, id, version, deleted, payload)
+         SELECT $1, 'wallet', 'big-' || g, 1000000 + g, false, '\\x01' FROM generate_series(1, 20000) g",
+    )
+    .bind(account)
+    .execute(&mut conn)
+    .await
+    .expect("grow");
+    sqlx::query("UPDATE accounts SET last_version = 2000000 WHERE id = $1")
+        .bind(account)
+        .execute(&mut conn)
+        .await
+        .expect("counter");
+    // Three more writes on the same connection read only what they look up.
+    sqlx::query("BEGIN")
+        .execute(&mut conn)
+        .await
+        .expect("begin");
+    for i in 0..3 {
+        let status = write(vec![format!("late-{i}"), format!("big-{}", i + 1)])
+            .fetch_one(&mut conn)
+            .await
+            .expect("write");
+        assert_eq!(status, "conflict", "big-* exist: base 0 is stale");
+    }
+    let (seq_read, idx_fetched): (i64, i64) = sqlx::query_as(
+        "SELECT seq_tup_read, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'records'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("stats");
+    sqlx::query("ROLLBACK")
+        .execute(&mut conn)
+        .await
+        .expect("rollback");
+    assert_eq!(seq_read, 0, "no sequential scan of records");
+    assert!(
+        idx_fetched <= 30,
+        "index lookups only: {idx_fetched} records fetched for 3 batches of 2"
+    );
+}

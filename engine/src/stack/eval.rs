@@ -490,6 +490,14 @@ impl PricedSets {
             .position(|s| s == set)
             .map(|i| &self.orders[i])
     }
+
+    /// The priced order of a coupon set: the search's when it priced it, else priced now.
+    pub fn order_or_price(&self, p: &Problem, set: &[usize]) -> std::borrow::Cow<'_, OrderState> {
+        self.order(set).map_or_else(
+            || std::borrow::Cow::Owned(price_order(p, set, &mut Trace::off())),
+            std::borrow::Cow::Borrowed,
+        )
+    }
 }
 
 /// Tender order (§7): gift-card balances first, then a bought discounted gift card, then cards.

@@ -260,10 +260,7 @@ fn optimize_core(
     let e = eval::evaluate(&p, &best.choice, true).ok_or_else(|| internal("best stack invalid"))?;
     let mut steps = e.steps.clone().unwrap_or_default();
     receipt::finish_steps(&p, &ids, &mut steps);
-    let baseline = priced.order(&[]).map_or_else(
-        || eval::price_order(&p, &[], &mut eval::Trace::off()).total,
-        |o| o.total,
-    );
+    let baseline = priced.order_or_price(&p, &[]).total;
     let best_stack = summary(&p, &ids, &best.choice, &e);
     let mut shown: Vec<(Decimal, Vec<String>)> = vec![(best.net, used_ids(&best_stack))];
     let mut alternatives = Vec::new();

@@ -1,15 +1,14 @@
 //! Receipts: the ordered steps of the chosen stack, why each unused offer was not used (a
 //! machine-readable [`Reason`] plus a sentence), and the plain-text rendering for `--explain`.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::eval::{
-    card_part, coupon_set_valid, evaluate_with, price_order, tender, Choice, CouponOutcome,
-    OrderState, Payment, PortalVoid, PricedSets, Trace,
+    card_part, coupon_set_valid, evaluate_with, tender, Choice, CouponOutcome, Payment, PortalVoid,
+    PricedSets, Trace,
 };
 use super::model::Date;
 use super::problem::Problem;
@@ -210,7 +209,7 @@ fn net_of(p: &Problem, ps: &PricedSets, choice: &Choice) -> Option<Decimal> {
     if let Some(e) = evaluate_with(p, choice, false, Some(ps)) {
         return Some(e.net);
     }
-    let os = order_of(p, ps, &choice.coupons);
+    let os = ps.order_or_price(p, &choice.coupons);
     let t = tender(p, os.total, choice.deal, &mut Trace::off());
     let (_, payment) = best_payment(p, &t);
     evaluate_with(
@@ -223,14 +222,6 @@ fn net_of(p: &Problem, ps: &PricedSets, choice: &Choice) -> Option<Decimal> {
         Some(ps),
     )
     .map(|e| e.net)
-}
-
-/// The priced order of a coupon set: the search's when it priced it.
-fn order_of<'a>(p: &Problem, ps: &'a PricedSets, set: &[usize]) -> Cow<'a, OrderState> {
-    ps.order(set).map_or_else(
-        || Cow::Owned(price_order(p, set, &mut Trace::off())),
-        Cow::Borrowed,
-    )
 }
 
 /// A reason for every offer that is not part of `best`.
@@ -261,7 +252,7 @@ pub fn unused_reasons(
                 .map_or_else(String::new, |&o| ids[p.coupons[o].offer].clone());
             Reason::ExcludedBy { offer: other }
         } else {
-            let os = order_of(p, ps, &set);
+            let os = ps.order_or_price(p, &set);
             match os.coupons.iter().find(|(i, _)| *i == ci).map(|(_, o)| *o) {
                 Some(CouponOutcome::MinNotMet { shortfall }) => Reason::MinimumNotMet { shortfall },
                 Some(CouponOutcome::NothingEligible | CouponOutcome::NoShippingToWaive) => {
@@ -379,7 +370,7 @@ pub fn unused_reasons(
                 match a {
                     None => Reason::NothingEligible,
                     Some(a) => {
-                        let os = order_of(p, ps, &best.coupons);
+                        let os = ps.order_or_price(p, &best.coupons);
                         let t = tender(p, os.total, best.deal, &mut Trace::off());
                         if co.is_bank() && !t.gift_paid().is_zero() {
                             Reason::NeedsFullCardPayment

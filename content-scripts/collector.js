@@ -33,6 +33,8 @@
   const MAX_STOCK_TEXT = 120;
   const MAX_OFFER_TEXT = 300;
   const MAX_FACT_TEXT = 200;
+  const MAX_ROW_CELLS = 6;
+  const LEVELS_AFTER_PRICE = 1;
   const MAX_TEXT_NODES = 20000;
   const MAX_FACT_ELEMENTS = 4000;
   const MAX_RAW_TEXT = 4096;
@@ -326,29 +328,38 @@
     return el;
   }
 
-  // Every text node under <body> counts for `order`; only those outside skipped subtrees
-  // can be candidates. The walk only gathers the nodes and their texts; three native regex
-  // scans over the texts joined by NUL (no pattern can match across it) then mark the few
-  // nodes that hold a digit or colon, a stock phrase or an offer word, and only those are
-  // looked at again. Nodes over MAX_RAW_TEXT characters join as empty texts: their element's
-  // text is too long for any candidate. Layout is asked only for the few candidates left.
-  function markedTextNodes(body, snap) {
-    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+  // The text nodes under `root` (`root` itself if it is one), at most `budget.left` of them.
+  // The walk only gathers the nodes and their texts; three native regex scans over the texts
+  // joined by NUL (no pattern can match across it) then mark the few nodes that hold a digit
+  // or colon, a stock phrase or an offer word, and only those are looked at again. Nodes
+  // over MAX_RAW_TEXT characters join as empty texts: their element's text is too long for
+  // any candidate. Layout is asked only for the few candidates left.
+  function markedTextNodes(root, budget) {
     const nodes = [];
     const parts = [];
     const starts = [];
     let at = 0;
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (nodes.length >= MAX_TEXT_NODES) { snap.truncated = true; break; }
+    const add = (node) => {
       const data = node.data;
       const part = data.length > MAX_RAW_TEXT ? '' : data;
       nodes.push(node);
       parts.push(part);
       starts.push(at);
       at += part.length + 1;
+    };
+    if (root.nodeType === Node.TEXT_NODE) {
+      if (budget.left <= 0) budget.spent = true; else { budget.left -= 1; add(root); }
+    } else if (root.nodeType === Node.ELEMENT_NODE) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (budget.left <= 0) { budget.spent = true; break; }
+        budget.left -= 1;
+        add(node);
+      }
     }
-    const all = parts.join('\0');
     const marks = new Uint8Array(nodes.length);
+    if (!nodes.length) return { nodes, parts, marks };
+    const all = parts.join('\0');
     const segment = (pos) => {
       let lo = 0;
       let hi = starts.length - 1;
@@ -370,85 +381,153 @@
     return { nodes, parts, marks };
   }
 
+  // The text walk: price candidates, stock and offer texts, inline facts.
+  //
+  // With a heading, it reads outward from it, one ancestor at a time (the heading's text,
+  // then its following siblings' subtrees in document order, then its preceding siblings'
+  // nearest first, then the same around its parent, …) until it holds a price with a
+  // currency sign that is not struck, and then LEVELS_AFTER_PRICE more, for the buy box and
+  // offers beside the price: the product's own block is read, the rest of the page (menus,
+  // footers, recommendations) is not. Without a heading it reads the whole body. `order` is the
+  // signed distance in text nodes from the heading's first one, as a whole-page walk would
+  // count it. Returns the element read (buy buttons are looked for there) and the inline
+  // facts; the candidates are put back in document order. engine/src/html_snapshot.rs
+  // (collect_texts) does the same.
   function collectTexts(snap, heading) {
     const body = document.body;
-    if (!body) return [];
-    const seenPrices = new Set();
-    const seenOffers = new Set();
-    const pending = [];
+    if (!body) return { region: null, inline: [] };
+    if (heading && !body.contains(heading)) heading = null;
+    const budget = { left: MAX_TEXT_NODES, spent: false };
+    const w = {
+      priceAt: [], stockAt: [], offerAt: [], inline: [],
+      seenPrices: new Set(), seenOffers: new Set(), seenStock: new Set(), seenInline: new Set(),
+      priced: false,
+    };
     const headingTop = heading ? heading.getBoundingClientRect().top : 0;
-    const headingFirst = heading ? document.createTreeWalker(heading, NodeFilter.SHOW_TEXT).nextNode() : null;
-    const seenStock = new Set();
-    const seenInline = new Set();
-    const inline = [];
-    const { nodes, parts, marks } = markedTextNodes(body, snap);
-    const headingIndex = headingFirst ? nodes.indexOf(headingFirst) : -1;
-    const headingAt = headingIndex === -1 ? null : headingIndex + 1;
-    for (let i = 0; i < nodes.length; i += 1) {
-      const mark = marks[i];
-      if (mark === 0) continue;
-      const count = i + 1;
-      const data = parts[i];
-      const parent = nodes[i].parentElement;
-      // Script, style and SVG text: never a candidate, whatever it says.
-      if (!parent || TEXT_PARENTS_SKIPPED.has(parent.tagName) || parent.namespaceURI !== HTML_NS) continue;
-      // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates,
-      // so long paragraphs are not collapsed just to be measured.
-      const short = data.length <= MAX_SHORT_NODE;
-      const priced = short && (mark & DIGIT_OR_COLON_MARK) !== 0 && snap.prices.length < MAX_PRICES &&
-        DIGIT.test(data) && (data.length <= MAX_PRICE_TEXT || collapse(data).length <= MAX_PRICE_TEXT);
-      const offered = (mark & OFFER_MARK) !== 0 && snap.offers.length < MAX_TEXTS;
-      const stocky = short && (mark & STOCK_MARK) !== 0 && snap.stock.length < MAX_TEXTS &&
-        (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT);
-      const factual = short && (mark & DIGIT_OR_COLON_MARK) !== 0 && inline.length < MAX_INLINE_FACTS &&
-        (data.length <= MAX_INLINE_FACT_TEXT || fits(collapse(data), MAX_INLINE_FACT_TEXT));
-      // Text inside noscript or an svg icon (HTML in its foreignObject) is not page text; the
-      // ancestor test runs for the few candidates only.
-      if (!(priced || offered || stocky || factual) || parent.closest('noscript, svg') !== null) continue;
-      if (stocky) {
-        // The notice as its element shows it, else the text itself.
-        const own = boundedText(parent);
-        const t = own !== null && own.length <= MAX_STOCK_TEXT ? own : collapse(data);
-        if (t && !seenStock.has(t) && !hidden(parent)) { seenStock.add(t); snap.stock.push(clipValue(t)); }
+    // Reads one block; `orderOf(i, n)` is the order of its i-th of n text nodes. False once
+    // the budget is spent.
+    const read = (root, orderOf, positionOf) => {
+      const { nodes, parts, marks } = markedTextNodes(root, budget);
+      for (let i = 0; i < nodes.length; i += 1) {
+        if (marks[i] !== 0) visitText(snap, w, heading, headingTop, nodes[i], parts[i], marks[i], orderOf(i, nodes.length), positionOf(i, nodes.length));
       }
-      if (priced) {
-        const el = climb(parent, MAX_PRICE_TEXT, true);
-        if (el && !seenPrices.has(el)) {
-          seenPrices.add(el);
-          const t = boundedText(el);
-          const hint = hintOf(el);
-          if ((hasCurrency(t) || PRICE_HINTS.some((w) => hint.includes(w))) && !hidden(el)) {
-            const style = getComputedStyle(el);
-            pending.push([snap.prices.length, count]);
-            snap.prices.push({
-              text: clipValue(t),
-              hint: clipValue(hint),
-              struck: struck(el),
-              size: parseFloat(style.fontSize) || null,
-              from_heading: heading ? el.getBoundingClientRect().top - headingTop : null,
-              order: null,
-            });
-          }
-        }
+      if (budget.spent) snap.truncated = true;
+      return budget.spent ? -1 : nodes.length;
+    };
+    let region = body;
+    if (!heading) {
+      read(body, () => null, (i) => i);
+    } else {
+      region = walkOutward(heading, body, w, (root, orderOf) => read(root, orderOf, orderOf));
+    }
+    const inOrder = (items, at) => {
+      const keyed = items.map((v, i) => [at[i], v]);
+      keyed.sort((x, y) => x[0] - y[0]);
+      return keyed.map(([, v]) => v);
+    };
+    snap.prices = inOrder(snap.prices, w.priceAt);
+    snap.stock = inOrder(snap.stock, w.stockAt);
+    snap.offers = inOrder(snap.offers, w.offerAt);
+    w.inline.sort((x, y) => x[0] - y[0]);
+    return { region, inline: w.inline.map(([, f]) => f) };
+  }
+
+  function walkOutward(heading, body, w, read) {
+    let lo = 0;
+    let hi = read(heading, (i) => i);
+    if (hi < 0) return heading;
+    let region = heading;
+    let margin = LEVELS_AFTER_PRICE;
+    while (region !== body) {
+      if (w.priced) {
+        if (margin === 0) break;
+        margin -= 1;
       }
-      if (factual && !seenInline.has(parent)) {
-        seenInline.add(parent);
-        if (parent.childElementCount <= MAX_CHILDREN) {
-          const t = shortText(parent);
-          const fact = t !== null && fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(parent)) : null;
-          if (fact && !hidden(parent)) inline.push(fact);
-        }
+      const parent = region.parentElement;
+      if (!parent) break;
+      for (let s = region.nextSibling; s; s = s.nextSibling) {
+        const base = hi;
+        const n = read(s, (i) => base + i);
+        if (n < 0) return parent;
+        hi += n;
       }
-      if (offered) {
-        const el = climb(parent, MAX_OFFER_TEXT, false);
-        if (el) {
-          const t = boundedText(el); // climb() read it already: cached
-          if (!seenOffers.has(t) && !hidden(el)) { seenOffers.add(t); snap.offers.push(clipValue(t)); }
+      for (let s = region.previousSibling; s; s = s.previousSibling) {
+        const base = lo;
+        const n = read(s, (i, m) => -(base + m - i));
+        if (n < 0) return parent;
+        lo += n;
+      }
+      region = parent;
+    }
+    return region;
+  }
+
+  // One marked text node of the walk; `at` is its place in the document, for the order.
+  function visitText(snap, w, heading, headingTop, node, data, mark, order, at) {
+    const parent = node.parentElement;
+    // Script, style and SVG text: never a candidate, whatever it says.
+    if (!parent || TEXT_PARENTS_SKIPPED.has(parent.tagName) || parent.namespaceURI !== HTML_NS) return;
+    // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates,
+    // so long paragraphs are not collapsed just to be measured.
+    const short = data.length <= MAX_SHORT_NODE;
+    const priced = short && (mark & DIGIT_OR_COLON_MARK) !== 0 && snap.prices.length < MAX_PRICES &&
+      DIGIT.test(data) && (data.length <= MAX_PRICE_TEXT || collapse(data).length <= MAX_PRICE_TEXT);
+    const offered = (mark & OFFER_MARK) !== 0 && snap.offers.length < MAX_TEXTS;
+    const stocky = short && (mark & STOCK_MARK) !== 0 && snap.stock.length < MAX_TEXTS &&
+      (data.length <= MAX_STOCK_TEXT || collapse(data).length <= MAX_STOCK_TEXT);
+    const factual = short && (mark & DIGIT_OR_COLON_MARK) !== 0 && w.inline.length < MAX_INLINE_FACTS &&
+      (data.length <= MAX_INLINE_FACT_TEXT || fits(collapse(data), MAX_INLINE_FACT_TEXT));
+    // Text inside noscript or an svg icon (HTML in its foreignObject) is not page text; the
+    // ancestor test runs for the few candidates only.
+    if (!(priced || offered || stocky || factual) || parent.closest('noscript, svg') !== null) return;
+    if (stocky) {
+      // The notice as its element shows it, else the text itself.
+      const own = boundedText(parent);
+      const t = own !== null && own.length <= MAX_STOCK_TEXT ? own : collapse(data);
+      if (t && !w.seenStock.has(t) && !hidden(parent)) {
+        w.seenStock.add(t);
+        w.stockAt.push(at);
+        snap.stock.push(clipValue(t));
+      }
+    }
+    if (priced) {
+      const el = climb(parent, MAX_PRICE_TEXT, true);
+      if (el && !w.seenPrices.has(el)) {
+        w.seenPrices.add(el);
+        const t = boundedText(el);
+        const hint = hintOf(el);
+        const currency = hasCurrency(t);
+        if ((currency || PRICE_HINTS.some((x) => hint.includes(x))) && !hidden(el)) {
+          const style = getComputedStyle(el);
+          const isStruck = struck(el);
+          if (currency && !isStruck) w.priced = true;
+          w.priceAt.push(at);
+          snap.prices.push({
+            text: clipValue(t),
+            hint: clipValue(hint),
+            struck: isStruck,
+            size: parseFloat(style.fontSize) || null,
+            from_heading: heading ? el.getBoundingClientRect().top - headingTop : null,
+            order,
+          });
         }
       }
     }
-    for (const [i, at] of pending) snap.prices[i].order = headingAt === null ? null : at - headingAt;
-    return inline;
+    if (factual && !w.seenInline.has(parent)) {
+      w.seenInline.add(parent);
+      if (parent.childElementCount <= MAX_CHILDREN && parent.closest(MENUS) === null) {
+        const t = shortText(parent);
+        const fact = t !== null && fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(parent)) : null;
+        if (fact && !hidden(parent)) w.inline.push([at, fact]);
+      }
+    }
+    if (offered) {
+      const el = climb(parent, MAX_OFFER_TEXT, false);
+      if (el) {
+        const t = boundedText(el); // climb() read it already: cached
+        if (!w.seenOffers.has(t) && !hidden(el)) { w.seenOffers.add(t); w.offerAt.push(at); snap.offers.push(clipValue(t)); }
+      }
+    }
   }
 
   function nextText(el) {
@@ -494,7 +573,7 @@
   // integration points (foreignObject, title, desc) can: the parser moves any other HTML tag
   // out of it. Pages have few of them: one query per collection for the facts and the
   // buttons, instead of an ancestor walk per element.
-  const SKIPPABLE = 'dt, tr, li, button, input[type="submit" i]';
+  const SKIPPABLE = 'dt, tr, li, p, button, input[type="submit" i]';
   let skippedCache = null;
   function skipped() {
     if (skippedCache) return skippedCache;
@@ -516,44 +595,67 @@
     return t;
   }
 
+  // Menus' entries (a site's navigation holds hundreds) are no details: the facts selector
+  // leaves their list items out natively instead of reading each one's text.
+  const MENUS = 'nav, [role="navigation" i], [role="menu" i], [role="menubar" i]';
+  const FACT_ELEMENTS = 'dt, tr, li:not(nav li, [role="navigation" i] li, [role="menu" i] li, [role="menubar" i] li), p';
+  // Label/value pairs of details tables and lists: <dt>/<dd>, two-cell rows, rows of two or
+  // three label/value pairs whose labels end in a colon (`Brand: | X | Colour: | Y`), list
+  // items that read `Label: value` or `Label - value`, and paragraphs that hold an inline fact.
   function collectFacts(snap) {
     let looked = 0;
-    for (const el of document.querySelectorAll('dt, tr, li')) {
+    const push = (k, v) => {
+      if (snap.facts.length < MAX_FACTS && k && v && fits(k, MAX_FACT_TEXT)) snap.facts.push([clipValue(k), clipValue(v)]);
+    };
+    for (const el of document.querySelectorAll(FACT_ELEMENTS)) {
       looked += 1;
       if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
         if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
         break;
       }
       if (skipped().has(el)) continue;
-      let pair = null;
       if (el.localName === 'dt') {
         const dd = el.nextElementSibling;
-        if (dd && dd.localName === 'dd') pair = [boundedText(el), boundedText(dd)];
+        if (dd && dd.localName === 'dd') push(boundedText(el), boundedText(dd));
       } else if (el.localName === 'tr') {
         const cells = [];
-        for (let c = el.firstElementChild; c && cells.length <= 2; c = c.nextElementSibling) {
+        for (let c = el.firstElementChild; c && cells.length <= MAX_ROW_CELLS; c = c.nextElementSibling) {
           if (c.localName === 'td' || c.localName === 'th') cells.push(c);
         }
-        if (cells.length === 2) pair = [boundedText(cells[0]), boundedText(cells[1])];
-      } else if (el.childElementCount <= MAX_CHILDREN) {
-        // `Label: value`, else `Label - value` (a list item holding a menu is no fact). Most
+        if (cells.length === 2) {
+          push(boundedText(cells[0]), boundedText(cells[1]));
+        } else if (cells.length % 2 === 0 && cells.length <= MAX_ROW_CELLS) {
+          for (let i = 0; i < cells.length; i += 2) {
+            const k = boundedText(cells[i]);
+            const v = boundedText(cells[i + 1]);
+            if (k !== null && v !== null && /[:：]$/.test(k)) push(k.slice(0, -1).trim(), v);
+          }
+        }
+      } else if (el.childElementCount > MAX_CHILDREN) {
+        // A list item holding a menu is no fact.
+      } else if (el.localName === 'p') {
+        // A paragraph is read as an inline fact (`Product code: 141677`, `SKU X1`), as the
+        // text walk reads short elements in the product's block: the description and details
+        // below it are outside that block.
+        const t = shortText(el);
+        const fact = t !== null && fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(el)) : null;
+        if (fact && !hidden(el)) push(fact[0], fact[1]);
+      } else {
+        // `Label: value`, else `Label - value`. Most
         // list items are neither: their text is not collapsed just to find that out.
         const t = factText(el);
         let at = t === null ? -1 : t.indexOf(':');
         let sep = 1;
         if (t !== null && at === -1) { at = t.indexOf(' - '); sep = 3; }
-        if (at !== -1 && fits(t, MAX_FACT_TEXT)) pair = [t.slice(0, at).trim(), t.slice(at + sep).trim()];
-      }
-      if (pair && pair[0] && pair[1] && fits(pair[0], MAX_FACT_TEXT)) {
-        snap.facts.push([clipValue(pair[0]), clipValue(pair[1])]);
+        if (at !== -1 && fits(t, MAX_FACT_TEXT)) push(t.slice(0, at).trim(), t.slice(at + sep).trim());
       }
     }
   }
 
-  // Buy buttons, after the stock notices the text walk found.
-  function collectButtons(snap) {
+  // Buy buttons in the part of the page the text walk read, after the stock notices it found.
+  function collectButtons(snap, region) {
     const seen = new Set(snap.stock);
-    for (const el of document.querySelectorAll('button, input[type="submit" i]')) {
+    for (const el of region.querySelectorAll('button, input[type="submit" i]')) {
       if (snap.stock.length >= MAX_TEXTS) break;
       if (el.hasAttribute('disabled')) continue;
       const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : boundedText(el);
@@ -619,10 +721,10 @@
       if (!h.closest('template') && !hidden(h) && textOf(h)) { heading = h; break; }
     }
     snap.heading = heading ? clipValue(textOf(heading)) : null;
-    const inline = collectTexts(snap, heading);
+    const { region, inline } = collectTexts(snap, heading);
     collectFacts(snap);
     appendInlineFacts(snap, inline);
-    collectButtons(snap);
+    if (region) collectButtons(snap, region);
     return snap;
   }
 

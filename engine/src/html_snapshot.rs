@@ -165,6 +165,10 @@ const MAX_CHILDREN: usize = 6;
 const MAX_STOCK_TEXT: usize = 120;
 const MAX_OFFER_TEXT: usize = 300;
 const MAX_FACT_TEXT: usize = 200;
+/// A details row of label/value cells: at most this many cells (three pairs).
+const MAX_ROW_CELLS: usize = 6;
+/// Levels the text walk goes on reading outward once it has found the price.
+const LEVELS_AFTER_PRICE: usize = 1;
 /// The walk's budget: text nodes and candidate elements looked at.
 const MAX_TEXT_NODES: usize = 20_000;
 const MAX_FACT_ELEMENTS: usize = 4_000;
@@ -193,10 +197,12 @@ fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
         .filter_map(ElementRef::wrap)
         .find(|e| e.value().name() == "h1" && !hidden(*e) && !collapse(&text(*e)).is_empty());
     snap.heading = heading.map(|h| clip_to(&collapse(&text(h)), MAX_VALUE_BYTES));
-    let inline = collect_texts(root, heading, snap);
+    let (region, inline) = collect_texts(root, heading, snap);
     collect_facts(root, snap);
     append_inline_facts(snap, inline);
-    collect_buttons(root, snap);
+    if let Some(region) = region {
+        collect_buttons(region, snap);
+    }
 }
 
 fn collect_meta(root: ElementRef<'_>, snap: &mut PageSnapshot) {
@@ -327,46 +333,147 @@ fn has_signals(root: ElementRef<'_>, snap: &PageSnapshot) -> bool {
     })
 }
 
-/// The text-node walk: price candidates, stock and offer texts; returns the inline facts,
-/// which go after the table facts.
-fn collect_texts(
-    root: ElementRef<'_>,
-    heading: Option<ElementRef<'_>>,
+/// The text-node walk: price candidates, stock and offer texts, inline facts.
+///
+/// With a heading, the walk reads outward from it, one ancestor at a time (the heading's
+/// text, then its following siblings' subtrees in document order, then its preceding
+/// siblings' nearest first, then the same around its parent, …) until it holds a price with
+/// a currency sign that is not struck, and then [`LEVELS_AFTER_PRICE`] more, for the buy box
+/// and offers beside the price: the product's own block is read, the rest of the page
+/// (menus, footers, recommendations) is not. Without a heading it reads the whole body in document
+/// order. Returns the element whose subtree was read (the buy buttons are looked for there)
+/// and the inline facts, which go after the table facts. The candidates are put back in
+/// document order at the end.
+fn collect_texts<'a>(
+    root: ElementRef<'a>,
+    heading: Option<ElementRef<'a>>,
     snap: &mut PageSnapshot,
-) -> Vec<(String, String)> {
-    let mut inline = Vec::new();
-    let mut seen_inline = std::collections::BTreeSet::new();
-    let mut seen_prices = std::collections::BTreeSet::new();
-    let mut seen_offers = std::collections::BTreeSet::new();
-    let mut seen_stock = std::collections::BTreeSet::new();
-    let phrases = crate::detect::visible::stock_phrases();
-    let mut heading_at: Option<i64> = None;
-    let mut count: i64 = 0;
-    let mut pending: Vec<(usize, i64)> = Vec::new();
+) -> (Option<ElementRef<'a>>, Vec<(String, String)>) {
     let body = elements(root).find(|e| e.value().name() == "body");
-    let Some(body) = body else { return inline };
-    for node in text_nodes(*body) {
-        count += 1;
-        if count > MAX_TEXT_NODES as i64 {
-            snap.truncated = true;
-            break;
+    let Some(body) = body else {
+        return (None, Vec::new());
+    };
+    let mut walk = TextWalk::new(snap);
+    let heading = heading.filter(|h| h.ancestors().any(|a| a.id() == body.id()));
+    let region = match heading {
+        None => {
+            for node in text_nodes(*body) {
+                if !walk.visit(node, None) {
+                    break;
+                }
+            }
+            body
         }
+        Some(h) => walk_outward(h, body, &mut walk),
+    };
+    (Some(region), walk.finish())
+}
+
+/// The region walk of [`collect_texts`]; returns the outermost element read.
+fn walk_outward<'a>(
+    heading: ElementRef<'a>,
+    body: ElementRef<'a>,
+    walk: &mut TextWalk<'_>,
+) -> ElementRef<'a> {
+    // Text nodes read before the heading's first one (`lo`) and from it on (`hi`): `order` is
+    // the signed distance in text nodes, as a whole-page walk would count it.
+    let mut lo: i64 = 0;
+    let mut hi: i64 = 0;
+    for node in text_nodes(*heading) {
+        if !walk.visit(node, Some(hi)) {
+            return heading;
+        }
+        hi += 1;
+    }
+    let mut region = heading;
+    let mut margin = LEVELS_AFTER_PRICE;
+    while region.id() != body.id() {
+        if walk.priced {
+            if margin == 0 {
+                break;
+            }
+            margin -= 1;
+        }
+        let Some(parent) = region.parent().and_then(ElementRef::wrap) else {
+            break;
+        };
+        for sibling in region.next_siblings() {
+            for node in text_nodes(sibling) {
+                if !walk.visit(node, Some(hi)) {
+                    return parent;
+                }
+                hi += 1;
+            }
+        }
+        for sibling in region.prev_siblings() {
+            let nodes = text_nodes(sibling);
+            let m = i64::try_from(nodes.len()).unwrap_or(i64::MAX);
+            for (i, node) in (0..).zip(nodes) {
+                if !walk.visit(node, Some(-(lo + m - i))) {
+                    return parent;
+                }
+            }
+            lo += m;
+        }
+        region = parent;
+    }
+    region
+}
+
+/// What the text walk has found so far, each candidate with its place in the document.
+struct TextWalk<'s> {
+    snap: &'s mut PageSnapshot,
+    phrases: Vec<&'static str>,
+    read: usize,
+    /// Document position of each pushed price, stock text, offer and inline fact.
+    price_at: Vec<i64>,
+    stock_at: Vec<i64>,
+    offer_at: Vec<i64>,
+    inline: Vec<(i64, (String, String))>,
+    seen_inline: std::collections::BTreeSet<ego_tree::NodeId>,
+    seen_prices: std::collections::BTreeSet<ego_tree::NodeId>,
+    seen_offers: std::collections::BTreeSet<String>,
+    seen_stock: std::collections::BTreeSet<String>,
+    /// A price with a currency sign that is not struck.
+    priced: bool,
+}
+
+impl<'s> TextWalk<'s> {
+    fn new(snap: &'s mut PageSnapshot) -> Self {
+        Self {
+            snap,
+            phrases: crate::detect::visible::stock_phrases(),
+            read: 0,
+            price_at: Vec::new(),
+            stock_at: Vec::new(),
+            offer_at: Vec::new(),
+            inline: Vec::new(),
+            seen_inline: Default::default(),
+            seen_prices: Default::default(),
+            seen_offers: Default::default(),
+            seen_stock: Default::default(),
+            priced: false,
+        }
+    }
+
+    /// Looks at one text node; `order` is its distance from the heading's first text node
+    /// (`None` without a heading). False when the budget is spent.
+    fn visit(&mut self, node: NodeRef<'_, Node>, order: Option<i64>) -> bool {
+        self.read += 1;
+        if self.read > MAX_TEXT_NODES {
+            self.snap.truncated = true;
+            return false;
+        }
+        let at = order.unwrap_or(i64::try_from(self.read).unwrap_or(i64::MAX));
         let Some(data) = node.value().as_text() else {
-            continue;
+            return true;
         };
         let Some(parent) = node.parent().and_then(ElementRef::wrap) else {
-            continue;
+            return true;
         };
-        if heading_at.is_none()
-            && heading.is_some_and(|h| {
-                h.id() == parent.id() || parent.ancestors().any(|a| a.id() == h.id())
-            })
-        {
-            heading_at = Some(count);
-        }
-        // Counted for `order`, but never a candidate: text of scripts, styles, form
-        // options and SVG (a parent test, as the collector does it).
-        // Text inside noscript or an svg icon (HTML in its foreignObject) is not page text.
+        // Never a candidate: text of scripts, styles, form options and SVG (a parent test,
+        // as the collector does it), and text inside noscript or an svg icon (HTML in its
+        // foreignObject), which is not page text.
         if TEXT_PARENTS_SKIPPED.contains(&parent.value().name())
             || &*parent.value().name.ns != XHTML_NS
             || parent
@@ -374,35 +481,43 @@ fn collect_texts(
                 .filter_map(ElementRef::wrap)
                 .any(|a| matches!(a.value().name(), "noscript" | "svg"))
         {
-            continue;
+            return true;
         }
+        let snap = &mut *self.snap;
         // Text nodes over MAX_SHORT_NODE raw characters are never price or stock candidates.
         let short = data.encode_utf16().count() <= MAX_SHORT_NODE;
         if short && snap.stock.len() < MAX_TEXTS {
             let collapsed = collapse(data);
             let lower = data.to_lowercase();
-            if char_len(&collapsed) <= MAX_STOCK_TEXT && phrases.iter().any(|w| lower.contains(w)) {
+            if char_len(&collapsed) <= MAX_STOCK_TEXT
+                && self.phrases.iter().any(|w| lower.contains(w))
+            {
                 // The notice as its element shows it, else the text itself.
                 let t = bounded_text(parent)
                     .filter(|t| char_len(t) <= MAX_STOCK_TEXT)
                     .unwrap_or(collapsed);
-                if !t.is_empty() && !seen_stock.contains(&t) && !hidden(parent) {
-                    seen_stock.insert(t.clone());
+                if !t.is_empty() && !self.seen_stock.contains(&t) && !hidden(parent) {
+                    self.seen_stock.insert(t.clone());
                     snap.stock.push(clip_to(&t, MAX_VALUE_BYTES));
+                    self.stock_at.push(at);
                 }
             }
         }
         if short && data.chars().any(|c| c.is_ascii_digit()) && snap.prices.len() < MAX_PRICES {
             if let Some(el) = climb(parent, MAX_PRICE_TEXT, true) {
-                if seen_prices.insert(el.id()) && !hidden(el) {
+                if self.seen_prices.insert(el.id()) && !hidden(el) {
                     let t = collapse(&text(el));
                     let hint = hint_of(el);
-                    if has_currency(&t) || PRICE_HINTS.iter().any(|w| hint.contains(w)) {
-                        pending.push((snap.prices.len(), count));
+                    let currency = has_currency(&t);
+                    if currency || PRICE_HINTS.iter().any(|w| hint.contains(w)) {
+                        let struck = struck(el);
+                        self.priced |= currency && !struck;
+                        self.price_at.push(at);
                         snap.prices.push(PriceCandidate {
                             text: clip_to(&t, MAX_VALUE_BYTES),
                             hint: clip_to(&hint, MAX_VALUE_BYTES),
-                            struck: struck(el),
+                            struck,
+                            order,
                             ..PriceCandidate::default()
                         });
                     }
@@ -410,11 +525,12 @@ fn collect_texts(
             }
         }
         if short
-            && inline.len() < MAX_INLINE_FACTS
+            && self.inline.len() < MAX_INLINE_FACTS
             && data.contains([':', '：', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
             && char_len(&collapse(data)) <= MAX_INLINE_FACT_TEXT
-            && seen_inline.insert(parent.id())
+            && self.seen_inline.insert(parent.id())
             && parent.children().filter_map(ElementRef::wrap).count() <= MAX_CHILDREN
+            && !in_menu(parent)
         {
             let next = || {
                 parent
@@ -427,23 +543,36 @@ fn collect_texts(
                 .filter(|t| char_len(t) <= MAX_INLINE_FACT_TEXT)
                 .and_then(|t| inline_fact(&t, next));
             if let Some(fact) = fact.filter(|_| !hidden(parent)) {
-                inline.push(fact);
+                self.inline.push((at, fact));
             }
         }
         let lower = data.to_lowercase();
         if snap.offers.len() < MAX_TEXTS && OFFER_WORDS.iter().any(|w| lower.contains(w)) {
             if let Some(el) = climb(parent, MAX_OFFER_TEXT, false) {
                 let t = collapse(&text(el));
-                if !hidden(el) && seen_offers.insert(t.clone()) {
+                if !hidden(el) && self.seen_offers.insert(t.clone()) {
                     snap.offers.push(clip_to(&t, MAX_VALUE_BYTES));
+                    self.offer_at.push(at);
                 }
             }
         }
+        true
     }
-    for (i, at) in pending {
-        snap.prices[i].order = heading_at.map(|h| at - h);
+
+    /// Puts every list back in document order; returns the inline facts.
+    fn finish(self) -> Vec<(String, String)> {
+        fn in_order<T>(items: &mut Vec<T>, at: &[i64]) {
+            let mut keyed: Vec<(i64, T)> = at.iter().copied().zip(items.drain(..)).collect();
+            keyed.sort_by_key(|(k, _)| *k);
+            items.extend(keyed.into_iter().map(|(_, v)| v));
+        }
+        in_order(&mut self.snap.prices, &self.price_at);
+        in_order(&mut self.snap.stock, &self.stock_at);
+        in_order(&mut self.snap.offers, &self.offer_at);
+        let mut inline = self.inline;
+        inline.sort_by_key(|(k, _)| *k);
+        inline.into_iter().map(|(_, f)| f).collect()
     }
-    inline
 }
 
 /// An inline fact in a short element's text `t`: `Label: value` (the value, when nothing
@@ -536,11 +665,15 @@ fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementR
     Some(el)
 }
 
+/// Label/value pairs of details tables and lists: `<dt>`/`<dd>`, two-cell rows, rows of
+/// two or three label/value pairs whose labels end in a colon (`Brand: | X | Colour: | Y`),
+/// list items that read `Label: value` or `Label - value`, and paragraphs that hold an
+/// inline fact.
 fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     let mut looked = 0usize;
     for el in elements(root) {
         let name = el.value().name();
-        if !matches!(name, "dt" | "tr" | "li") {
+        if !matches!(name, "dt" | "tr" | "li" | "p") || (name == "li" && in_menu(el)) {
             continue;
         }
         looked += 1;
@@ -551,40 +684,71 @@ fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
         if in_skipped(el) {
             continue;
         }
-        let pair = match name {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        match name {
             "dt" => {
                 let dd = el
                     .next_siblings()
                     .filter_map(ElementRef::wrap)
                     .next()
                     .filter(|d| d.value().name() == "dd");
-                dd.and_then(|d| Some((bounded_text(el)?, bounded_text(d)?)))
+                pairs.extend(dd.and_then(|d| Some((bounded_text(el)?, bounded_text(d)?))));
             }
             "tr" => {
                 let cells: Vec<ElementRef<'_>> = el
                     .children()
                     .filter_map(ElementRef::wrap)
                     .filter(|c| matches!(c.value().name(), "td" | "th"))
+                    .take(MAX_ROW_CELLS + 1)
                     .collect();
                 if cells.len() == 2 {
-                    bounded_text(cells[0]).zip(bounded_text(cells[1]))
-                } else {
-                    None
+                    pairs.extend(bounded_text(cells[0]).zip(bounded_text(cells[1])));
+                } else if cells.len() % 2 == 0 && cells.len() <= MAX_ROW_CELLS {
+                    for pair in cells.chunks(2) {
+                        let (Some(k), Some(v)) = (bounded_text(pair[0]), bounded_text(pair[1]))
+                        else {
+                            continue;
+                        };
+                        if let Some(label) = k.strip_suffix([':', '：']) {
+                            pairs.push((js_trim(label).to_owned(), v));
+                        }
+                    }
                 }
             }
             // A list item holding a menu is no fact.
-            _ if el.children().filter_map(ElementRef::wrap).count() > MAX_CHILDREN => None,
-            _ => bounded_text(el)
-                .filter(|t| char_len(t) <= MAX_FACT_TEXT)
-                .and_then(|t| {
-                    // `Label: value`, else `Label - value`.
-                    t.split_once(':')
-                        .or_else(|| t.split_once(" - "))
-                        .map(|(k, v)| (js_trim(k).to_owned(), js_trim(v).to_owned()))
-                }),
-        };
-        if let Some((k, v)) = pair {
-            if !k.is_empty() && !v.is_empty() && char_len(&k) <= MAX_FACT_TEXT {
+            _ if el.children().filter_map(ElementRef::wrap).count() > MAX_CHILDREN => {}
+            // A paragraph is read as an inline fact (`Product code: 141677`, `SKU X1`), as the
+            // text walk reads short elements in the product's block: the description and
+            // details below it are outside that block.
+            "p" => {
+                let next = || {
+                    el.next_siblings()
+                        .find_map(ElementRef::wrap)
+                        .and_then(bounded_text)
+                        .filter(|v| char_len(v) <= MAX_INLINE_FACT_TEXT)
+                };
+                let fact = bounded_text(el)
+                    .filter(|t| char_len(t) <= MAX_INLINE_FACT_TEXT)
+                    .and_then(|t| inline_fact(&t, next));
+                pairs.extend(fact.filter(|_| !hidden(el)));
+            }
+            _ => pairs.extend(
+                bounded_text(el)
+                    .filter(|t| char_len(t) <= MAX_FACT_TEXT)
+                    .and_then(|t| {
+                        // `Label: value`, else `Label - value`.
+                        t.split_once(':')
+                            .or_else(|| t.split_once(" - "))
+                            .map(|(k, v)| (js_trim(k).to_owned(), js_trim(v).to_owned()))
+                    }),
+            ),
+        }
+        for (k, v) in pairs {
+            if snap.facts.len() < MAX_FACTS
+                && !k.is_empty()
+                && !v.is_empty()
+                && char_len(&k) <= MAX_FACT_TEXT
+            {
                 snap.facts
                     .push((clip_to(&k, MAX_VALUE_BYTES), clip_to(&v, MAX_VALUE_BYTES)));
             }
@@ -650,6 +814,20 @@ fn text_nodes(root: NodeRef<'_, Node>) -> Vec<NodeRef<'_, Node>> {
         }
     }
     out
+}
+
+/// In a site's navigation (`<nav>`, or a navigation, menu or menubar role): its entries are
+/// no details (the collector's `FACT_ELEMENTS` and `MENUS` selectors).
+fn in_menu(el: ElementRef<'_>) -> bool {
+    let mut chain = std::iter::once(el).chain(el.ancestors().filter_map(ElementRef::wrap));
+    chain.any(|a| {
+        a.value().name() == "nav"
+            || a.attr("role").is_some_and(|r| {
+                ["navigation", "menu", "menubar"]
+                    .iter()
+                    .any(|m| r.eq_ignore_ascii_case(m))
+            })
+    })
 }
 
 fn in_skipped(el: ElementRef<'_>) -> bool {

@@ -269,7 +269,8 @@ fn pages_without_product_signals_stop_early_and_listings_give_no_product() {
 
 #[test]
 fn inline_facts_read_labelled_codes_and_names_outside_tables() {
-    let html = r#"<html><body><h1>Desk lamp</h1>
+    let html = r#"<html><body><nav><ul><li>Brand: Sale</li></ul></nav>
+        <div role="menu"><ul><li>SKU: all-lamps</li></ul></div><h1>Desk lamp</h1>
         <span class="price">€20.00</span>
         <table><tr><th>Colour</th><td>Black</td></tr></table>
         <p class="code">Product code: 141677</p>
@@ -288,19 +289,21 @@ fn inline_facts_read_labelled_codes_and_names_outside_tables() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    // Table facts first, then the inline ones in document order; `Colour: Black` (a list
-    // item fact) is not repeated. "Windows 10 ready" and "Ships in 2 days" are no
-    // `Label CODE`; the hidden EAN and the sentence are skipped.
+    // Details facts in document order (the table row, the paragraphs, the row of two pairs
+    // with its colons dropped, the list item), then the inline ones the text walk found
+    // (`Model Number`; the row's `Brand:` and `Theme:` cells are not repeated). "Windows 10
+    // ready" and "Ships in 2 days" are no `Label CODE`; the hidden EAN, the sentence and the
+    // menus' entries are skipped.
     assert_eq!(
         facts,
         [
             ("Colour", "Black"),
-            ("Colour", "Black"),
             ("Product code", "141677"),
-            ("Model Number", "LMP-20X"),
             ("Brand", "Lumo Lights"),
             ("Theme", "Classic"),
             ("SKU", "MKI6IKW1N4"),
+            ("Colour", "Black"),
+            ("Model Number", "LMP-20X"),
         ]
     );
     let p = engine::detect::detect(&s)
@@ -326,4 +329,50 @@ fn facts_and_texts_inside_noscript_and_svg_icons_are_not_page_text() {
         vec![("Material".to_owned(), "Stoneware".to_owned())]
     );
     assert!(s.prices.is_empty(), "{:?}", s.prices);
+}
+
+/// The text walk reads outward from the heading until it holds a price, and one level more:
+/// the recommendations and the footer are never read, `order` still counts text nodes from
+/// the heading as a whole-page walk would, and the lists are in document order.
+#[test]
+fn the_text_walk_reads_the_products_block_and_stops() {
+    let product = r#"<div class="crumbs"><a href="/">Home</a> <span>Price drop: £5</span></div>
+        <main><div class="product">
+          <div class="gallery"><img src="a.jpg"></div>
+          <div class="info"><h1>Desk lamp</h1><p class="price">£20.00</p><p>Was £25.00</p>
+            <button>Add to basket</button></div>
+        </div>
+        <section class="recs"><div>Floor lamp <span class="price">£45.00</span></div>
+          <button>Add to basket</button><div>Out of stock</div><ul><li>Use code SAVE10 for 10% off</li></ul></section>
+        </main>"#;
+    let s = snapshot_from_html(&format!("<html><body>{product}</body></html>"), URL);
+    let prices: Vec<(&str, Option<i64>)> = s
+        .prices
+        .iter()
+        .map(|p| (p.text.as_str(), p.order))
+        .collect();
+    // The lamp's prices, one and two text nodes after the heading's; nothing before it.
+    assert_eq!(prices, [("£20.00", Some(1)), ("Was £25.00", Some(2))]);
+    assert_eq!(s.stock, ["Add to basket"]);
+    assert!(s.offers.is_empty(), "{:?}", s.offers);
+
+    // Without a price in the product's block the walk goes on, here to the whole page.
+    let no_price = product.replace(r#"<p class="price">£20.00</p><p>Was £25.00</p>"#, "");
+    let s = snapshot_from_html(&format!("<html><body>{no_price}</body></html>"), URL);
+    let prices: Vec<&str> = s.prices.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(prices, ["Home Price drop: £5", "Floor lamp £45.00"]);
+    // `Price drop: £5`, then a space and `Home` back to `Desk lamp`; the whitespace between
+    // `</div>` and `<main>` and between the tags inside count too.
+    assert!(
+        s.prices[0].order.is_some_and(|o| o < -2),
+        "{:?}",
+        s.prices[0]
+    );
+    assert!(
+        s.prices[1].order.is_some_and(|o| o > 0),
+        "{:?}",
+        s.prices[1]
+    );
+    assert_eq!(s.stock, ["Add to basket", "Out of stock"]);
+    assert_eq!(s.offers, ["Use code SAVE10 for 10% off"]);
 }

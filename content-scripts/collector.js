@@ -164,6 +164,7 @@
 
   const attr = (el, name) => el.getAttribute(name);
   const DIGIT = /[0-9]/;
+  const DIGIT_OR_COLON = /[:：0-9]/;
   const NON_ASCII = /[^\x00-\x7f]/;
   // The text walk's scans (markedTextNodes): global copies of the per-node tests.
   const DIGIT_OR_COLON_G = /[:：0-9]/g;
@@ -637,8 +638,11 @@
         // A paragraph is read as an inline fact (`Product code: 141677`, `SKU X1`), as the
         // text walk reads short elements in the product's block: the description and details
         // below it are outside that block.
-        const t = shortText(el);
-        const fact = t !== null && fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(el)) : null;
+        // Most paragraphs are prose: one native read, and no fact without a colon or digit.
+        const raw = el.textContent || '';
+        if (raw.length > MAX_RAW_TEXT || !DIGIT_OR_COLON.test(raw)) continue;
+        const t = collapse(raw);
+        const fact = fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(el)) : null;
         if (fact && !hidden(el)) push(fact[0], fact[1]);
       } else {
         // `Label: value`, else `Label - value`. Most

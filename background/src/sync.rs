@@ -96,6 +96,11 @@ impl Api {
         })
     }
 
+    /// The signed-in account's API (its server, its token).
+    fn for_account(acct: &Account) -> Result<Self, SyncError> {
+        Api::new(&acct.server, Some(acct.token.clone()))
+    }
+
     fn url(&self, path: &str) -> Result<reqwest::Url, SyncError> {
         self.base
             .join(path)
@@ -165,6 +170,16 @@ impl Api {
             .map(drop)
     }
 
+    /// `DELETE`, with a JSON body if one is given.
+    async fn delete<B: Serialize>(&self, path: &str, body: Option<&B>) -> Result<(), SyncError> {
+        let req = self.http.delete(self.url(path)?);
+        let req = match body {
+            Some(b) => req.json(b),
+            None => req,
+        };
+        self.send(req).await.map(drop)
+    }
+
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
         let resp = self.send(self.http.get(self.url(path)?)).await?;
         resp.json()
@@ -215,6 +230,21 @@ fn fail(e: &SyncError) -> Response {
 
 fn storage_error(e: String) -> Response {
     Response::error(ErrorCode::Storage, e)
+}
+
+/// The API of a server typed on the options page (before sign-in): a bad address is
+/// answered with the address check's own words.
+fn server_api(server: &str) -> Result<Api, Response> {
+    Api::new(server, None).map_err(|e| Response::error(ErrorCode::Sync, e.to_string()))
+}
+
+/// What every signed-in action starts from: the stored account and its API. Signed out is
+/// `NotSignedIn`.
+async fn account_api() -> Result<(Account, Api), Response> {
+    let acct = signed_in().await?;
+    let api =
+        Api::for_account(&acct).map_err(|e| Response::error(ErrorCode::Sync, e.to_string()))?;
+    Ok((acct, api))
 }
 
 async fn account() -> Result<Option<Account>, String> {
@@ -280,9 +310,9 @@ fn has_pending(doc: &WalletDoc, state: &SyncState) -> bool {
 }
 
 pub async fn kdf(server: &str, email: &str) -> Response {
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     match api
         .post::<_, wire::ParamsResponse>(
@@ -323,9 +353,9 @@ pub async fn sign_up(
         Ok(k) => k,
         Err(e) => return e,
     };
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     let made = (|| {
         let data = Key::random()?;
@@ -362,14 +392,7 @@ pub async fn sign_up(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let acct = Account {
-        server: api.base.to_string(),
-        email,
-        device_id: session.device_id,
-        token: session.token,
-        data_key: data.to_base64(),
-    };
-    if let Err(e) = start(acct, now_ms).await {
+    if let Err(e) = start(&api, email, session, &data, now_ms).await {
         return e;
     }
     match status().await {
@@ -395,9 +418,9 @@ pub async fn sign_in(
         Ok(k) => k,
         Err(e) => return e,
     };
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     let session: wire::SessionResponse = match api
         .post(
@@ -413,7 +436,7 @@ pub async fn sign_in(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let Some(k) = session.keys else {
+    let Some(k) = &session.keys else {
         return Response::error(
             ErrorCode::Sync,
             "This account has no encryption key on the server (made by another client).",
@@ -428,14 +451,7 @@ pub async fn sign_in(
             )
         }
     };
-    let acct = Account {
-        server: api.base.to_string(),
-        email,
-        device_id: session.device_id,
-        token: session.token,
-        data_key: data.to_base64(),
-    };
-    if let Err(e) = start(acct, now_ms).await {
+    if let Err(e) = start(&api, email, session, &data, now_ms).await {
         return e;
     }
     status().await
@@ -462,9 +478,9 @@ pub async fn recover(
         Ok(k) => k,
         Err(e) => return e,
     };
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     let session: wire::SessionResponse = match api
         .post(
@@ -480,7 +496,7 @@ pub async fn recover(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let Some(k) = session.keys else {
+    let Some(k) = &session.keys else {
         return Response::error(
             ErrorCode::Sync,
             "This account has no recovery copy of its key.",
@@ -523,14 +539,7 @@ pub async fn recover(
     {
         return fail(&e);
     }
-    let acct = Account {
-        server: authed.base.to_string(),
-        email,
-        device_id: session.device_id,
-        token: session.token,
-        data_key: data.to_base64(),
-    };
-    if let Err(e) = start(acct, now_ms).await {
+    if let Err(e) = start(&authed, email, session, &data, now_ms).await {
         return e;
     }
     status().await
@@ -538,7 +547,20 @@ pub async fn recover(
 
 /// Stores a new sign-in (with a fresh sync state: the first round merges this device's
 /// wallet with the account's) and runs the first round.
-async fn start(acct: Account, now_ms: u64) -> Result<(), Response> {
+async fn start(
+    api: &Api,
+    email: String,
+    session: wire::SessionResponse,
+    data: &Key,
+    now_ms: u64,
+) -> Result<(), Response> {
+    let acct = Account {
+        server: api.base.to_string(),
+        email,
+        device_id: session.device_id,
+        token: session.token,
+        data_key: data.to_base64(),
+    };
     browser::local_set(&[
         (ACCOUNT_KEY, to_js(&acct)),
         (
@@ -558,7 +580,7 @@ pub async fn change_password(
     new_auth_key: &str,
     new_wrap_key: &str,
 ) -> Response {
-    let acct = match signed_in().await {
+    let (acct, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
     };
@@ -568,10 +590,6 @@ pub async fn change_password(
     };
     let wrapped = match keys::wrap_data_key(&wrap, &acct.email, WrapPurpose::Password, &data) {
         Ok(w) => w,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
-    };
-    let api = match Api::new(&acct.server, Some(acct.token.clone())) {
-        Ok(a) => a,
         Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
     };
     match api
@@ -606,16 +624,14 @@ async fn signed_in() -> Result<Account, Response> {
 /// Signs out: the server forgets this device's token (best effort: offline still signs out
 /// locally), and the account, key and sync state leave this device. The wallet stays.
 pub async fn sign_out() -> Response {
-    if let Ok(Some(acct)) = account().await {
-        if let Ok(api) = Api::new(&acct.server, Some(acct.token)) {
-            if let Err(e) = api
-                .post_empty("v1/auth/logout", &serde_json::json!({}))
-                .await
-            {
-                web_log(&format!(
-                    "StackSmart: sign-out not confirmed by the server: {e}"
-                ));
-            }
+    if let Ok((_, api)) = account_api().await {
+        if let Err(e) = api
+            .post_empty("v1/auth/logout", &serde_json::json!({}))
+            .await
+        {
+            web_log(&format!(
+                "StackSmart: sign-out not confirmed by the server: {e}"
+            ));
         }
     }
     if let Err(e) = browser::local_remove(&[ACCOUNT_KEY.into(), STATE_KEY.into()]).await {
@@ -628,22 +644,14 @@ pub async fn sign_out() -> Response {
 /// device's sign-in go. Then this device forgets the account and its sync state, as sign-out
 /// does; the wallet stays.
 pub async fn delete_account(auth_key: &str) -> Response {
-    let acct = match signed_in().await {
+    let (_, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
-    };
-    let api = match Api::new(&acct.server, Some(acct.token)) {
-        Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
-    };
-    let url = match api.url("v1/account") {
-        Ok(u) => u,
-        Err(e) => return fail(&e),
     };
     let body = wire::DeleteAccountRequest {
         auth_key: auth_key.into(),
     };
-    if let Err(e) = api.send(api.http.delete(url).json(&body)).await {
+    if let Err(e) = api.delete("v1/account", Some(&body)).await {
         return fail(&e);
     }
     if let Err(e) = browser::local_remove(&[ACCOUNT_KEY.into(), STATE_KEY.into()]).await {
@@ -653,13 +661,9 @@ pub async fn delete_account(auth_key: &str) -> Response {
 }
 
 pub async fn devices() -> Response {
-    let acct = match signed_in().await {
+    let (_, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
-    };
-    let api = match Api::new(&acct.server, Some(acct.token)) {
-        Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
     };
     match api.get::<wire::DeviceList>("v1/devices").await {
         Ok(list) => Response::SyncDevices {
@@ -680,20 +684,12 @@ pub async fn devices() -> Response {
 }
 
 pub async fn revoke(id: i64) -> Response {
-    let acct = match signed_in().await {
+    let (_, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
     };
-    let api = match Api::new(&acct.server, Some(acct.token)) {
-        Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
-    };
-    let url = match api.url(&format!("v1/devices/{id}")) {
-        Ok(u) => u,
-        Err(e) => return fail(&e),
-    };
-    match api.send(api.http.delete(url)).await {
-        Ok(_) => devices().await,
+    match api.delete::<()>(&format!("v1/devices/{id}"), None).await {
+        Ok(()) => devices().await,
         Err(e) => fail(&e),
     }
 }
@@ -789,7 +785,7 @@ impl From<SyncError> for Failed {
 
 async fn round_with(acct: &Account, s: &mut Stored) -> Result<Vec<String>, Failed> {
     let data = Key::from_base64(&acct.data_key).map_err(|e| e.to_string())?;
-    let api = Api::new(&acct.server, Some(acct.token.clone()))?;
+    let api = Api::for_account(acct)?;
     let start = wallet_store::load().await.map_err(describe)?;
     let session = Session {
         email: &acct.email,

@@ -167,6 +167,23 @@ fn account_auth_from_row(r: &sqlx::postgres::PgRow) -> Result<AccountAuth, ApiEr
     })
 }
 
+/// A device's session (registration's inside its transaction, login's and recovery's alone).
+async fn insert_session(
+    db: impl sqlx::PgExecutor<'_>,
+    account_id: i64,
+    token_hash: &[u8],
+    device_name: &str,
+) -> Result<i64, ApiError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(token_hash)
+    .bind(device_name)
+    .fetch_one(db)
+    .await?)
+}
+
 fn rfc3339(col: &str) -> String {
     format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 }
@@ -259,14 +276,7 @@ impl Store {
         let Some(account) = account else {
             return Ok(None);
         };
-        let session: i64 = sqlx::query_scalar(
-            "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(account)
-        .bind(token_hash)
-        .bind(device_name)
-        .fetch_one(&mut *tx)
-        .await?;
+        let session = insert_session(&mut *tx, account, token_hash, device_name).await?;
         tx.commit().await?;
         Ok(Some(session))
     }
@@ -341,14 +351,7 @@ impl Store {
         token_hash: &[u8],
         device_name: &str,
     ) -> Result<i64, ApiError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(account_id)
-        .bind(token_hash)
-        .bind(device_name)
-        .fetch_one(&self.pool)
-        .await?)
+        insert_session(&self.pool, account_id, token_hash, device_name).await
     }
 
     /// The session behind a token hash, on a pooled connection that the lookup has just shown

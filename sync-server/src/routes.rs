@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 use crate::auth::{self, AuthSession, BearerToken};
-use crate::db::{NewChange, Store, StoredKeys, WriteLimits};
+use crate::db::{AccountAuth, NewChange, Store, StoredKeys, WriteLimits};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::*;
 use crate::ratelimit::ClientIp;
@@ -186,9 +186,22 @@ pub async fn login(
     state.limits.login_per_email.check(&email)?;
     let key = auth::decode_auth_key(&req.auth_key)?;
     let device = device_name(&req.device_name)?;
-    let account = state.store.account_auth(&email).await?;
+    sign_in_device(&state, &email, key, &device, |a| Some(a.auth_hash.clone())).await
+}
+
+/// Login and recovery: checks `key` against the hash `proof` picks from the account (an
+/// unknown email costs the same Argon2id work and gets the same answer as a wrong key), then
+/// opens a session for the new device and hands back the wrapped keys.
+async fn sign_in_device(
+    state: &AppState,
+    email: &str,
+    key: Vec<u8>,
+    device: &str,
+    proof: fn(&AccountAuth) -> Option<String>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let account = state.store.account_auth(email).await?;
     let hasher = state.hasher.clone();
-    let stored = account.as_ref().map(|a| a.auth_hash.clone());
+    let stored = account.as_ref().and_then(proof);
     let ok = auth::blocking(move || hasher.verify(&key, stored.as_deref())).await?;
     let account = match account {
         Some(a) if ok => a,
@@ -200,7 +213,7 @@ pub async fn login(
     let token = auth::new_token();
     let device_id = state
         .store
-        .create_session(account.id, &auth::token_hash(&token), &device)
+        .create_session(account.id, &auth::token_hash(&token), device)
         .await?;
     Ok(Json(SessionResponse {
         token,
@@ -236,27 +249,10 @@ pub async fn recover(
     state.limits.login_per_email.check(&email)?;
     let key = auth::decode_auth_key(&req.recovery_auth_key)?;
     let device = device_name(&req.device_name)?;
-    let account = state.store.account_auth(&email).await?;
-    let hasher = state.hasher.clone();
-    let stored = account.as_ref().and_then(|a| a.recovery_auth_hash.clone());
-    let ok = auth::blocking(move || hasher.verify(&key, stored.as_deref())).await?;
-    let account = match account {
-        Some(a) if ok => a,
-        _ => {
-            metrics::counter!("login_failures_total").increment(1);
-            return Err(ApiError::InvalidCredentials);
-        }
-    };
-    let token = auth::new_token();
-    let device_id = state
-        .store
-        .create_session(account.id, &auth::token_hash(&token), &device)
-        .await?;
-    Ok(Json(SessionResponse {
-        token,
-        device_id,
-        keys: account.keys,
-    }))
+    sign_in_device(&state, &email, key, &device, |a| {
+        a.recovery_auth_hash.clone()
+    })
+    .await
 }
 
 /// Sets a new password: checks the current authentication key (or the recovery key's), then

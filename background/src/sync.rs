@@ -202,7 +202,16 @@ impl Transport for Api {
     }
 }
 
+/// An account action's failure, for the options page. A server that asks to be left alone
+/// (429, a busy 409, 503) gets `RetryLater` with its wait: the page holds the action back
+/// until then instead of sending again.
 fn fail(e: &SyncError) -> Response {
+    if let Some(secs) = retry::wait_secs(e) {
+        return Response::retry_later(
+            secs,
+            format!("The sync server asked to wait {secs} s before the next try."),
+        );
+    }
     match e {
         SyncError::Http {
             status: 401, code, ..
@@ -864,5 +873,84 @@ mod tests {
             let e = server_url(bad).expect_err(bad);
             assert!(e.contains('“'), "{e}");
         }
+    }
+
+    fn http(status: u16, code: &str, retry_after: Option<u32>) -> SyncError {
+        SyncError::Http {
+            status,
+            code: code.into(),
+            message: "the server's words".into(),
+            retry_after,
+        }
+    }
+
+    fn retry_after_secs(r: &Response) -> Option<u32> {
+        match r {
+            Response::Error(e) if e.code == ErrorCode::RetryLater => e.retry_after_secs,
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn account_actions_told_to_wait_answer_retry_later_with_the_wait() {
+        // Rate-limited sign-in: the server's Retry-After.
+        assert_eq!(
+            retry_after_secs(&fail(&http(429, "rate_limited", Some(17)))),
+            Some(17)
+        );
+        assert_eq!(
+            fail(&http(429, "rate_limited", Some(17))),
+            Response::retry_later(
+                17,
+                "The sync server asked to wait 17 s before the next try."
+            )
+        );
+        // Without the header: the defaults sync rounds use; a silly one is capped.
+        assert_eq!(
+            retry_after_secs(&fail(&http(429, "rate_limited", None))),
+            Some(60)
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&http(409, "busy", Some(2)))),
+            Some(2)
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&http(503, "unavailable", None))),
+            Some(5)
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&http(429, "rate_limited", Some(86_400)))),
+            Some(retry::MAX_WAIT_SECS)
+        );
+    }
+
+    #[test]
+    fn other_failures_keep_their_own_answers() {
+        // A taken email is a 409 too, but nothing to wait for.
+        assert_eq!(
+            fail(&http(409, "email_taken", None)),
+            Response::error(
+                ErrorCode::Sync,
+                "An account with this email already exists on that server: sign in instead."
+            )
+        );
+        assert_eq!(
+            fail(&http(401, "invalid_credentials", None)),
+            Response::error(
+                ErrorCode::InvalidCredentials,
+                "Wrong email or password (or recovery key)."
+            )
+        );
+        assert_eq!(
+            fail(&http(400, "invalid_request", None)),
+            Response::error(
+                ErrorCode::Sync,
+                "The server refused the request: the server's words"
+            )
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&SyncError::Network("down".into()))),
+            None
+        );
     }
 }

@@ -368,18 +368,13 @@ pub async fn sign_up(
     };
     let made = (|| {
         let data = Key::random()?;
-        let recovery = RecoveryKey::random()?;
+        let recovery = keys::new_recovery(&email, &data)?;
         let keys = wire::NewKeys {
             wrapped_key: keys::wrap_data_key(&wrap, &email, WrapPurpose::Password, &data)?,
-            recovery_wrapped_key: keys::wrap_data_key(
-                &recovery.keys().wrap,
-                &email,
-                WrapPurpose::Recovery,
-                &data,
-            )?,
-            recovery_auth_key: recovery.keys().auth.to_base64(),
+            recovery_wrapped_key: recovery.wrapped,
+            recovery_auth_key: recovery.auth.to_base64(),
         };
-        Ok::<_, keys::CryptoError>((data, recovery, keys))
+        Ok::<_, keys::CryptoError>((data, recovery.key, keys))
     })();
     let (data, recovery, new_keys) = match made {
         Ok(m) => m,
@@ -667,6 +662,35 @@ pub async fn delete_account(auth_key: &str) -> Response {
         return storage_error(e);
     }
     status().await
+}
+
+/// Replaces the recovery key (`auth_key` proves the password): a fresh key wraps this
+/// device's data key, the server swaps it in for the old one, which stops working. Answers
+/// with the new key (shown once; it is not stored anywhere). Records and the data key stay.
+pub async fn new_recovery_key(auth_key: &str) -> Response {
+    let (acct, api) = match account_api().await {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let data = match key_arg(&acct.data_key) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    let new = match keys::new_recovery(&acct.email, &data) {
+        Ok(n) => n,
+        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let body = wire::NewRecoveryKeyRequest {
+        auth_key: auth_key.into(),
+        recovery_wrapped_key: new.wrapped,
+        recovery_auth_key: new.auth.to_base64(),
+    };
+    match api.post_empty("v1/account/recovery-key", &body).await {
+        Ok(()) => Response::SyncRecoveryKey {
+            recovery_key: new.key.display(),
+        },
+        Err(e) => fail(&e),
+    }
 }
 
 pub async fn devices() -> Response {

@@ -94,6 +94,9 @@ pub enum Request {
     /// device's sign-in; `auth_key` proves the password), then sign this device out. The
     /// wallet stays on the device.
     SyncDeleteAccount { auth_key: String },
+    /// Options → background: replace the recovery key (`auth_key` proves the password). The
+    /// background makes the new key; the old one stops working.
+    SyncNewRecoveryKey { auth_key: String },
 }
 
 /// An account's Argon2id parameters (the sync server's `kdf` object; salt in base64).
@@ -198,6 +201,10 @@ pub enum Response {
     },
     SyncDevices {
         devices: Vec<SyncDevice>,
+    },
+    /// A replaced recovery key: the new one, shown once and never stored.
+    SyncRecoveryKey {
+        recovery_key: String,
     },
     /// The request could not be served.
     Error(ErrorBody),

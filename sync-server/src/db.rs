@@ -336,6 +336,31 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Swaps the recovery-wrapped data key and the recovery key's hash in one statement, but
+    /// only if neither the password nor the recovery key changed since they were read (of two
+    /// concurrent replacements one wins; the other's key, never stored, is never shown).
+    pub async fn replace_recovery_key(
+        &self,
+        account_id: i64,
+        expected_auth_hash: &str,
+        expected_recovery_hash: Option<&str>,
+        new_recovery_hash: &str,
+        recovery_wrapped_key: &[u8],
+    ) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET recovery_auth_hash = $4, recovery_wrapped_key = $5
+             WHERE id = $1 AND auth_hash = $2 AND recovery_auth_hash IS NOT DISTINCT FROM $3",
+        )
+        .bind(account_id)
+        .bind(expected_auth_hash)
+        .bind(expected_recovery_hash)
+        .bind(new_recovery_hash)
+        .bind(recovery_wrapped_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn auth_hash_by_id(&self, account_id: i64) -> Result<Option<String>, ApiError> {
         Ok(
             sqlx::query_scalar("SELECT auth_hash FROM accounts WHERE id = $1")

@@ -260,7 +260,7 @@ test('two Chromium profiles sync through a local server; the database holds no p
   assert.deepEqual(pageErrors, []);
 });
 
-test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one', { timeout: 90_000 }, async () => {
+test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one, and can be replaced itself', { timeout: 120_000 }, async () => {
   const [a, b] = profiles;
   assert.ok(a && b, 'runs after the sync test');
   const pageA = await openOptions(a);
@@ -307,6 +307,37 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   await synced(pageB);
   assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
   // A, still signed in, keeps syncing (its data key did not change).
+  await pageA.getByTestId('sync-now').click();
+  await synced(pageA);
+
+  // The recovery key was seen by someone else: B makes a new one, with the password as proof.
+  await pageB.getByTestId('sync-new-recovery').click();
+  await pageB.getByTestId('sync-new-recovery-password').fill('not it at all');
+  await pageB.getByTestId('sync-new-recovery-confirm').click();
+  assert.match(await syncError(pageB), /Wrong email or password/);
+  await pageB.getByTestId('sync-new-recovery-password').fill(RECOVERED_PASSWORD);
+  await pageB.getByTestId('sync-new-recovery-confirm').click();
+  const shown = pageB.getByTestId('recovery-key');
+  await shown.waitFor({ timeout: 20_000 });
+  const newKey = await shown.textContent();
+  assert.match(newKey, /^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
+  assert.notEqual(newKey, recoveryKey);
+  await pageB.getByTestId('sync-info').filter({ hasText: 'the old one no longer works' }).waitFor();
+  await pageB.getByTestId('recovery-saved').click();
+  assert.equal(await pageB.getByTestId('recovery-key').count(), 0, 'shown once');
+  assert.equal(await pageB.getByTestId('new-recovery-form').count(), 0, 'the form closed');
+  // The old key no longer recovers the account; the new one does (same data key: A syncs on).
+  await pageB.getByTestId('sync-signout').click();
+  await pageB.getByTestId('sync-lost').click();
+  await fillAccount(pageB, { password: RECOVERED_PASSWORD });
+  await pageB.getByTestId('sync-recovery-key').fill(recoveryKey);
+  await pageB.getByTestId('sync-recover').click();
+  assert.match(await syncError(pageB), /^Wrong email or password \(or recovery key\)\.$/);
+  recoveryKey = newKey;
+  await pageB.getByTestId('sync-recovery-key').fill(recoveryKey);
+  await pageB.getByTestId('sync-recover').click();
+  await synced(pageB);
+  assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
   await pageA.getByTestId('sync-now').click();
   await synced(pageA);
   assert.deepEqual(pageErrors, []);

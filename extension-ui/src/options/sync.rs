@@ -1,6 +1,6 @@
 //! The options page's sync section: sign up (the recovery key shown once), sign in, recover
-//! with the recovery key, change the password, sync now (or the wait the server asked for),
-//! devices, sign out, delete the account.
+//! with the recovery key, change the password, make a new recovery key (shown once), sync now
+//! (or the wait the server asked for), devices, sign out, delete the account.
 //!
 //! The password is turned into keys here (Argon2id, sync-core) and never leaves the page; the
 //! background gets only the derived authentication and wrap keys, and does the HTTP.
@@ -496,6 +496,8 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
     let new_password = RwSignal::new(String::new());
     let deleting = RwSignal::new(false);
     let delete_password = RwSignal::new(String::new());
+    let renewing = RwSignal::new(false);
+    let renew_password = RwSignal::new(String::new());
     let busy = Signal::derive(move || c.busy.get().is_some());
     let account_busy = c.account_blocked();
     let retry_left = move || {
@@ -587,6 +589,44 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                 "Password changed. Other devices stay signed in.",
             )));
             Ok(())
+        });
+    };
+    let renew = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = renew_password.get_untracked();
+        if password.is_empty() {
+            c.error.set(Some(t(
+                "syncNewRecoveryNeedsPassword",
+                "Enter the account's password to make a new recovery key.",
+            )));
+            return;
+        }
+        let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
+            return;
+        };
+        let label = t("syncMakingRecoveryKey", "Making a new recovery key…");
+        act_on_account(c, label.clone(), async move {
+            // The server wants the password's authentication key as proof.
+            let kdf = params(&acct.server, &acct.email).await?;
+            let keys = derive(c, &password, &kdf).await?;
+            c.busy.set(Some(label));
+            match bridge::request(&Request::SyncNewRecoveryKey {
+                auth_key: keys.auth.to_base64(),
+            })
+            .await
+            {
+                Ok(Response::SyncRecoveryKey { recovery_key }) => {
+                    c.recovery.set(Some(recovery_key));
+                    renewing.set(false);
+                    renew_password.set(String::new());
+                    c.info.set(Some(t(
+                        "syncRecoveryKeyReplaced",
+                        "New recovery key made: the old one no longer works. Save the new one now.",
+                    )));
+                    Ok(())
+                }
+                other => status_of(other).await.map(|_| ()),
+            }
         });
     };
     let delete = move |ev: leptos::ev::SubmitEvent| {
@@ -693,6 +733,28 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             </div>
             <div class="actions"><button type="submit" data-testid="sync-change-password" disabled=account_busy>{t("syncChangePassword", "Change password")}</button></div>
         </form>
+        <Show when=move || renewing.get() fallback=move || view! {
+            <div class="actions">
+                <button type="button" data-testid="sync-new-recovery" disabled=account_busy
+                    on:click=move |_| renewing.set(true)>{t("syncNewRecoveryKey", "New recovery key…")}</button>
+            </div>
+        }>
+            <form aria-label=t("syncNewRecoveryForm", "Make a new recovery key") data-testid="new-recovery-form"
+                novalidate=true on:submit=renew>
+                <p>{t("syncNewRecoveryExplain", "Lost the recovery key, or has someone else seen it? Make a new one: the old key stops working at once. The password, the synced wallet and the signed-in devices stay as they are.")}</p>
+                <Field label=t("syncNewRecoveryPassword", "Type the account's password to confirm") id="sync-new-recovery-password".into()
+                    value=renew_password kind="password" required=true/>
+                <div class="actions">
+                    <button type="submit" data-testid="sync-new-recovery-confirm" disabled=account_busy>
+                        {t("syncNewRecoveryConfirm", "Make a new recovery key")}
+                    </button>
+                    <button type="button" class="link" on:click=move |_| {
+                        renewing.set(false);
+                        renew_password.set(String::new());
+                    }>{t("syncNewRecoveryCancel", "Cancel")}</button>
+                </div>
+            </form>
+        </Show>
         <Show when=move || deleting.get() fallback=move || view! {
             <div class="actions">
                 <button type="button" class="danger" data-testid="sync-delete" disabled=account_busy

@@ -96,6 +96,11 @@ impl Api {
         })
     }
 
+    /// The signed-in account's API (its server, its token).
+    fn for_account(acct: &Account) -> Result<Self, SyncError> {
+        Api::new(&acct.server, Some(acct.token.clone()))
+    }
+
     fn url(&self, path: &str) -> Result<reqwest::Url, SyncError> {
         self.base
             .join(path)
@@ -165,6 +170,16 @@ impl Api {
             .map(drop)
     }
 
+    /// `DELETE`, with a JSON body if one is given.
+    async fn delete<B: Serialize>(&self, path: &str, body: Option<&B>) -> Result<(), SyncError> {
+        let req = self.http.delete(self.url(path)?);
+        let req = match body {
+            Some(b) => req.json(b),
+            None => req,
+        };
+        self.send(req).await.map(drop)
+    }
+
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
         let resp = self.send(self.http.get(self.url(path)?)).await?;
         resp.json()
@@ -187,7 +202,16 @@ impl Transport for Api {
     }
 }
 
+/// An account action's failure, for the options page. A server that asks to be left alone
+/// (429, a busy 409, 503) gets `RetryLater` with its wait: the page holds the action back
+/// until then instead of sending again.
 fn fail(e: &SyncError) -> Response {
+    if let Some(secs) = retry::wait_secs(e) {
+        return Response::retry_later(
+            secs,
+            format!("The sync server asked to wait {secs} s before the next try."),
+        );
+    }
     match e {
         SyncError::Http {
             status: 401, code, ..
@@ -215,6 +239,21 @@ fn fail(e: &SyncError) -> Response {
 
 fn storage_error(e: String) -> Response {
     Response::error(ErrorCode::Storage, e)
+}
+
+/// The API of a server typed on the options page (before sign-in): a bad address is
+/// answered with the address check's own words.
+fn server_api(server: &str) -> Result<Api, Response> {
+    Api::new(server, None).map_err(|e| Response::error(ErrorCode::Sync, e.to_string()))
+}
+
+/// What every signed-in action starts from: the stored account and its API. Signed out is
+/// `NotSignedIn`.
+async fn account_api() -> Result<(Account, Api), Response> {
+    let acct = signed_in().await?;
+    let api =
+        Api::for_account(&acct).map_err(|e| Response::error(ErrorCode::Sync, e.to_string()))?;
+    Ok((acct, api))
 }
 
 async fn account() -> Result<Option<Account>, String> {
@@ -280,9 +319,9 @@ fn has_pending(doc: &WalletDoc, state: &SyncState) -> bool {
 }
 
 pub async fn kdf(server: &str, email: &str) -> Response {
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     match api
         .post::<_, wire::ParamsResponse>(
@@ -323,24 +362,19 @@ pub async fn sign_up(
         Ok(k) => k,
         Err(e) => return e,
     };
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     let made = (|| {
         let data = Key::random()?;
-        let recovery = RecoveryKey::random()?;
+        let recovery = keys::new_recovery(&email, &data)?;
         let keys = wire::NewKeys {
             wrapped_key: keys::wrap_data_key(&wrap, &email, WrapPurpose::Password, &data)?,
-            recovery_wrapped_key: keys::wrap_data_key(
-                &recovery.keys().wrap,
-                &email,
-                WrapPurpose::Recovery,
-                &data,
-            )?,
-            recovery_auth_key: recovery.keys().auth.to_base64(),
+            recovery_wrapped_key: recovery.wrapped,
+            recovery_auth_key: recovery.auth.to_base64(),
         };
-        Ok::<_, keys::CryptoError>((data, recovery, keys))
+        Ok::<_, keys::CryptoError>((data, recovery.key, keys))
     })();
     let (data, recovery, new_keys) = match made {
         Ok(m) => m,
@@ -362,14 +396,7 @@ pub async fn sign_up(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let acct = Account {
-        server: api.base.to_string(),
-        email,
-        device_id: session.device_id,
-        token: session.token,
-        data_key: data.to_base64(),
-    };
-    if let Err(e) = start(acct, now_ms).await {
+    if let Err(e) = start(&api, email, session, &data, now_ms).await {
         return e;
     }
     match status().await {
@@ -395,9 +422,9 @@ pub async fn sign_in(
         Ok(k) => k,
         Err(e) => return e,
     };
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     let session: wire::SessionResponse = match api
         .post(
@@ -413,7 +440,7 @@ pub async fn sign_in(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let Some(k) = session.keys else {
+    let Some(k) = &session.keys else {
         return Response::error(
             ErrorCode::Sync,
             "This account has no encryption key on the server (made by another client).",
@@ -428,14 +455,7 @@ pub async fn sign_in(
             )
         }
     };
-    let acct = Account {
-        server: api.base.to_string(),
-        email,
-        device_id: session.device_id,
-        token: session.token,
-        data_key: data.to_base64(),
-    };
-    if let Err(e) = start(acct, now_ms).await {
+    if let Err(e) = start(&api, email, session, &data, now_ms).await {
         return e;
     }
     status().await
@@ -462,9 +482,9 @@ pub async fn recover(
         Ok(k) => k,
         Err(e) => return e,
     };
-    let api = match Api::new(server, None) {
+    let api = match server_api(server) {
         Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        Err(e) => return e,
     };
     let session: wire::SessionResponse = match api
         .post(
@@ -480,7 +500,7 @@ pub async fn recover(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let Some(k) = session.keys else {
+    let Some(k) = &session.keys else {
         return Response::error(
             ErrorCode::Sync,
             "This account has no recovery copy of its key.",
@@ -523,14 +543,7 @@ pub async fn recover(
     {
         return fail(&e);
     }
-    let acct = Account {
-        server: authed.base.to_string(),
-        email,
-        device_id: session.device_id,
-        token: session.token,
-        data_key: data.to_base64(),
-    };
-    if let Err(e) = start(acct, now_ms).await {
+    if let Err(e) = start(&authed, email, session, &data, now_ms).await {
         return e;
     }
     status().await
@@ -538,7 +551,20 @@ pub async fn recover(
 
 /// Stores a new sign-in (with a fresh sync state: the first round merges this device's
 /// wallet with the account's) and runs the first round.
-async fn start(acct: Account, now_ms: u64) -> Result<(), Response> {
+async fn start(
+    api: &Api,
+    email: String,
+    session: wire::SessionResponse,
+    data: &Key,
+    now_ms: u64,
+) -> Result<(), Response> {
+    let acct = Account {
+        server: api.base.to_string(),
+        email,
+        device_id: session.device_id,
+        token: session.token,
+        data_key: data.to_base64(),
+    };
     browser::local_set(&[
         (ACCOUNT_KEY, to_js(&acct)),
         (
@@ -558,7 +584,7 @@ pub async fn change_password(
     new_auth_key: &str,
     new_wrap_key: &str,
 ) -> Response {
-    let acct = match signed_in().await {
+    let (acct, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
     };
@@ -568,10 +594,6 @@ pub async fn change_password(
     };
     let wrapped = match keys::wrap_data_key(&wrap, &acct.email, WrapPurpose::Password, &data) {
         Ok(w) => w,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
-    };
-    let api = match Api::new(&acct.server, Some(acct.token.clone())) {
-        Ok(a) => a,
         Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
     };
     match api
@@ -606,16 +628,14 @@ async fn signed_in() -> Result<Account, Response> {
 /// Signs out: the server forgets this device's token (best effort: offline still signs out
 /// locally), and the account, key and sync state leave this device. The wallet stays.
 pub async fn sign_out() -> Response {
-    if let Ok(Some(acct)) = account().await {
-        if let Ok(api) = Api::new(&acct.server, Some(acct.token)) {
-            if let Err(e) = api
-                .post_empty("v1/auth/logout", &serde_json::json!({}))
-                .await
-            {
-                web_log(&format!(
-                    "StackSmart: sign-out not confirmed by the server: {e}"
-                ));
-            }
+    if let Ok((_, api)) = account_api().await {
+        if let Err(e) = api
+            .post_empty("v1/auth/logout", &serde_json::json!({}))
+            .await
+        {
+            web_log(&format!(
+                "StackSmart: sign-out not confirmed by the server: {e}"
+            ));
         }
     }
     if let Err(e) = browser::local_remove(&[ACCOUNT_KEY.into(), STATE_KEY.into()]).await {
@@ -628,22 +648,14 @@ pub async fn sign_out() -> Response {
 /// device's sign-in go. Then this device forgets the account and its sync state, as sign-out
 /// does; the wallet stays.
 pub async fn delete_account(auth_key: &str) -> Response {
-    let acct = match signed_in().await {
+    let (_, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
-    };
-    let api = match Api::new(&acct.server, Some(acct.token)) {
-        Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
-    };
-    let url = match api.url("v1/account") {
-        Ok(u) => u,
-        Err(e) => return fail(&e),
     };
     let body = wire::DeleteAccountRequest {
         auth_key: auth_key.into(),
     };
-    if let Err(e) = api.send(api.http.delete(url).json(&body)).await {
+    if let Err(e) = api.delete("v1/account", Some(&body)).await {
         return fail(&e);
     }
     if let Err(e) = browser::local_remove(&[ACCOUNT_KEY.into(), STATE_KEY.into()]).await {
@@ -652,14 +664,39 @@ pub async fn delete_account(auth_key: &str) -> Response {
     status().await
 }
 
-pub async fn devices() -> Response {
-    let acct = match signed_in().await {
+/// Replaces the recovery key (`auth_key` proves the password): a fresh key wraps this
+/// device's data key, the server swaps it in for the old one, which stops working. Answers
+/// with the new key (shown once; it is not stored anywhere). Records and the data key stay.
+pub async fn new_recovery_key(auth_key: &str) -> Response {
+    let (acct, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
     };
-    let api = match Api::new(&acct.server, Some(acct.token)) {
-        Ok(a) => a,
+    let data = match key_arg(&acct.data_key) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    let new = match keys::new_recovery(&acct.email, &data) {
+        Ok(n) => n,
         Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+    };
+    let body = wire::NewRecoveryKeyRequest {
+        auth_key: auth_key.into(),
+        recovery_wrapped_key: new.wrapped,
+        recovery_auth_key: new.auth.to_base64(),
+    };
+    match api.post_empty("v1/account/recovery-key", &body).await {
+        Ok(()) => Response::SyncRecoveryKey {
+            recovery_key: new.key.display(),
+        },
+        Err(e) => fail(&e),
+    }
+}
+
+pub async fn devices() -> Response {
+    let (_, api) = match account_api().await {
+        Ok(a) => a,
+        Err(e) => return e,
     };
     match api.get::<wire::DeviceList>("v1/devices").await {
         Ok(list) => Response::SyncDevices {
@@ -680,20 +717,12 @@ pub async fn devices() -> Response {
 }
 
 pub async fn revoke(id: i64) -> Response {
-    let acct = match signed_in().await {
+    let (_, api) = match account_api().await {
         Ok(a) => a,
         Err(e) => return e,
     };
-    let api = match Api::new(&acct.server, Some(acct.token)) {
-        Ok(a) => a,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
-    };
-    let url = match api.url(&format!("v1/devices/{id}")) {
-        Ok(u) => u,
-        Err(e) => return fail(&e),
-    };
-    match api.send(api.http.delete(url)).await {
-        Ok(_) => devices().await,
+    match api.delete::<()>(&format!("v1/devices/{id}"), None).await {
+        Ok(()) => devices().await,
         Err(e) => fail(&e),
     }
 }
@@ -789,7 +818,7 @@ impl From<SyncError> for Failed {
 
 async fn round_with(acct: &Account, s: &mut Stored) -> Result<Vec<String>, Failed> {
     let data = Key::from_base64(&acct.data_key).map_err(|e| e.to_string())?;
-    let api = Api::new(&acct.server, Some(acct.token.clone()))?;
+    let api = Api::for_account(acct)?;
     let start = wallet_store::load().await.map_err(describe)?;
     let session = Session {
         email: &acct.email,
@@ -868,5 +897,84 @@ mod tests {
             let e = server_url(bad).expect_err(bad);
             assert!(e.contains('“'), "{e}");
         }
+    }
+
+    fn http(status: u16, code: &str, retry_after: Option<u32>) -> SyncError {
+        SyncError::Http {
+            status,
+            code: code.into(),
+            message: "the server's words".into(),
+            retry_after,
+        }
+    }
+
+    fn retry_after_secs(r: &Response) -> Option<u32> {
+        match r {
+            Response::Error(e) if e.code == ErrorCode::RetryLater => e.retry_after_secs,
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn account_actions_told_to_wait_answer_retry_later_with_the_wait() {
+        // Rate-limited sign-in: the server's Retry-After.
+        assert_eq!(
+            retry_after_secs(&fail(&http(429, "rate_limited", Some(17)))),
+            Some(17)
+        );
+        assert_eq!(
+            fail(&http(429, "rate_limited", Some(17))),
+            Response::retry_later(
+                17,
+                "The sync server asked to wait 17 s before the next try."
+            )
+        );
+        // Without the header: the defaults sync rounds use; a silly one is capped.
+        assert_eq!(
+            retry_after_secs(&fail(&http(429, "rate_limited", None))),
+            Some(60)
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&http(409, "busy", Some(2)))),
+            Some(2)
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&http(503, "unavailable", None))),
+            Some(5)
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&http(429, "rate_limited", Some(86_400)))),
+            Some(retry::MAX_WAIT_SECS)
+        );
+    }
+
+    #[test]
+    fn other_failures_keep_their_own_answers() {
+        // A taken email is a 409 too, but nothing to wait for.
+        assert_eq!(
+            fail(&http(409, "email_taken", None)),
+            Response::error(
+                ErrorCode::Sync,
+                "An account with this email already exists on that server: sign in instead."
+            )
+        );
+        assert_eq!(
+            fail(&http(401, "invalid_credentials", None)),
+            Response::error(
+                ErrorCode::InvalidCredentials,
+                "Wrong email or password (or recovery key)."
+            )
+        );
+        assert_eq!(
+            fail(&http(400, "invalid_request", None)),
+            Response::error(
+                ErrorCode::Sync,
+                "The server refused the request: the server's words"
+            )
+        );
+        assert_eq!(
+            retry_after_secs(&fail(&SyncError::Network("down".into()))),
+            None
+        );
     }
 }

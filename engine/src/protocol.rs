@@ -94,6 +94,9 @@ pub enum Request {
     /// device's sign-in; `auth_key` proves the password), then sign this device out. The
     /// wallet stays on the device.
     SyncDeleteAccount { auth_key: String },
+    /// Options → background: replace the recovery key (`auth_key` proves the password). The
+    /// background makes the new key; the old one stops working.
+    SyncNewRecoveryKey { auth_key: String },
 }
 
 /// An account's Argon2id parameters (the sync server's `kdf` object; salt in base64).
@@ -199,6 +202,10 @@ pub enum Response {
     SyncDevices {
         devices: Vec<SyncDevice>,
     },
+    /// A replaced recovery key: the new one, shown once and never stored.
+    SyncRecoveryKey {
+        recovery_key: String,
+    },
     /// The request could not be served.
     Error(ErrorBody),
 }
@@ -208,6 +215,10 @@ pub enum Response {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With [`ErrorCode::RetryLater`]: the seconds the server asked to wait before the next
+    /// request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,6 +243,9 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// Not signed in to sync.
     NotSignedIn,
+    /// The sync server asked to be left alone for a while (429 rate limit, a busy 409, 503):
+    /// nothing was changed, and `retry_after_secs` says when to try again.
+    RetryLater,
     /// The background's wasm failed to load or panicked.
     Internal,
 }
@@ -270,6 +284,16 @@ impl Response {
         Self::Error(ErrorBody {
             code,
             message: message.into(),
+            retry_after_secs: None,
+        })
+    }
+
+    /// The server's "come back in `seconds`" (already capped by the caller).
+    pub fn retry_later(seconds: u32, message: impl Into<String>) -> Self {
+        Self::Error(ErrorBody {
+            code: ErrorCode::RetryLater,
+            message: message.into(),
+            retry_after_secs: Some(seconds),
         })
     }
 }
@@ -293,6 +317,12 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"type": "error", "code": "bad_snapshot", "message": "too big"})
+        );
+        let json = serde_json::to_value(Response::retry_later(42, "wait")).expect("serialise");
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "error", "code": "retry_later", "message": "wait",
+                               "retry_after_secs": 42})
         );
     }
 }

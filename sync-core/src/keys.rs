@@ -246,6 +246,28 @@ pub fn unwrap_data_key(
         .map_err(|_| CryptoError::Malformed("data key"))
 }
 
+/// A fresh recovery key for an account's data key (sign-up, and "New recovery key"): the key
+/// to show once, the data key wrapped by it, and its authentication key for the server.
+pub struct NewRecovery {
+    pub key: RecoveryKey,
+    /// `recovery_wrapped_key` on the wire.
+    pub wrapped: String,
+    /// `recovery_auth_key` on the wire (the server keeps its Argon2id hash).
+    pub auth: Key,
+}
+
+/// Makes a recovery key for `data` and checks that it opens what it wrapped before anyone
+/// is shown it (a key that cannot unlock the account must never replace a working one).
+pub fn new_recovery(email: &str, data: &Key) -> Result<NewRecovery, CryptoError> {
+    let key = RecoveryKey::random()?;
+    let PasswordKeys { auth, wrap } = key.keys();
+    let wrapped = wrap_data_key(&wrap, email, WrapPurpose::Recovery, data)?;
+    if unwrap_data_key(&wrap, email, WrapPurpose::Recovery, &wrapped)? != *data {
+        return Err(CryptoError::Open);
+    }
+    Ok(NewRecovery { key, wrapped, auth })
+}
+
 /// Associated data of a record: the account, collection and record id, so the server cannot
 /// move a ciphertext to another record, collection or account undetected.
 pub fn record_ad(email: &str, collection: &str, id: &str) -> Vec<u8> {
@@ -397,6 +419,53 @@ mod tests {
         assert_eq!(back, data);
         assert!(RecoveryKey::parse("ABCD-1234").is_err());
         assert!(RecoveryKey::parse(&shown[..50]).is_err());
+    }
+
+    #[test]
+    fn a_new_recovery_key_unwraps_the_data_key_and_the_old_one_does_not() {
+        let data = Key::random().expect("random");
+        let old = new_recovery("a@x.io", &data).expect("old");
+        let new = new_recovery("a@x.io", &data).expect("new");
+        assert_ne!(old.key, new.key, "a fresh key each time");
+        assert_ne!(old.auth, new.auth, "so the server can tell them apart");
+        // What the user types back in reads as the key shown, and opens the new copy.
+        let typed = RecoveryKey::parse(&new.key.display()).expect("parse");
+        let opened = unwrap_data_key(
+            &typed.keys().wrap,
+            "a@x.io",
+            WrapPurpose::Recovery,
+            &new.wrapped,
+        )
+        .expect("the new key unwraps the data key");
+        assert_eq!(opened, data);
+        assert_eq!(new.auth, typed.keys().auth);
+        // The old key opens neither the new copy nor (once the server swapped it) anything.
+        assert_eq!(
+            unwrap_data_key(
+                &old.key.keys().wrap,
+                "a@x.io",
+                WrapPurpose::Recovery,
+                &new.wrapped
+            ),
+            Err(CryptoError::Open)
+        );
+        assert_eq!(
+            unwrap_data_key(
+                &new.key.keys().wrap,
+                "a@x.io",
+                WrapPurpose::Recovery,
+                &old.wrapped
+            ),
+            Err(CryptoError::Open)
+        );
+        // Bound to the account and purpose like every wrapped copy.
+        assert!(unwrap_data_key(
+            &new.key.keys().wrap,
+            "b@x.io",
+            WrapPurpose::Recovery,
+            &new.wrapped
+        )
+        .is_err());
     }
 
     #[test]

@@ -75,6 +75,15 @@ pub struct ChangePasswordRequest {
     pub wrapped_key: String,
 }
 
+/// `POST /v1/account/recovery-key`: proves the password and swaps in a new recovery key's
+/// wrapped data key and authentication key (the old recovery key stops working).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewRecoveryKeyRequest {
+    pub auth_key: String,
+    pub recovery_wrapped_key: String,
+    pub recovery_auth_key: String,
+}
+
 /// `DELETE /v1/account`: the authentication key again, as proof of the password.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeleteAccountRequest {

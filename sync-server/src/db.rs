@@ -167,6 +167,23 @@ fn account_auth_from_row(r: &sqlx::postgres::PgRow) -> Result<AccountAuth, ApiEr
     })
 }
 
+/// A device's session (registration's inside its transaction, login's and recovery's alone).
+async fn insert_session(
+    db: impl sqlx::PgExecutor<'_>,
+    account_id: i64,
+    token_hash: &[u8],
+    device_name: &str,
+) -> Result<i64, ApiError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(token_hash)
+    .bind(device_name)
+    .fetch_one(db)
+    .await?)
+}
+
 fn rfc3339(col: &str) -> String {
     format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 }
@@ -259,14 +276,7 @@ impl Store {
         let Some(account) = account else {
             return Ok(None);
         };
-        let session: i64 = sqlx::query_scalar(
-            "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(account)
-        .bind(token_hash)
-        .bind(device_name)
-        .fetch_one(&mut *tx)
-        .await?;
+        let session = insert_session(&mut *tx, account, token_hash, device_name).await?;
         tx.commit().await?;
         Ok(Some(session))
     }
@@ -326,6 +336,31 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Swaps the recovery-wrapped data key and the recovery key's hash in one statement, but
+    /// only if neither the password nor the recovery key changed since they were read (of two
+    /// concurrent replacements one wins; the other's key, never stored, is never shown).
+    pub async fn replace_recovery_key(
+        &self,
+        account_id: i64,
+        expected_auth_hash: &str,
+        expected_recovery_hash: Option<&str>,
+        new_recovery_hash: &str,
+        recovery_wrapped_key: &[u8],
+    ) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET recovery_auth_hash = $4, recovery_wrapped_key = $5
+             WHERE id = $1 AND auth_hash = $2 AND recovery_auth_hash IS NOT DISTINCT FROM $3",
+        )
+        .bind(account_id)
+        .bind(expected_auth_hash)
+        .bind(expected_recovery_hash)
+        .bind(new_recovery_hash)
+        .bind(recovery_wrapped_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn auth_hash_by_id(&self, account_id: i64) -> Result<Option<String>, ApiError> {
         Ok(
             sqlx::query_scalar("SELECT auth_hash FROM accounts WHERE id = $1")
@@ -341,14 +376,7 @@ impl Store {
         token_hash: &[u8],
         device_name: &str,
     ) -> Result<i64, ApiError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO sessions (account_id, token_hash, device_name) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(account_id)
-        .bind(token_hash)
-        .bind(device_name)
-        .fetch_one(&self.pool)
-        .await?)
+        insert_session(&self.pool, account_id, token_hash, device_name).await
     }
 
     /// The session behind a token hash, on a pooled connection that the lookup has just shown

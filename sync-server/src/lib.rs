@@ -188,6 +188,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/auth/logout", post(routes::logout))
         .route("/v1/auth/recover", post(routes::recover))
         .route("/v1/account/password", post(routes::change_password))
+        .route("/v1/account/recovery-key", post(routes::new_recovery_key))
         .route("/v1/devices", get(routes::list_devices))
         .route("/v1/devices/{id}", delete(routes::revoke_device))
         .route("/v1/account", delete(routes::delete_account))

@@ -87,6 +87,19 @@ pub struct ChangePasswordRequest {
     pub wrapped_key: String,
 }
 
+/// A new recovery key (the old one was lost or seen by someone else): proof of the password,
+/// and the new key's wrapped data key and authentication key, swapped in one statement. The
+/// old recovery key stops working at once; the data key and the records stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRecoveryKeyRequest {
+    /// The password's 32-byte authentication key, base64 (proof, as for a password change).
+    pub auth_key: String,
+    /// The data key wrapped by the new recovery key's wrap key (base64 ciphertext, ≤ 256 bytes).
+    pub recovery_wrapped_key: String,
+    /// The 32-byte authentication key derived from the new recovery key, base64.
+    pub recovery_auth_key: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub email: String,

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 use crate::auth::{self, AuthSession, BearerToken};
-use crate::db::{NewChange, Store, StoredKeys, WriteLimits};
+use crate::db::{AccountAuth, NewChange, Store, StoredKeys, WriteLimits};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::*;
 use crate::ratelimit::ClientIp;
@@ -39,7 +39,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     ),
     paths(
         healthz, auth_params, register, login, logout, list_devices, revoke_device,
-        delete_account, changes, post_batch, recover, change_password
+        delete_account, changes, post_batch, recover, change_password, new_recovery_key
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -186,9 +186,22 @@ pub async fn login(
     state.limits.login_per_email.check(&email)?;
     let key = auth::decode_auth_key(&req.auth_key)?;
     let device = device_name(&req.device_name)?;
-    let account = state.store.account_auth(&email).await?;
+    sign_in_device(&state, &email, key, &device, |a| Some(a.auth_hash.clone())).await
+}
+
+/// Login and recovery: checks `key` against the hash `proof` picks from the account (an
+/// unknown email costs the same Argon2id work and gets the same answer as a wrong key), then
+/// opens a session for the new device and hands back the wrapped keys.
+async fn sign_in_device(
+    state: &AppState,
+    email: &str,
+    key: Vec<u8>,
+    device: &str,
+    proof: fn(&AccountAuth) -> Option<String>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let account = state.store.account_auth(email).await?;
     let hasher = state.hasher.clone();
-    let stored = account.as_ref().map(|a| a.auth_hash.clone());
+    let stored = account.as_ref().and_then(proof);
     let ok = auth::blocking(move || hasher.verify(&key, stored.as_deref())).await?;
     let account = match account {
         Some(a) if ok => a,
@@ -200,7 +213,7 @@ pub async fn login(
     let token = auth::new_token();
     let device_id = state
         .store
-        .create_session(account.id, &auth::token_hash(&token), &device)
+        .create_session(account.id, &auth::token_hash(&token), device)
         .await?;
     Ok(Json(SessionResponse {
         token,
@@ -236,27 +249,10 @@ pub async fn recover(
     state.limits.login_per_email.check(&email)?;
     let key = auth::decode_auth_key(&req.recovery_auth_key)?;
     let device = device_name(&req.device_name)?;
-    let account = state.store.account_auth(&email).await?;
-    let hasher = state.hasher.clone();
-    let stored = account.as_ref().and_then(|a| a.recovery_auth_hash.clone());
-    let ok = auth::blocking(move || hasher.verify(&key, stored.as_deref())).await?;
-    let account = match account {
-        Some(a) if ok => a,
-        _ => {
-            metrics::counter!("login_failures_total").increment(1);
-            return Err(ApiError::InvalidCredentials);
-        }
-    };
-    let token = auth::new_token();
-    let device_id = state
-        .store
-        .create_session(account.id, &auth::token_hash(&token), &device)
-        .await?;
-    Ok(Json(SessionResponse {
-        token,
-        device_id,
-        keys: account.keys,
-    }))
+    sign_in_device(&state, &email, key, &device, |a| {
+        a.recovery_auth_hash.clone()
+    })
+    .await
 }
 
 /// Sets a new password: checks the current authentication key (or the recovery key's), then
@@ -317,6 +313,63 @@ pub async fn change_password(
         )
         .await?;
     if swapped {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::Busy)
+    }
+}
+
+/// Replaces the recovery key (the old one was lost or seen by someone else): checks the
+/// password's authentication key, then swaps the recovery-wrapped data key and the recovery
+/// key's hash in one statement. The old recovery key stops working at once; the data key, the
+/// records, the password and every device's sign-in stay as they are.
+#[utoipa::path(post, path = "/v1/account/recovery-key", tag = "auth", security(("bearer" = [])),
+    request_body = NewRecoveryKeyRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 409, description = "changed concurrently: retry", body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn new_recovery_key(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: AuthSession,
+    ApiJson(req): ApiJson<NewRecoveryKeyRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let proof = auth::decode_auth_key(&req.auth_key)?;
+    let wrapped = decode_wrapped(&req.recovery_wrapped_key, "recovery_wrapped_key")?;
+    let new_key = auth::decode_auth_key(&req.recovery_auth_key)?;
+    let account = state
+        .store
+        .account_auth_by_id(session.account_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if account.keys.is_none() {
+        // Without a password-wrapped copy a recovery key could never set a new password.
+        return Err(ApiError::BadRequest(
+            "this account keeps no wrapped data key, so it has no recovery key".into(),
+        ));
+    }
+    let hasher = state.hasher.clone();
+    let stored = Some(account.auth_hash.clone());
+    if !auth::blocking(move || hasher.verify(&proof, stored.as_deref())).await? {
+        metrics::counter!("login_failures_total").increment(1);
+        return Err(ApiError::InvalidCredentials);
+    }
+    let hasher = state.hasher.clone();
+    let new_hash = auth::blocking(move || hasher.hash(&new_key)).await??;
+    let swapped = state
+        .store
+        .replace_recovery_key(
+            account.id,
+            &account.auth_hash,
+            account.recovery_auth_hash.as_deref(),
+            &new_hash,
+            &wrapped,
+        )
+        .await?;
+    if swapped {
+        metrics::counter!("recovery_keys_replaced_total").increment(1);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::Busy)

@@ -234,6 +234,138 @@ async fn the_recovery_key_signs_in_unwraps_the_data_key_and_sets_a_new_password(
     assert_eq!(data2, acct.data);
 }
 
+/// The account's recovery columns as stored: the recovery-wrapped data key (decoded) and the
+/// recovery key's hash.
+async fn recovery_columns(s: &TestServer, email: &str) -> (Vec<u8>, String) {
+    sqlx::query_as("SELECT recovery_wrapped_key, recovery_auth_hash FROM accounts WHERE email = $1")
+        .bind(email)
+        .fetch_one(&mut s.db().await)
+        .await
+        .expect("account row")
+}
+
+async fn recover_with(s: &TestServer, email: &str, rk: &RecoveryKey) -> (u16, Value) {
+    post(
+        s,
+        "/v1/auth/recover",
+        None,
+        json!({"email": email, "recovery_auth_key": rk.keys().auth.to_base64(), "device_name": "spare laptop"}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_new_recovery_key_replaces_the_old_one_which_stops_working() {
+    let s = TestServer::start(|_| {}).await;
+    let (acct, token) = sign_up(&s, "noa@example.com", "kept password").await;
+    let (old_blob, old_hash) = recovery_columns(&s, &acct.email).await;
+    let new = keys::new_recovery(&acct.email, &acct.data).expect("new recovery key");
+    let body = |auth_key: &Key| {
+        json!({"auth_key": auth_key.to_base64(), "recovery_wrapped_key": new.wrapped,
+               "recovery_auth_key": new.auth.to_base64()})
+    };
+    let path = "/v1/account/recovery-key";
+
+    // Refused, and nothing changed: no token, a revoked-looking token, the wrong password,
+    // a malformed wrapped key, a short auth key.
+    let (status, v) = post(&s, path, None, body(&acct.pw.auth)).await;
+    assert_eq!((status, v["code"].as_str()), (401, Some("unauthorized")));
+    let (status, v) = post(&s, path, Some("ss1_not-a-token"), body(&acct.pw.auth)).await;
+    assert_eq!((status, v["code"].as_str()), (401, Some("unauthorized")));
+    let wrong = keys::password_keys("guessed password", &acct.kdf).expect("argon2");
+    let (status, v) = post(&s, path, Some(&token), body(&wrong.auth)).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
+    let mut bad = body(&acct.pw.auth);
+    bad["recovery_wrapped_key"] = json!("c2hvcnQ=");
+    let (status, v) = post(&s, path, Some(&token), bad).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["message"],
+        "recovery_wrapped_key must be 40–256 bytes of base64"
+    );
+    let mut bad = body(&acct.pw.auth);
+    bad["recovery_auth_key"] = json!("c2hvcnQ=");
+    let (status, _) = post(&s, path, Some(&token), bad).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        recovery_columns(&s, &acct.email).await,
+        (old_blob.clone(), old_hash.clone())
+    );
+    assert_eq!(recover_with(&s, &acct.email, &acct.recovery).await.0, 200);
+
+    // With the password: 204, the old wrapped copy is gone and the new one is stored.
+    let (status, v) = post(&s, path, Some(&token), body(&acct.pw.auth)).await;
+    assert_eq!(status, 204, "{v}");
+    let (blob, hash) = recovery_columns(&s, &acct.email).await;
+    assert_eq!(
+        blob,
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &new.wrapped)
+            .expect("b64")
+    );
+    assert_ne!(blob, old_blob, "the old recovery-wrapped key is gone");
+    assert_ne!(hash, old_hash);
+
+    // The old recovery key no longer signs in; the new one does and opens the same data key.
+    let (status, v) = recover_with(&s, &acct.email, &acct.recovery).await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
+    let (status, v) = recover_with(&s, &acct.email, &new.key).await;
+    assert_eq!(status, 200, "{v}");
+    let returned = v["keys"]["recovery_wrapped_key"]
+        .as_str()
+        .expect("recovery copy");
+    assert_eq!(returned, new.wrapped);
+    assert_eq!(
+        keys::unwrap_data_key(
+            &new.key.keys().wrap,
+            &acct.email,
+            WrapPurpose::Recovery,
+            returned
+        ),
+        Ok(acct.data.clone())
+    );
+    assert!(keys::unwrap_data_key(
+        &acct.recovery.keys().wrap,
+        &acct.email,
+        WrapPurpose::Recovery,
+        returned
+    )
+    .is_err());
+    // An account made without wrapped keys has no recovery key to replace.
+    let keyless = s.register("keyless@example.com").await;
+    let (status, v) = post(
+        &s,
+        path,
+        Some(&keyless.token),
+        json!({"auth_key": common::auth_key("keyless@example.com"),
+               "recovery_wrapped_key": new.wrapped, "recovery_auth_key": new.auth.to_base64()}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["message"],
+        "this account keeps no wrapped data key, so it has no recovery key"
+    );
+    // The password and this device's sign-in are untouched.
+    let (data, _) = sign_in(&s, &acct.email, "kept password")
+        .await
+        .expect("the password still works");
+    assert_eq!(data, acct.data);
+    let resp = s
+        .http
+        .get(s.url("/v1/devices"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("devices");
+    assert_eq!(resp.status(), 200);
+}
+
 /// sync-core's transport over native reqwest.
 struct Http<'a> {
     s: &'a TestServer,

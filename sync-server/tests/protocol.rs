@@ -78,6 +78,9 @@ async fn health_metrics_openapi_and_json_errors_everywhere() {
         "/v1/devices",
         "/v1/devices/{id}",
         "/v1/account",
+        "/v1/account/password",
+        "/v1/account/recovery-key",
+        "/v1/auth/recover",
         "/v1/records/changes",
         "/v1/records/batch",
     ] {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import http from 'node:http';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { Builder, By, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
@@ -260,7 +260,7 @@ test('two Chromium profiles sync through a local server; the database holds no p
   assert.deepEqual(pageErrors, []);
 });
 
-test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one', { timeout: 90_000 }, async () => {
+test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one, and can be replaced itself', { timeout: 120_000 }, async () => {
   const [a, b] = profiles;
   assert.ok(a && b, 'runs after the sync test');
   const pageA = await openOptions(a);
@@ -307,6 +307,37 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   await synced(pageB);
   assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
   // A, still signed in, keeps syncing (its data key did not change).
+  await pageA.getByTestId('sync-now').click();
+  await synced(pageA);
+
+  // The recovery key was seen by someone else: B makes a new one, with the password as proof.
+  await pageB.getByTestId('sync-new-recovery').click();
+  await pageB.getByTestId('sync-new-recovery-password').fill('not it at all');
+  await pageB.getByTestId('sync-new-recovery-confirm').click();
+  assert.match(await syncError(pageB), /Wrong email or password/);
+  await pageB.getByTestId('sync-new-recovery-password').fill(RECOVERED_PASSWORD);
+  await pageB.getByTestId('sync-new-recovery-confirm').click();
+  const shown = pageB.getByTestId('recovery-key');
+  await shown.waitFor({ timeout: 20_000 });
+  const newKey = await shown.textContent();
+  assert.match(newKey, /^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
+  assert.notEqual(newKey, recoveryKey);
+  await pageB.getByTestId('sync-info').filter({ hasText: 'the old one no longer works' }).waitFor();
+  await pageB.getByTestId('recovery-saved').click();
+  assert.equal(await pageB.getByTestId('recovery-key').count(), 0, 'shown once');
+  assert.equal(await pageB.getByTestId('new-recovery-form').count(), 0, 'the form closed');
+  // The old key no longer recovers the account; the new one does (same data key: A syncs on).
+  await pageB.getByTestId('sync-signout').click();
+  await pageB.getByTestId('sync-lost').click();
+  await fillAccount(pageB, { password: RECOVERED_PASSWORD });
+  await pageB.getByTestId('sync-recovery-key').fill(recoveryKey);
+  await pageB.getByTestId('sync-recover').click();
+  assert.match(await syncError(pageB), /^Wrong email or password \(or recovery key\)\.$/);
+  recoveryKey = newKey;
+  await pageB.getByTestId('sync-recovery-key').fill(recoveryKey);
+  await pageB.getByTestId('sync-recover').click();
+  await synced(pageB);
+  assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
   await pageA.getByTestId('sync-now').click();
   await synced(pageA);
   assert.deepEqual(pageErrors, []);
@@ -449,5 +480,78 @@ test('a server that answers 429 with Retry-After (an HTTP-date) gets no other ro
   } finally {
     busy.closeAllConnections();
     await new Promise((resolve) => busy.close(resolve));
+  }
+});
+
+/** Requests the server has answered on its auth routes (params, login, register, …). */
+async function authRequests(base) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith('http_requests_total{') && l.includes('route="/v1/auth/'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+test('sign-in refused by a real rate limit says how long to wait, and sends nothing before then', { timeout: 60_000 }, async () => {
+  // A second server on the same database with a tight auth limit (20 a minute per IP: one
+  // request every 3 s once the burst is spent).
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const tight = spawn(serverBinary(), ['serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/stacksmart`,
+      STACKSMART_BIND: `127.0.0.1:${port}`,
+      STACKSMART_MIGRATE: 'false',
+      STACKSMART_PURGE_INTERVAL_SECS: '0',
+      STACKSMART_CLIENT_KDF_M_KIB: '8192',
+      STACKSMART_CLIENT_KDF_T: '1',
+      STACKSMART_ARGON2_M_KIB: '1024',
+      STACKSMART_ARGON2_T: '1',
+      STACKSMART_LOG_FORMAT: 'text',
+      STACKSMART_RATE_AUTH_PER_IP: '20',
+    },
+    stdio: 'ignore',
+  });
+  try {
+    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true,
+      { timeout: 15_000, what: 'the rate-limited server' });
+    const d = await launch('d');
+    const page = await openOptions(d);
+    // Another client on this address spends the burst.
+    let answered = 0;
+    while (answered !== 429) {
+      answered = (await fetch(`${base}/v1/auth/params`, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'someone@example.com' }) })).status;
+    }
+    const before = await authRequests(base);
+    await fillAccount(page, { server: base, email: 'limited@example.com' });
+    await page.getByTestId('sync-signin').click();
+    const wait = page.getByTestId('sync-wait');
+    await wait.waitFor();
+    assert.equal(await wait.getAttribute('role'), 'alert');
+    const said = await wait.textContent();
+    const m = said.match(/^The sync server is busy or limiting requests: try again in (\d+) s\. Nothing was changed\.$/);
+    assert.ok(m, said);
+    assert.ok(Number(m[1]) >= 1 && Number(m[1]) <= 4, `Retry-After of a 3 s period: ${said}`);
+    assert.equal(await authRequests(base), before + 1, 'one request, answered 429');
+    // Until then the account actions are off, and even a scripted submit sends nothing.
+    for (const id of ['sync-signin', 'sync-signup']) {
+      assert.equal(await page.getByTestId(id).isDisabled(), true, `${id} disabled during the wait`);
+    }
+    await page.getByTestId('sync-form').evaluate((f) => f.requestSubmit());
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await authRequests(base), before + 1, 'nothing sent during the wait');
+    assert.equal(await page.getByTestId('sync-error').count(), 0, 'the wait is the message');
+
+    // When the wait is over the message goes and the buttons work again; with the bucket
+    // refilled (another 3 s) the sign-in reaches the server, which knows no such account.
+    await wait.waitFor({ state: 'detached', timeout: 6_000 });
+    assert.equal(await page.getByTestId('sync-signin').isDisabled(), false);
+    await new Promise((r) => setTimeout(r, 3_500));
+    await page.getByTestId('sync-signin').click();
+    assert.match(await syncError(page), /Wrong email or password/);
+    assert.equal(await authRequests(base), before + 3, 'params and login, once each');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    tight.kill();
   }
 });

@@ -1,11 +1,17 @@
 //! The options page's sync section: sign up (the recovery key shown once), sign in, recover
-//! with the recovery key, change the password, sync now (or the wait the server asked for),
-//! devices, sign out, delete the account.
+//! with the recovery key, change the password, make a new recovery key (shown once), sync now
+//! (or the wait the server asked for), devices, sign out, delete the account.
 //!
 //! The password is turned into keys here (Argon2id, sync-core) and never leaves the page; the
 //! background gets only the derived authentication and wrap keys, and does the HTTP.
+//!
+//! When the server answers an account action with "wait" (429, a busy 409, 503 and their
+//! `Retry-After`), the section says how long, and the account actions stay disabled until
+//! then: nothing is retried on its own, and a click cannot send again early.
 
-use engine::protocol::{KdfParams, Request, Response, SyncDevice, SyncStatus};
+use engine::protocol::{
+    ErrorBody, ErrorCode, KdfParams, Request, Response, SyncDevice, SyncStatus,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sync_core::keys::{self, PasswordKeys};
@@ -32,6 +38,45 @@ struct SyncCtx {
     recovery: RwSignal<Option<String>>,
     /// Milliseconds the last Argon2id derivation took (also on the section as `data-kdf-ms`).
     kdf_ms: RwSignal<Option<f64>>,
+    /// A clock ticking each second, for the countdowns of the server's waits.
+    now: RwSignal<u64>,
+    /// The server asked account actions to wait until then (ms since the epoch).
+    wait_until: RwSignal<Option<u64>>,
+}
+
+impl SyncCtx {
+    /// Whole seconds left of the server's wait for account actions (tracked: follows the
+    /// clock).
+    fn wait_left(self) -> Option<u64> {
+        retry::seconds_left(self.wait_until.get(), self.now.get())
+    }
+
+    /// Account actions (they all reach the server's rate-limited auth endpoints) are off
+    /// while another action runs and while the server's wait lasts.
+    fn account_blocked(self) -> Signal<bool> {
+        Signal::derive(move || self.busy.get().is_some() || self.wait_left().is_some())
+    }
+}
+
+/// Why an action stopped: words for the alert, or the server's "try again in N s".
+enum Failed {
+    Said(String),
+    Wait(u32),
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Failed::Said(message)
+    }
+}
+
+impl From<ErrorBody> for Failed {
+    fn from(e: ErrorBody) -> Self {
+        match (e.code, e.retry_after_secs) {
+            (ErrorCode::RetryLater, Some(secs)) => Failed::Wait(secs),
+            _ => Failed::Said(e.message),
+        }
+    }
 }
 
 fn device_name() -> String {
@@ -53,12 +98,12 @@ fn device_name() -> String {
     tr("syncDeviceName", "$1 on $2", &[browser, &os])
 }
 
-async fn status_of(reply: Result<Response, String>) -> Result<SyncStatus, String> {
+async fn status_of(reply: Result<Response, String>) -> Result<SyncStatus, Failed> {
     match reply {
         Ok(Response::SyncStatus { status }) => Ok(*status),
-        Ok(Response::Error(e)) => Err(e.message),
-        Ok(other) => Err(format!("unexpected answer: {other:?}")),
-        Err(e) => Err(e),
+        Ok(Response::Error(e)) => Err(e.into()),
+        Ok(other) => Err(format!("unexpected answer: {other:?}").into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -67,9 +112,10 @@ async fn refresh(c: SyncCtx) {
         Ok(s) => {
             c.status.try_set(Some(s));
         }
-        Err(e) => {
+        Err(Failed::Said(e)) => {
             c.error.try_set(Some(e));
         }
+        Err(Failed::Wait(_)) => {}
     }
 }
 
@@ -94,7 +140,7 @@ async fn derive(c: SyncCtx, password: &str, kdf: &KdfParams) -> Result<PasswordK
     keys
 }
 
-async fn params(server: &str, email: &str) -> Result<KdfParams, String> {
+async fn params(server: &str, email: &str) -> Result<KdfParams, Failed> {
     match bridge::request(&Request::SyncKdf {
         server: server.into(),
         email: email.into(),
@@ -102,17 +148,18 @@ async fn params(server: &str, email: &str) -> Result<KdfParams, String> {
     .await
     {
         Ok(Response::SyncKdf { kdf }) => Ok(kdf),
-        Ok(Response::Error(e)) => Err(e.message),
-        Ok(other) => Err(format!("unexpected answer: {other:?}")),
-        Err(e) => Err(e),
+        Ok(Response::Error(e)) => Err(e.into()),
+        Ok(other) => Err(format!("unexpected answer: {other:?}").into()),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Runs `work` with the section marked busy; its error (if any) shows in the alert.
+/// Runs `work` with the section marked busy; its error (if any) shows in the alert, and a
+/// wait the server asked for holds back the account actions until it has passed.
 fn act(
     c: SyncCtx,
     label: String,
-    work: impl std::future::Future<Output = Result<(), String>> + 'static,
+    work: impl std::future::Future<Output = Result<(), Failed>> + 'static,
 ) {
     if c.busy.get_untracked().is_some() {
         return;
@@ -123,10 +170,31 @@ fn act(
     spawn_local(async move {
         let result = work.await;
         c.busy.try_set(None);
-        if let Err(e) = result {
-            c.error.try_set(Some(e));
+        match result {
+            Ok(()) => {}
+            Err(Failed::Said(e)) => {
+                c.error.try_set(Some(e));
+            }
+            Err(Failed::Wait(secs)) => {
+                let until = now_ms().saturating_add(u64::from(secs) * 1000);
+                c.now.try_set(now_ms());
+                c.wait_until.try_set(Some(until));
+            }
         }
     });
+}
+
+/// [`act`] for an account action: nothing is sent while the server's wait lasts (a form
+/// can still be submitted with Enter, or from a script, while its button is disabled).
+fn act_on_account(
+    c: SyncCtx,
+    label: String,
+    work: impl std::future::Future<Output = Result<(), Failed>> + 'static,
+) {
+    if retry::seconds_left(c.wait_until.get_untracked(), now_ms()).is_some() {
+        return;
+    }
+    act(c, label, work);
 }
 
 /// The origin pattern the extension needs to reach `server`, if it reads as an address.
@@ -144,7 +212,17 @@ pub fn SyncSection() -> impl IntoView {
         info: RwSignal::new(None),
         recovery: RwSignal::new(None),
         kdf_ms: RwSignal::new(None),
+        now: RwSignal::new(now_ms()),
+        wait_until: RwSignal::new(None),
     };
+    if let Ok(tick) = set_interval_with_handle(
+        move || {
+            c.now.try_set(now_ms());
+        },
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || tick.clear());
+    }
     spawn_local(refresh(c));
     // Rounds run in the background (after edits, on the alarm): follow their outcome.
     bridge::on_local_change("sync-state", move || spawn_local(refresh(c)));
@@ -162,6 +240,11 @@ pub fn SyncSection() -> impl IntoView {
             </Show>
             <div class="note-slot" aria-live="polite">
                 {move || c.busy.get().map(|b| view! { <p class="muted" data-testid="sync-busy">{b}</p> })}
+                {move || c.wait_left().map(|s| view! {
+                    <p class="note refused" role="alert" data-testid="sync-wait">
+                        {tr("syncWaitBeforeRetry", "The sync server is busy or limiting requests: try again in $1 s. Nothing was changed.", &[&s.to_string()])}
+                    </p>
+                })}
                 {move || c.info.get().map(|m| view! { <p class="note saved" data-testid="sync-info">{m}</p> })}
                 {move || c.error.get().map(|e| view! {
                     <p class="note refused" role="alert" data-testid="sync-error">{e}</p>
@@ -192,7 +275,7 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let recovery_key = RwSignal::new(String::new());
-    let busy = Signal::derive(move || c.busy.get().is_some());
+    let busy = c.account_blocked();
 
     // Browsers want a click for a permission prompt: ask first, before any await.
     let ask_permission = move || -> Option<js_sys::Promise> {
@@ -228,7 +311,7 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
             Err(m) => return c.error.set(Some(m)),
         };
         let signing_in = t("syncSigningIn", "Signing in…");
-        act(c, signing_in.clone(), async move {
+        act_on_account(c, signing_in.clone(), async move {
             granted(permission, &s).await?;
             let kdf = params(&s, &e).await?;
             let keys = derive(c, &p, &kdf).await?;
@@ -253,7 +336,7 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
             Err(m) => return c.error.set(Some(m)),
         };
         let creating = t("syncCreating", "Creating the account…");
-        act(c, creating.clone(), async move {
+        act_on_account(c, creating.clone(), async move {
             granted(permission, &s).await?;
             // An unknown email gets the server's cost; the salt is made fresh here.
             let cost = params(&s, &e).await?;
@@ -291,7 +374,7 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
         };
         let rk = recovery_key.get_untracked();
         let recovering = t("syncRecovering", "Recovering the account…");
-        act(c, recovering.clone(), async move {
+        act_on_account(c, recovering.clone(), async move {
             granted(permission, &s).await?;
             keys::RecoveryKey::parse(&rk).map_err(|e| e.to_string())?;
             let cost = params(&s, &e).await?;
@@ -413,20 +496,13 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
     let new_password = RwSignal::new(String::new());
     let deleting = RwSignal::new(false);
     let delete_password = RwSignal::new(String::new());
+    let renewing = RwSignal::new(false);
+    let renew_password = RwSignal::new(String::new());
     let busy = Signal::derive(move || c.busy.get().is_some());
-    // A clock ticking each second, for the countdown of a wait the server asked for.
-    let now = RwSignal::new(now_ms());
-    if let Ok(tick) = set_interval_with_handle(
-        move || {
-            now.try_set(now_ms());
-        },
-        std::time::Duration::from_secs(1),
-    ) {
-        on_cleanup(move || tick.clear());
-    }
+    let account_busy = c.account_blocked();
     let retry_left = move || {
         let at = c.status.with(|s| s.as_ref().and_then(|s| s.retry_at_ms));
-        retry::seconds_left(at, now.get())
+        retry::seconds_left(at, c.now.get())
     };
     let sync_now = move |_| {
         act(c, t("syncSyncing", "Syncing…"), async move {
@@ -440,7 +516,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                     c.info.set(Some(retry_text(seconds)));
                     Ok(())
                 }
-                None => failed.map_or(Ok(()), Err),
+                None => failed.map_or(Ok(()), |e| Err(e.into())),
             }
         });
     };
@@ -491,7 +567,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             return;
         };
         let changing = t("syncChanging", "Changing the password…");
-        act(c, changing.clone(), async move {
+        act_on_account(c, changing.clone(), async move {
             let kdf_old = params(&acct.server, &acct.email).await?;
             let old_keys = derive(c, &old, &kdf_old).await?;
             let kdf =
@@ -515,6 +591,44 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             Ok(())
         });
     };
+    let renew = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = renew_password.get_untracked();
+        if password.is_empty() {
+            c.error.set(Some(t(
+                "syncNewRecoveryNeedsPassword",
+                "Enter the account's password to make a new recovery key.",
+            )));
+            return;
+        }
+        let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
+            return;
+        };
+        let label = t("syncMakingRecoveryKey", "Making a new recovery key…");
+        act_on_account(c, label.clone(), async move {
+            // The server wants the password's authentication key as proof.
+            let kdf = params(&acct.server, &acct.email).await?;
+            let keys = derive(c, &password, &kdf).await?;
+            c.busy.set(Some(label));
+            match bridge::request(&Request::SyncNewRecoveryKey {
+                auth_key: keys.auth.to_base64(),
+            })
+            .await
+            {
+                Ok(Response::SyncRecoveryKey { recovery_key }) => {
+                    c.recovery.set(Some(recovery_key));
+                    renewing.set(false);
+                    renew_password.set(String::new());
+                    c.info.set(Some(t(
+                        "syncRecoveryKeyReplaced",
+                        "New recovery key made: the old one no longer works. Save the new one now.",
+                    )));
+                    Ok(())
+                }
+                other => status_of(other).await.map(|_| ()),
+            }
+        });
+    };
     let delete = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let password = delete_password.get_untracked();
@@ -529,7 +643,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             return;
         };
         let label = t("syncDeleting", "Deleting the account…");
-        act(c, label.clone(), async move {
+        act_on_account(c, label.clone(), async move {
             // The server wants the password's authentication key as proof.
             let kdf = params(&acct.server, &acct.email).await?;
             let keys = derive(c, &password, &kdf).await?;
@@ -617,11 +731,33 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                 <Field label=t("syncCurrentPassword", "Current password") id="sync-current-password".into() value=current kind="password" required=true/>
                 <Field label=t("syncNewPassword", "New password") id="sync-new-password".into() value=new_password kind="password" required=true/>
             </div>
-            <div class="actions"><button type="submit" data-testid="sync-change-password" disabled=busy>{t("syncChangePassword", "Change password")}</button></div>
+            <div class="actions"><button type="submit" data-testid="sync-change-password" disabled=account_busy>{t("syncChangePassword", "Change password")}</button></div>
         </form>
+        <Show when=move || renewing.get() fallback=move || view! {
+            <div class="actions">
+                <button type="button" data-testid="sync-new-recovery" disabled=account_busy
+                    on:click=move |_| renewing.set(true)>{t("syncNewRecoveryKey", "New recovery key…")}</button>
+            </div>
+        }>
+            <form aria-label=t("syncNewRecoveryForm", "Make a new recovery key") data-testid="new-recovery-form"
+                novalidate=true on:submit=renew>
+                <p>{t("syncNewRecoveryExplain", "Lost the recovery key, or has someone else seen it? Make a new one: the old key stops working at once. The password, the synced wallet and the signed-in devices stay as they are.")}</p>
+                <Field label=t("syncNewRecoveryPassword", "Type the account's password to confirm") id="sync-new-recovery-password".into()
+                    value=renew_password kind="password" required=true/>
+                <div class="actions">
+                    <button type="submit" data-testid="sync-new-recovery-confirm" disabled=account_busy>
+                        {t("syncNewRecoveryConfirm", "Make a new recovery key")}
+                    </button>
+                    <button type="button" class="link" on:click=move |_| {
+                        renewing.set(false);
+                        renew_password.set(String::new());
+                    }>{t("syncNewRecoveryCancel", "Cancel")}</button>
+                </div>
+            </form>
+        </Show>
         <Show when=move || deleting.get() fallback=move || view! {
             <div class="actions">
-                <button type="button" class="danger" data-testid="sync-delete" disabled=busy
+                <button type="button" class="danger" data-testid="sync-delete" disabled=account_busy
                     on:click=move |_| deleting.set(true)>{t("syncDeleteAccount", "Delete account…")}</button>
             </div>
         }>
@@ -632,7 +768,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                 <Field label=t("syncDeletePassword", "Type the account's password to confirm") id="sync-delete-password".into()
                     value=delete_password kind="password" required=true/>
                 <div class="actions">
-                    <button type="submit" class="danger" data-testid="sync-delete-confirm" disabled=busy>
+                    <button type="submit" class="danger" data-testid="sync-delete-confirm" disabled=account_busy>
                         {t("syncDeleteConfirm", "Delete the account")}
                     </button>
                     <button type="button" class="link" on:click=move |_| {
@@ -642,5 +778,37 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                 </div>
             </form>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(code: ErrorCode, retry_after_secs: Option<u32>) -> ErrorBody {
+        ErrorBody {
+            code,
+            message: "the background's words".into(),
+            retry_after_secs,
+        }
+    }
+
+    #[test]
+    fn the_servers_wait_holds_actions_back_and_other_errors_are_said() {
+        assert!(matches!(
+            Failed::from(body(ErrorCode::RetryLater, Some(12))),
+            Failed::Wait(12)
+        ));
+        for other in [
+            body(ErrorCode::Sync, None),
+            body(ErrorCode::InvalidCredentials, None),
+            // A wait without its length is not one the page could count down.
+            body(ErrorCode::RetryLater, None),
+        ] {
+            assert!(matches!(
+                Failed::from(other),
+                Failed::Said(m) if m == "the background's words"
+            ));
+        }
     }
 }

@@ -715,6 +715,86 @@ test('options: a custom card with its cap used, an enrolled offer, a membership,
   assert.deepEqual(pageErrors, []);
 });
 
+test('options: an enrolled offer is edited in place (a bad amount is named where it was typed), and the popup counts the edit', { timeout: 60_000 }, async () => {
+  const { tabId } = await openFixture('bank-offer.html?enrolled');
+  const page = await openOptions();
+  const wallet = {
+    schema: 2,
+    cards: [{ id: 'hdfc-millennia', catalogue: 'hdfc-millennia' }, { id: 'icici-amazon-pay', catalogue: 'icici-amazon-pay' }],
+    card_offers: [{ id: 'millennia-local', card: 'hdfc-millennia', merchant: '127.0.0.1', value: { spend_get: { min_spend: '10000', credit: '100' } } }],
+  };
+  assert.equal((await page.evaluate((w) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: w }), wallet)).type, 'wallet');
+  const popup = await openPopup(tabId);
+  await popup.setViewportSize({ width: 400, height: 700 });
+  // 12,999 − 500 code − 1,249.90 bank discount − 112.49 Millennia cash back − 100 enrolled credit.
+  // A ₹100 credit loses to the bank's 10 % off (only one of the two applies).
+  await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹11,136.61');
+  const left = await popup.getByTestId('unused').allTextContents();
+  assert.ok(left.some((r) => r.startsWith('HDFC Bank Millennia offer (millennia-local): Only one of its kind applies')), left.join('\n'));
+
+  const row = page.locator('[data-testid="card-offer"][data-offer="millennia-local"]');
+  await row.waitFor();
+  // Keyboard: Enter on "Edit" opens the form on its first field.
+  await row.getByTestId('offer-edit').focus();
+  await page.keyboard.press('Enter');
+  const form = row.getByTestId('offer-edit-form');
+  await form.waitFor();
+  assert.equal(await row.getByTestId('offer-edit').getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'offer-edit-millennia-local-card');
+  assert.equal(await form.locator('#offer-edit-millennia-local-credit').inputValue(), '100', 'the form starts from the stored offer');
+  const before = await storedWallet(page);
+  // A credit of zero is refused in the row being edited, naming the field; nothing is saved.
+  await form.locator('#offer-edit-millennia-local-credit').fill('0');
+  await form.getByTestId('offer-save').click();
+  const alert = row.getByTestId('offer-edit-error');
+  await alert.waitFor();
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.equal(await alert.textContent(), 'Get back: enter an amount above zero');
+  await row.screenshot({ path: artifactPath('chromium-options-offer-edit-refused.png') });
+  assert.deepEqual(await storedWallet(page), before);
+  // Terms, amount and expiry changed; the card changed to the Amazon Pay card and back.
+  await form.locator('#offer-edit-millennia-local-card').selectOption('icici-amazon-pay');
+  await form.locator('#offer-edit-millennia-local-credit').fill('2000');
+  await form.locator('#offer-edit-millennia-local-expires').fill('2099-12-31');
+  await form.locator('#offer-edit-millennia-local-terms').fill('Once per card, on ₹10,000 or more.');
+  await form.getByTestId('offer-save').click();
+  await page.locator('#card-offers [data-testid="saved"]', { hasText: 'Saved the offer at 127.0.0.1.' }).waitFor();
+  let offer = (await storedWallet(page)).card_offers[0];
+  assert.deepEqual(offer, {
+    id: 'millennia-local', card: 'icici-amazon-pay', merchant: '127.0.0.1', value: { spend_get: { min_spend: '10000', credit: '2000' } },
+    expires: '2099-12-31', payout_delay_days: 0, used: false, terms: 'Once per card, on ₹10,000 or more.',
+  });
+  assert.match(await row.textContent(), /Amazon Pay ICICI Bank Credit Card · spend 10000 get 2000 back · expires 2099-12-31/);
+  assert.equal(await row.getByTestId('offer-terms').textContent(), 'Once per card, on ₹10,000 or more.');
+  await row.getByTestId('offer-edit').click();
+  await form.locator('#offer-edit-millennia-local-card').selectOption('hdfc-millennia');
+  await form.getByTestId('offer-save').click();
+  await waitFor(async () => (await storedWallet(page)).card_offers[0].card === 'hdfc-millennia', { what: 'the card changed back' });
+  offer = (await storedWallet(page)).card_offers[0];
+  assert.equal(offer.value.spend_get.credit, '2000');
+  await page.locator('#card-offers').screenshot({ path: artifactPath('chromium-options-offer-edited.png') });
+  // The popup follows the stored wallet: a ₹2,000 credit beats the bank's 10 % (only one of
+  // the two applies): 12,999 − 500 code − 124.99 cash back − 2,000 credit.
+  await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹10,374.01');
+  assert.deepEqual(await popup.getByTestId('plan').locator('li').allTextContents(), [
+    'Apply CLEAN500',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank Millennia offer (millennia-local)',
+  ]);
+  const unused = await popup.getByTestId('unused').allTextContents();
+  assert.ok(unused.some((r) => r.startsWith('HDFC Bank offer: Only one of its kind applies')), unused.join('\n'));
+  await popup.screenshot({ path: artifactPath('chromium-popup-offer-edited.png'), fullPage: true });
+  // Escape closes an edit form without saving, and focus returns to its button.
+  await row.getByTestId('offer-edit').click();
+  await form.locator('#offer-edit-millennia-local-credit').fill('999');
+  await page.keyboard.press('Escape');
+  await form.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'offer-edit');
+  assert.equal((await storedWallet(page)).card_offers[0].value.spend_get.credit, '2000');
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
+  await Promise.all([popup.close(), page.close()]);
+  assert.deepEqual(pageErrors, []);
+});
+
 test('options: loyalty, a portal, a gift-card seller and point values are stored; a pasted export imports', { timeout: 60_000 }, async () => {
   const page = await openOptions();
   await page.evaluate(() => chrome.storage.local.remove('wallet'));

@@ -271,6 +271,66 @@ test('options: catalogue cards and a gift card are stored, a bad import changes 
   await driver.manage().window().setRect({ width: 420, height: 400 });
 });
 
+/** Replaces what an input holds (backspaces: Ctrl+A or clear() left fields empty in Firefox). */
+async function retype(element, text) {
+  const typed = await element.getAttribute('value');
+  await element.sendKeys(Key.END, Key.BACK_SPACE.repeat(typed.length), text);
+}
+
+test('options: an enrolled offer is edited in place, a bad amount is named in its row, and the popup counts the edit', async () => {
+  await driver.switchTo().window(pageTab);
+  await driver.get(`${server.base}/bank-offer.html?enrolled`);
+  await driver.switchTo().window(popupTab);
+  const tabId = await tabIdFor(`${server.base}/bank-offer.html?enrolled`);
+  const saved = await sendMessage({
+    type: 'save_wallet',
+    wallet: {
+      schema: 2,
+      cards: [{ id: 'hdfc-millennia', catalogue: 'hdfc-millennia' }, { id: 'icici-amazon-pay', catalogue: 'icici-amazon-pay' }],
+      card_offers: [{ id: 'millennia-local', card: 'hdfc-millennia', merchant: '127.0.0.1', value: { spend_get: { min_spend: '10000', credit: '100' } } }],
+    },
+  });
+  assert.equal(saved.type, 'wallet', JSON.stringify(saved));
+  const netCost = async () => {
+    await driver.get(`${base}/popup.html?tab=${tabId}`);
+    return (await located('[data-testid="net-cost"]')).getText();
+  };
+  // A ₹100 credit loses to the bank's 10 % off (only one of the two applies).
+  assert.equal(await netCost(), '₹11,136.61');
+
+  await driver.manage().window().setRect({ width: 800, height: 1400 });
+  await driver.get(`${base}/options.html`);
+  const row = '[data-testid="card-offer"][data-offer="millennia-local"]';
+  await (await located(`${row} [data-testid="offer-edit"]`)).click();
+  const field = (name) => located(`#offer-edit-millennia-local-${name}`);
+  assert.equal(await driver.executeScript('return document.activeElement.id'), 'offer-edit-millennia-local-card');
+  await retype(await field('credit'), '0');
+  await css(`${row} [data-testid="offer-save"]`).click();
+  const alert = await located(`${row} [data-testid="offer-edit-error"]`);
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.equal(await alert.getText(), 'Get back: enter an amount above zero');
+  assert.equal((await storedWallet()).card_offers[0].value.spend_get.credit, '100', 'nothing saved');
+  await css('#offer-edit-millennia-local-card option[value="icici-amazon-pay"]').click();
+  await retype(await field('credit'), '2000');
+  await (await field('terms')).sendKeys('Once per card.');
+  await css(`${row} [data-testid="offer-save"]`).click();
+  await driver.wait(async () => (await storedWallet()).card_offers[0].value.spend_get.credit === '2000', 10_000);
+  const offer = (await storedWallet()).card_offers[0];
+  assert.deepEqual([offer.id, offer.card, offer.terms, offer.used], ['millennia-local', 'icici-amazon-pay', 'Once per card.', false]);
+  // Back on the Millennia card, by keyboard this time (Enter on Edit, Enter in a field).
+  await (await located(`${row} [data-testid="offer-edit"]`)).sendKeys(Key.ENTER);
+  await css('#offer-edit-millennia-local-card option[value="hdfc-millennia"]').click();
+  await (await field('delay')).sendKeys(Key.ENTER);
+  await driver.wait(async () => (await storedWallet()).card_offers[0].card === 'hdfc-millennia', 10_000);
+  await screenshot('firefox-options-offer-edited.png');
+  await driver.manage().window().setRect({ width: 420, height: 700 });
+  // The ₹2,000 credit now beats the bank's 10 %: 12,999 − 500 − 124.99 cash back − 2,000.
+  assert.equal(await netCost(), '₹10,374.01');
+  await screenshot('firefox-popup-offer-edited.png');
+  await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+});
+
 test('a new shopper: the welcome page, two cards and a gift card in the options, then the badge and the popup show the stack', async () => {
   await driver.switchTo().window(popupTab);
   await driver.manage().window().setRect({ width: 800, height: 1400 });

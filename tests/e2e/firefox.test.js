@@ -50,6 +50,10 @@ before(async () => {
     .addArguments('-headless')
     .windowSize({ width: 420, height: 400 })
     .setPreference('extensions.webextensions.uuids', JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: UUID }))
+    // Grants an optional-permission request without drawing Firefox's prompt (the request
+    // still comes from a real click on the welcome page or the settings): the site-access
+    // flow is tested for real here, up to that dialog.
+    .setPreference('extensions.webextOptionalPermissionPrompts', false)
     .setPreference('intl.locale.requested', 'en-US')
     .setPreference('datareporting.policy.dataSubmissionEnabled', false)
     .setPreference('app.update.enabled', false)
@@ -72,6 +76,8 @@ after(async () => {
 
 let pageTab;
 let popupTab;
+const css = (selector) => driver.findElement(By.css(selector));
+const located = (selector) => driver.wait(until.elementLocated(By.css(selector)), 10_000);
 
 /** Opens `name` in the page tab, then the popup for that tab in the popup tab. */
 async function popupFor(name) {
@@ -83,13 +89,49 @@ async function popupFor(name) {
   await driver.get(`${base}/popup.html?tab=${tabId}`);
 }
 
-test('a tab open before install gets the content script, and the popup shows its product', async () => {
+/** Runs `script` (a function of `done`) in the extension page of the current tab. */
+async function inExtension(script, ...args) {
+  const text = await driver.executeAsyncScript(script, ...args);
+  return JSON.parse(text);
+}
+const registered = () => inExtension(function (done) {
+  chrome.scripting.getRegisteredContentScripts().then((s) => done(JSON.stringify(s.flatMap((c) => c.matches))), (e) => done(JSON.stringify(String(e))));
+});
+const grantedOrigins = () => inExtension(function (done) {
+  chrome.permissions.getAll().then((p) => done(JSON.stringify(p.origins)), (e) => done(JSON.stringify(String(e))));
+});
+
+test('a tab open before install is read once the shopper allows site access on the welcome page, and the popup shows its product', async () => {
   await driver.get(`${server.base}/product.html`); // opened while the extension is not installed yet
   pageTab = await driver.getWindowHandle();
   // The packed zip itself, as a store would receive it.
   await driver.installAddon(path.join(root, 'dist', 'stacksmart-firefox.zip'), true);
-  await driver.switchTo().newWindow('tab');
-  popupTab = await driver.getWindowHandle();
+  // The install opened the welcome page in a tab of its own.
+  const welcome = await waitFor(async () => {
+    for (const handle of await driver.getAllWindowHandles()) {
+      await driver.switchTo().window(handle);
+      if ((await driver.getCurrentUrl()).endsWith('/onboarding.html')) return handle;
+    }
+    return null;
+  }, { what: 'the welcome page' });
+  await located('[data-testid="sites-form"]');
+  // No site access yet: nothing registered, the open tab not read.
+  assert.deepEqual(await grantedOrigins(), []);
+  assert.deepEqual(await registered(), []);
+  assert.deepEqual(Object.keys(await storedResults()), []);
+  // The explicit click: every shop, and the browser's permission request with it.
+  await css('[data-testid="sites-all"]').click();
+  await css('[data-testid="save-sites"]').click();
+  await located('[data-testid="sites-saved"]');
+  await driver.wait(async () => (await grantedOrigins()).includes('https://*/*'), 10_000);
+  await driver.wait(async () => (await registered()).length === 2, 10_000);
+  assert.deepEqual(await registered(), ['http://*/*', 'https://*/*']);
+  assert.equal((await driver.findElements(By.css('[data-testid="grant"]'))).length, 0);
+  await driver.manage().window().setRect({ width: 720, height: 1000 });
+  await screenshot('firefox-onboarding.png');
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+  // The grant put the collector into the tab opened before install.
+  popupTab = welcome;
   const tabId = await tabIdFor(`${server.base}/product.html`);
   await driver.get(`${base}/popup.html?tab=${tabId}`);
   const title = await driver.wait(until.elementLocated(By.css('[data-testid="product-title"]')), 10_000);
@@ -213,8 +255,6 @@ async function storedWallet() {
   return text.startsWith('error') ? assert.fail(text) : JSON.parse(text);
 }
 
-const css = (selector) => driver.findElement(By.css(selector));
-const located = (selector) => driver.wait(until.elementLocated(By.css(selector)), 10_000);
 
 test('options: catalogue cards and a gift card are stored, a bad import changes nothing, the export is schema 2', async () => {
   await driver.manage().window().setRect({ width: 800, height: 1400 });
@@ -372,5 +412,49 @@ test('a new shopper: the welcome page, two cards and a gift card in the options,
   ]);
   await screenshot('firefox-journey-popup.png');
   await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+});
+
+test('site access follows the settings and the browser: "none" gives it back and nothing is registered or read; a withdrawal outside the settings is followed; "Allow access" asks again', async () => {
+  await driver.switchTo().window(popupTab);
+  await driver.manage().window().setRect({ width: 800, height: 1400 });
+  await driver.get(`${base}/options.html`);
+  await located('[data-testid="ready"]');
+  await css('[data-testid="sites-none"]').click();
+  await css('[data-testid="settings-save"]').click();
+  await located('#settings [data-testid="saved"]');
+  await driver.wait(async () => (await grantedOrigins()).length === 0, 10_000);
+  assert.deepEqual(await registered(), []);
+  // A product page opened now is not read.
+  await driver.switchTo().window(pageTab);
+  await driver.get(`${server.base}/product.html?none`);
+  await driver.sleep(1500);
+  await driver.switchTo().window(popupTab);
+  assert.ok(!Object.values(await storedResults()).some((v) => v.url.endsWith('?none')), 'no snapshot without site access');
+
+  // Every site again: the save's click asks the browser, and the collector follows.
+  await css('[data-testid="sites-all"]').click();
+  await css('[data-testid="settings-save"]').click();
+  await driver.wait(async () => (await registered()).length === 2, 10_000);
+  assert.deepEqual(await grantedOrigins(), ['http://*/*', 'https://*/*']);
+  await driver.switchTo().window(pageTab);
+  await driver.navigate().refresh();
+  await driver.switchTo().window(popupTab);
+  await waitFor(async () => Object.values(await storedResults()).some((v) => v.url.endsWith('?none')), { what: 'the page read again' });
+
+  // Taken back outside the settings (here by the extension's own API, which fires the same
+  // permissions.onRemoved as the browser's add-on manager does): the background unregisters
+  // the collector, and the settings say what is missing, with the click that asks again.
+  await inExtension(function (done) {
+    chrome.permissions.remove({ origins: ['http://*/*', 'https://*/*'] }).then((r) => done(JSON.stringify(r)), (e) => done(JSON.stringify(String(e))));
+  });
+  await driver.wait(async () => (await registered()).length === 0, 10_000);
+  const note = await located('[data-testid="sites-grant"]');
+  assert.match(await note.getText(), /Your browser has not allowed StackSmart to read every site/);
+  await driver.executeScript("document.getElementById('settings').scrollIntoView()");
+  await screenshot('firefox-settings-access-missing.png');
+  await note.findElement(By.css('[data-testid="allow-access"]')).click();
+  await driver.wait(async () => (await registered()).length === 2, 10_000);
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="sites-grant"]'))).length === 0, 10_000);
   await driver.manage().window().setRect({ width: 420, height: 400 });
 });

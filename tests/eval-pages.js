@@ -13,7 +13,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { dist, requireBuilt, collectorRegistered } from './e2e/support.js';
+import { dist, requireBuilt, collectorRegistered, launchWithSiteAccess } from './e2e/support.js';
 
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) {
@@ -53,7 +53,7 @@ async function run(scripts) {
   requireBuilt('chrome');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'stacksmart-eval-'));
   const ext = dist('chrome');
-  const context = await chromium.launchPersistentContext(profile, {
+  const context = await launchWithSiteAccess(chromium, profile, {
     executablePath: CHROMIUM,
     headless: true,
     javaScriptEnabled: scripts,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { dist, requireBuilt, serveFixtures, waitFor, collectorRegistered } from './e2e/support.js';
+import { dist, requireBuilt, serveFixtures, waitFor, collectorRegistered, launchWithSiteAccess } from './e2e/support.js';
 
 const RUNS = 20;
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -14,7 +14,7 @@ requireBuilt('chrome');
 const server = await serveFixtures();
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'stacksmart-popup-'));
 const ext = dist('chrome');
-const context = await chromium.launchPersistentContext(profile, {
+const context = await launchWithSiteAccess(chromium, profile, {
   executablePath: CHROMIUM,
   headless: true,
   locale: 'en-US',

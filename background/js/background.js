@@ -7,7 +7,7 @@
 // - the wasm is instantiated lazily and once (no top-level await), and a failed load answers
 //   callers with an error instead of leaving them waiting;
 // - the current time is passed in: wasm has no clock of its own here.
-import init, { handleMessage, forgetTab, onInstalled, onStartup, onAlarm } from './background_wasm.js';
+import init, { handleMessage, forgetTab, onInstalled, onStartup, onAlarm, onPermissionsChanged } from './background_wasm.js';
 
 // Periodic sync (docs/sync-protocol.md): a round every few minutes when signed in; offline
 // edits go out on the first round that reaches the server.
@@ -52,4 +52,13 @@ chrome.runtime.onStartup.addListener(() => {
 
 chrome.alarms.onAlarm.addListener((alarm) => {
   wasm().then(() => onAlarm(alarm.name, Date.now())).catch(console.warn);
+});
+
+// Site access is an optional host permission: the collector runs only where the browser
+// grants it, and follows every grant and every withdrawal (including the browser's own UI).
+chrome.permissions.onAdded.addListener(() => {
+  wasm().then(() => onPermissionsChanged(Date.now(), true)).catch(console.warn);
+});
+chrome.permissions.onRemoved.addListener(() => {
+  wasm().then(() => onPermissionsChanged(Date.now(), false)).catch(console.warn);
 });

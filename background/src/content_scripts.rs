@@ -1,8 +1,10 @@
 //! The collector's registration with the browser (`scripting.registerContentScripts`), so
 //! the shopper's "which sites" setting decides where it runs: every site, a list of shops, or
-//! none. Banking and webmail stay excluded whatever the setting (`engine::sites`).
+//! none, and only where the browser has granted the (optional) host permission, which the
+//! shopper gives on the welcome page or in the settings and can take back in the browser.
+//! Banking and webmail stay excluded whatever the setting (`engine::sites`).
 
-use engine::sites::{collector_matches, ALWAYS_EXCLUDED, COLLECTOR_FILES};
+use engine::sites::{collector_matches, granted_matches, ALWAYS_EXCLUDED, COLLECTOR_FILES};
 use engine::wallet::SiteAccess;
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -21,6 +23,19 @@ extern "C" {
     fn update(scripts: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = unregisterContentScripts)]
     fn unregister(filter: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = getAll)]
+    fn permissions_get_all() -> Result<Promise, JsValue>;
+}
+
+/// The host permissions the browser grants the extension now (`origins` of
+/// `permissions.getAll()`).
+async fn granted_origins() -> Result<Vec<String>, String> {
+    let all = call(permissions_get_all()).await?;
+    let origins = Reflect::get(&all, &"origins".into()).map_err(|_| "no origins")?;
+    Ok(Array::from(&origins)
+        .iter()
+        .filter_map(|o| o.as_string())
+        .collect())
 }
 
 fn strings<S: AsRef<str>>(items: &[S]) -> Array {
@@ -33,9 +48,10 @@ fn id_filter() -> Result<JsValue, String> {
     Ok(filter.into())
 }
 
-/// Makes the browser's registration match `access`; returns the patterns now registered.
+/// Makes the browser's registration match `access` where the browser grants access; returns
+/// the patterns now registered.
 pub async fn sync(access: &SiteAccess) -> Result<Vec<String>, String> {
-    let matches = collector_matches(access);
+    let matches = granted_matches(&collector_matches(access), &granted_origins().await?);
     let registered = call(get_registered(&id_filter()?)).await?;
     let present = Array::from(&registered).length() > 0;
     if matches.is_empty() {

@@ -443,6 +443,20 @@ pub async fn on_installed(now_ms: f64, reason: Option<String>) -> u32 {
     injected
 }
 
+/// The browser granted or took back host permissions (the welcome page, the settings, or the
+/// shopper in the browser's own extension settings): the collector follows, and a grant puts
+/// it into the tabs already open on the sites just allowed, as an install does.
+#[wasm_bindgen(js_name = onPermissionsChanged)]
+pub async fn on_permissions_changed(now_ms: f64, added: bool) -> u32 {
+    count_event(now_ms);
+    let matches = register_collector().await;
+    if added {
+        browser::inject_into_open_tabs(&matches).await
+    } else {
+        0
+    }
+}
+
 /// On browser start: the registration persists, but is checked against the settings anyway
 /// (cheap, and it repairs a registration lost to an update).
 #[wasm_bindgen(js_name = onStartup)]

@@ -60,6 +60,106 @@ pub fn collector_matches(access: &SiteAccess) -> Vec<String> {
     }
 }
 
+/// The match patterns of host permissions the browser has granted (`permissions.getAll()`'s
+/// `origins`) that the collector may run on, for a setting's `wanted` patterns: each wanted
+/// pattern a grant covers, and each grant a wanted pattern covers (all sites wanted, two shops
+/// granted: those two shops). Sorted, without duplicates.
+pub fn granted_matches<S: AsRef<str>, G: AsRef<str>>(wanted: &[S], granted: &[G]) -> Vec<String> {
+    let granted = site_grants(granted);
+    let mut out = Vec::new();
+    for w in wanted.iter().map(AsRef::as_ref) {
+        if covered(&granted, w) {
+            out.push(w.to_owned());
+        }
+    }
+    let narrower: Vec<String> = granted
+        .iter()
+        .copied()
+        .filter(|g| covered(wanted, g) && !covered(&out, g))
+        .map(str::to_owned)
+        .collect();
+    out.extend(narrower);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The `wanted` patterns no grant covers: what the browser still has to allow.
+pub fn ungranted<S: AsRef<str>, G: AsRef<str>>(wanted: &[S], granted: &[G]) -> Vec<String> {
+    wanted
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|w| !covered(granted, w))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The site-access grants no `wanted` pattern covers: access the setting does not use, to
+/// give back (the sync server's own origin is not site access and stays).
+pub fn unused_grants<S: AsRef<str>, G: AsRef<str>>(wanted: &[S], granted: &[G]) -> Vec<String> {
+    site_grants(granted)
+        .into_iter()
+        .filter(|g| !covered(wanted, g))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The grants that are site access as the settings ask for it (every site, or `*://shop/*`):
+/// not the sync server's `https://host/*`, which the sync settings ask for.
+fn site_grants<G: AsRef<str>>(granted: &[G]) -> Vec<&str> {
+    granted
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|g| {
+            g.starts_with("*://") || matches!(*g, "http://*/*" | "https://*/*" | "<all_urls>")
+        })
+        .collect()
+}
+
+/// Whether `patterns` together cover `pattern`: `*://host/*` is covered by an http pattern
+/// and an https one (the "all sites" pair) as well as by one `*://` pattern.
+pub fn covered<S: AsRef<str>>(patterns: &[S], pattern: &str) -> bool {
+    let by = |p: &str| patterns.iter().any(|o| covers(o.as_ref(), p));
+    match pattern.strip_prefix("*://") {
+        Some(rest) => {
+            by(pattern)
+                || ["http", "https"]
+                    .iter()
+                    .all(|s| by(&format!("{s}://{rest}")))
+        }
+        None => by(pattern),
+    }
+}
+
+/// Whether the match pattern `outer` matches every URL `inner` matches (both `scheme://host/path`
+/// with `*` wildcards as browsers write them; `<all_urls>` covers every http(s) pattern).
+pub fn covers(outer: &str, inner: &str) -> bool {
+    if outer == "<all_urls>" {
+        return inner == "<all_urls>" || inner.starts_with("http") || inner.starts_with("*://");
+    }
+    let (Some((o_scheme, o_rest)), Some((i_scheme, i_rest))) =
+        (outer.split_once("://"), inner.split_once("://"))
+    else {
+        return false;
+    };
+    let scheme_ok =
+        o_scheme == i_scheme || (o_scheme == "*" && matches!(i_scheme, "http" | "https"));
+    let split = |rest: &str| {
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        (host.to_ascii_lowercase(), path.to_owned())
+    };
+    let ((o_host, o_path), (i_host, i_path)) = (split(o_rest), split(i_rest));
+    let host_ok = o_host == "*"
+        || o_host == i_host
+        || o_host.strip_prefix("*.").is_some_and(|d| {
+            let i = i_host.strip_prefix("*.").unwrap_or(&i_host);
+            i == d || i.ends_with(&format!(".{d}"))
+        });
+    // Paths: the collector's patterns all end in `/*`; a narrower path is covered by it.
+    let path_ok = o_path == "/*" || o_path == i_path;
+    scheme_ok && host_ok && path_ok
+}
+
 /// Whether `url` matches the match pattern `pattern` (`<scheme>://<host><path>`; scheme `*`
 /// is http or https; host `*` is any host and `*.example.com` is example.com and its
 /// subdomains; `*` in the path matches any run of characters). A malformed pattern matches
@@ -161,6 +261,51 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn what_the_browser_granted_bounds_where_the_collector_runs() {
+        let all = collector_matches(&SiteAccess::All);
+        let shops = collector_matches(&SiteAccess::List {
+            sites: vec!["amazon.in".into()],
+        });
+        let none: [&str; 0] = [];
+        // Everything granted: the setting decides.
+        assert_eq!(granted_matches(&shops, &all), shops);
+        assert_eq!(granted_matches(&all, &all), all);
+        // All sites wanted, one shop granted: that shop only.
+        assert_eq!(granted_matches(&all, &shops), shops);
+        assert_eq!(granted_matches(&all, &["<all_urls>"]), all);
+        assert!(granted_matches(&all, &none).is_empty());
+        assert!(granted_matches(&shops, &["*://*.flipkart.com/*"]).is_empty());
+        // What to ask for, and what to give back.
+        assert_eq!(ungranted(&all, &shops), all);
+        assert!(ungranted(&shops, &all).is_empty());
+        assert_eq!(ungranted(&shops, &none), shops);
+        assert_eq!(unused_grants(&shops, &all), all);
+        assert!(unused_grants(&all, &shops).is_empty());
+        assert_eq!(unused_grants(&none, &shops), shops);
+        // The sync server's origin is not site access: never given back, never read.
+        let sync = "https://sync.example.org/*";
+        assert!(unused_grants(&none, &[sync]).is_empty());
+        assert!(granted_matches(&all, &[sync]).is_empty());
+    }
+
+    #[test]
+    fn patterns_cover_patterns() {
+        assert!(covers("https://*/*", "https://*.amazon.in/*"));
+        assert!(covers("*://*.amazon.in/*", "https://www.amazon.in/*"));
+        assert!(covers("*://*.amazon.in/*", "*://amazon.in/*"));
+        assert!(covers("*://*.amazon.in/*", "*://*.smile.amazon.in/*"));
+        assert!(!covers("*://amazon.in/*", "*://*.amazon.in/*"));
+        assert!(!covers("https://*/*", "http://a.example/*"));
+        assert!(!covers("https://*/*", "*://a.example/*"));
+        assert!(!covers("*://*.amazon.in/*", "*://notamazon.in/*"));
+        assert!(covers("*://127.0.0.1/*", "http://127.0.0.1/*"));
+        assert!(!covers("nonsense", "https://*/*"));
+        // The sync server's origin, port and all.
+        assert!(covered(&["http://*/*"], "http://127.0.0.1:8787/*"));
+        assert!(!covered(&["https://*/*"], "http://127.0.0.1:8787/*"));
+    }
 
     #[test]
     fn patterns_match_as_browsers_do() {

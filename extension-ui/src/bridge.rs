@@ -18,54 +18,91 @@ extern "C" {
     fn clipboard_write_text(text: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = openOptionsPage)]
     fn open_options_page() -> Result<Promise, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = contains)]
-    fn permissions_contains(permissions: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = getAll)]
+    fn permissions_get_all() -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = request)]
     fn permissions_request(permissions: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions"], js_name = remove)]
+    fn permissions_remove(permissions: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions", "onAdded"], js_name = addListener)]
+    fn permissions_on_added(listener: &Closure<dyn FnMut(JsValue)>) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "permissions", "onRemoved"], js_name = addListener)]
+    fn permissions_on_removed(listener: &Closure<dyn FnMut(JsValue)>) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener)]
     fn storage_on_changed(listener: &Closure<dyn FnMut(JsValue, JsValue)>) -> Result<(), JsValue>;
 }
 
-/// The host permissions the collector needs on every shop.
-fn all_sites() -> JsValue {
-    let origins: js_sys::Array = ["http://*/*", "https://*/*"]
-        .iter()
-        .map(|o| JsValue::from(*o))
-        .collect();
+/// `{origins: [...]}` for the permissions API.
+fn origins_object<S: AsRef<str>>(origins: &[S]) -> Option<JsValue> {
+    let list: js_sys::Array = origins.iter().map(|o| JsValue::from(o.as_ref())).collect();
     let permissions = Object::new();
-    let _ = Reflect::set(&permissions, &"origins".into(), &origins);
-    permissions.into()
-}
-
-async fn permission_call(promise: Result<Promise, JsValue>) -> bool {
-    match promise {
-        Ok(p) => JsFuture::from(p)
-            .await
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false),
-        Err(_) => false,
-    }
+    Reflect::set(&permissions, &"origins".into(), &list).ok()?;
+    Some(permissions.into())
 }
 
 /// Asks for the host permission `pattern` (e.g. the sync server's `https://host/*`) and returns
 /// the browser's promise. Call it from a click, before any await: browsers require a gesture.
 pub fn request_origin(pattern: &str) -> Option<Promise> {
-    let origins: js_sys::Array = std::iter::once(JsValue::from(pattern)).collect();
-    let permissions = Object::new();
-    Reflect::set(&permissions, &"origins".into(), &origins).ok()?;
-    permissions_request(&permissions.into()).ok()
+    request_origins(&[pattern])
 }
 
-/// Whether the browser lets the extension read every shop (the user can withhold it in the
-/// browser's own site-access settings).
-pub async fn has_site_access() -> bool {
-    permission_call(permissions_contains(&all_sites())).await
+/// Asks the browser for host permissions (its prompt); `None` when there is nothing to ask
+/// for. Call it from a click, before any await: browsers require a gesture.
+pub fn request_origins<S: AsRef<str>>(origins: &[S]) -> Option<Promise> {
+    if origins.is_empty() {
+        return None;
+    }
+    permissions_request(&origins_object(origins)?).ok()
 }
 
-/// Asks the browser for access to every shop (call from a click: browsers require it).
-pub async fn request_site_access() -> bool {
-    permission_call(permissions_request(&all_sites())).await
+/// Gives host permissions back to the browser; `None` when there is nothing to give back.
+pub fn remove_origins<S: AsRef<str>>(origins: &[S]) -> Option<Promise> {
+    if origins.is_empty() {
+        return None;
+    }
+    permissions_remove(&origins_object(origins)?).ok()
+}
+
+/// Whether a permission request or removal went through (`false` when refused or failed).
+pub async fn permission_answer(promise: Promise) -> bool {
+    JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// The host permissions the browser grants the extension now.
+pub async fn granted_origins() -> Vec<String> {
+    let Ok(promise) = permissions_get_all() else {
+        return Vec::new();
+    };
+    let Ok(all) = JsFuture::from(promise).await else {
+        return Vec::new();
+    };
+    Reflect::get(&all, &"origins".into())
+        .map(|o| {
+            js_sys::Array::from(&o)
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Calls `on_change` whenever the browser grants or takes back a permission (this page, the
+/// background, or the shopper in the browser's own settings), for as long as the page lives.
+pub fn on_permissions_change(on_change: impl Fn() + Clone + 'static) {
+    let added = on_change.clone();
+    let added = Closure::<dyn FnMut(JsValue)>::new(move |_| added());
+    let removed = Closure::<dyn FnMut(JsValue)>::new(move |_| on_change());
+    if permissions_on_added(&added).is_ok() {
+        // The listeners must outlive this call; the page's lifetime bounds them.
+        added.forget();
+    }
+    if permissions_on_removed(&removed).is_ok() {
+        removed.forget();
+    }
 }
 
 /// Opens the options page (the wallet) in a tab.

@@ -9,8 +9,8 @@ use std::str::FromStr;
 
 use engine::money::Currency;
 use engine::stack::catalogue::CatalogueEntry;
-use engine::stack::{CardRules, CardType, CategoryEarn, Date, Earn, EarnRounding};
-use engine::wallet::Card;
+use engine::stack::{CardRules, CardType, CategoryEarn, Date, Earn, EarnRounding, LinkedValue};
+use engine::wallet::{Card, EnrolledOffer};
 use rust_decimal::Decimal;
 
 use crate::i18n::{t, tr};
@@ -254,6 +254,136 @@ pub fn custom_card(form: &CustomCardForm, wallet: &[Card]) -> Result<Card, Strin
     })
 }
 
+/// The enrolled-offer form as typed: the add form, and each offer's edit form.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OfferForm {
+    /// The wallet card enrolled (`cards[].id`); empty means the wallet's first card.
+    pub card: String,
+    pub merchant: String,
+    /// `true`: a percentage back; `false`: spend an amount, get a credit.
+    pub percent_kind: bool,
+    pub min_spend: String,
+    pub credit: String,
+    pub percent: String,
+    pub cap: String,
+    pub expires: String,
+    pub delay: String,
+    pub terms: String,
+}
+
+impl OfferForm {
+    /// The form as a stored offer fills it (to edit the offer).
+    pub fn from_offer(offer: &EnrolledOffer) -> Self {
+        let text = |d: Decimal| d.normalize().to_string();
+        let mut form = Self {
+            card: offer.card.clone(),
+            merchant: offer.merchant.clone(),
+            expires: offer.expires.map(|d| d.to_string()).unwrap_or_default(),
+            delay: match offer.payout_delay_days {
+                0 => String::new(),
+                n => n.to_string(),
+            },
+            terms: offer.terms.clone(),
+            ..Self::default()
+        };
+        match offer.value {
+            LinkedValue::SpendGet { min_spend, credit } => {
+                form.min_spend = text(min_spend);
+                form.credit = text(credit);
+            }
+            LinkedValue::PercentBack { percent, cap } => {
+                form.percent_kind = true;
+                form.percent = text(percent);
+                form.cap = cap.map(text).unwrap_or_default();
+            }
+        }
+        form
+    }
+}
+
+/// An amount that must be above zero, named by its field when it is not.
+fn above_zero(field: &str, value: Decimal) -> Result<Decimal, String> {
+    if value > Decimal::ZERO {
+        Ok(value)
+    } else {
+        Err(tr(
+            "editAboveZero",
+            "$1: enter an amount above zero",
+            &[field],
+        ))
+    }
+}
+
+/// An enrolled offer from the form, for the wallet's `cards`. Its `id` is left empty and
+/// `used` false: the caller keeps the edited offer's, or makes them for a new one. Amounts
+/// are checked here so the message names the field; the engine still has the last word.
+pub fn offer_from_form(form: &OfferForm, cards: &[Card]) -> Result<EnrolledOffer, String> {
+    let card = match form.card.trim() {
+        "" => cards.first().map(|c| c.id.clone()).ok_or_else(|| {
+            t(
+                "cardOffersNoCard",
+                "Card: add the card you enrolled first (Cards, above)",
+            )
+        })?,
+        id if cards.iter().any(|c| c.id == id) => id.to_owned(),
+        id => {
+            return Err(tr(
+                "cardOffersCardGone",
+                "Enrolled card: `$1` is no longer in the wallet; choose another card",
+                &[id],
+            ))
+        }
+    };
+    let merchant = optional_text(&form.merchant).ok_or_else(|| {
+        t(
+            "cardOffersEnterShop",
+            "Shop: enter the shop's domain (amazon.com)",
+        )
+    })?;
+    let value = if form.percent_kind {
+        let field = t("cardOffersPercent", "Percent back");
+        let percent = parse_decimal(&field, &form.percent)?;
+        if percent <= Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
+            return Err(tr(
+                "editPercentRange",
+                "$1: `$2` is not a percentage above 0 and at most 100",
+                &[&field, form.percent.trim()],
+            ));
+        }
+        let cap_field = t("cardOffersUpTo", "Up to");
+        let cap = parse_optional_decimal(&cap_field, &form.cap)?
+            .map(|c| above_zero(&cap_field, c))
+            .transpose()?;
+        LinkedValue::PercentBack { percent, cap }
+    } else {
+        let spend_field = t("cardOffersSpendAtLeast", "Spend at least");
+        let min_spend = parse_decimal(&spend_field, &form.min_spend)?;
+        if min_spend < Decimal::ZERO {
+            return Err(tr(
+                "editNotNegative",
+                "$1: `$2` is negative; enter 0 or more",
+                &[&spend_field, form.min_spend.trim()],
+            ));
+        }
+        let credit_field = t("cardOffersGetBack", "Get back");
+        let credit = above_zero(&credit_field, parse_decimal(&credit_field, &form.credit)?)?;
+        LinkedValue::SpendGet { min_spend, credit }
+    };
+    Ok(EnrolledOffer {
+        id: String::new(),
+        card,
+        merchant,
+        value,
+        expires: parse_optional_date(&t("optionsExpires", "Expires"), &form.expires)?,
+        payout_delay_days: parse_days(
+            &t("cardOffersDelayField", "Credit arrives after"),
+            &form.delay,
+        )?,
+        used: false,
+        terms: form.terms.trim().to_owned(),
+    })
+}
+
 /// Domains typed one per line or separated by commas or spaces.
 pub fn parse_sites(text: &str) -> Vec<String> {
     text.split(|c: char| c == ',' || c.is_whitespace())
@@ -466,6 +596,130 @@ mod tests {
             ..form()
         })
         .starts_with("Points programme:"));
+    }
+
+    fn offer_form() -> OfferForm {
+        OfferForm {
+            card: "shop-card".into(),
+            merchant: "www.amazon.in".into(),
+            min_spend: "1000".into(),
+            credit: "100".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_enrolled_offer_is_read_from_the_form_and_fills_it_back() {
+        let cards = [custom_card(&form(), &[]).expect("valid")];
+        let offer = offer_from_form(&offer_form(), &cards).expect("valid");
+        assert_eq!(offer.card, "shop-card");
+        assert_eq!(
+            offer.value,
+            LinkedValue::SpendGet {
+                min_spend: dec("1000"),
+                credit: dec("100")
+            }
+        );
+        assert_eq!((offer.expires, offer.payout_delay_days), (None, 0));
+        let edited = OfferForm {
+            card: String::new(),
+            percent_kind: true,
+            percent: "7.5".into(),
+            cap: "250".into(),
+            expires: "2027-03-31".into(),
+            delay: "30".into(),
+            terms: "  Once per card. ".into(),
+            ..offer_form()
+        };
+        // An empty card is the wallet's first one.
+        let offer = offer_from_form(&edited, &cards).expect("valid");
+        assert_eq!(offer.card, "shop-card");
+        assert_eq!(
+            offer.value,
+            LinkedValue::PercentBack {
+                percent: dec("7.5"),
+                cap: Some(dec("250"))
+            }
+        );
+        assert_eq!(offer.terms, "Once per card.");
+        // The stored offer fills the edit form with what the shopper typed (trimmed).
+        let back = OfferForm::from_offer(&EnrolledOffer {
+            id: "o".into(),
+            merchant: "amazon.in".into(),
+            ..offer
+        });
+        assert_eq!(
+            back,
+            OfferForm {
+                card: "shop-card".into(),
+                merchant: "amazon.in".into(),
+                terms: "Once per card.".into(),
+                min_spend: String::new(),
+                credit: String::new(),
+                ..edited
+            }
+        );
+    }
+
+    #[test]
+    fn an_offer_form_names_the_field_it_cannot_use() {
+        let cards = [custom_card(&form(), &[]).expect("valid")];
+        let e = |f: OfferForm| offer_from_form(&f, &cards).expect_err("refused");
+        assert!(e(OfferForm {
+            card: "gone".into(),
+            ..offer_form()
+        })
+        .starts_with("Enrolled card: `gone`"));
+        let no_card_chosen = OfferForm {
+            card: String::new(),
+            ..offer_form()
+        };
+        assert!(offer_from_form(&no_card_chosen, &[])
+            .expect_err("no cards")
+            .starts_with("Card: add the card you enrolled first"));
+        assert!(e(OfferForm {
+            merchant: " ".into(),
+            ..offer_form()
+        })
+        .starts_with("Shop:"));
+        assert_eq!(
+            e(OfferForm {
+                credit: "0".into(),
+                ..offer_form()
+            }),
+            "Get back: enter an amount above zero"
+        );
+        assert!(e(OfferForm {
+            min_spend: "-5".into(),
+            ..offer_form()
+        })
+        .starts_with("Spend at least: `-5` is negative"));
+        assert!(e(OfferForm {
+            credit: "1,00".into(),
+            ..offer_form()
+        })
+        .starts_with("Get back:"));
+        let percent = |p: &str, cap: &str| {
+            e(OfferForm {
+                percent_kind: true,
+                percent: p.into(),
+                cap: cap.into(),
+                ..offer_form()
+            })
+        };
+        assert!(percent("120", "").starts_with("Percent back: `120`"));
+        assert!(percent("0", "").starts_with("Percent back:"));
+        assert_eq!(percent("5", "0"), "Up to: enter an amount above zero");
+        assert!(e(OfferForm {
+            expires: "31/03/2027".into(),
+            ..offer_form()
+        })
+        .starts_with("Expires:"));
+        assert!(e(OfferForm {
+            delay: "two".into(),
+            ..offer_form()
+        })
+        .starts_with("Credit arrives after:"));
     }
 
     #[test]

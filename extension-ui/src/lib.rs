@@ -20,6 +20,8 @@ pub mod options;
 pub mod popup;
 #[cfg(feature = "popup")]
 pub mod receipt;
+#[cfg(feature = "options")]
+pub mod site_access;
 
 #[wasm_bindgen(start)]
 fn start() {

@@ -1,12 +1,14 @@
 //! The first-run page, opened once on install: what StackSmart does, what it never does, the
-//! explicit choice of where it may read pages (saved as the wallet's `settings.sites`, which
-//! the background turns into the collector's registration), and the way to the wallet.
+//! explicit choice of where it may read pages (saved as the wallet's `settings.sites`; the
+//! same click asks the browser for that site access, an optional host permission, and the
+//! background registers the collector where both agree), and the way to the wallet.
 
 use engine::wallet::SiteAccess;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::i18n::{t, tr};
+use crate::site_access::{self, Grants, SiteAccessNote};
 use crate::{bridge, edit};
 
 /// Saves the sites choice into the stored wallet; the message to show.
@@ -35,8 +37,9 @@ pub fn Onboarding() -> impl IntoView {
     let choice = RwSignal::new("all".to_owned());
     let sites = RwSignal::new(String::new());
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let browser_access = RwSignal::new(None::<bool>);
-    spawn_local(async move { browser_access.set(Some(bridge::has_site_access().await)) });
+    // The choice as saved, against which the browser's grants are shown.
+    let saved = RwSignal::new(None::<SiteAccess>);
+    let grants = Grants::follow();
 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -47,7 +50,18 @@ pub fn Onboarding() -> impl IntoView {
             "none" => SiteAccess::None,
             _ => SiteAccess::All,
         };
-        spawn_local(async move { outcome.set(Some(save_sites(access).await)) });
+        // The explicit ask: the browser's prompt for these sites, on this click.
+        let asked = site_access::ask(&access, &grants.0.get_untracked());
+        spawn_local(async move {
+            let result = save_sites(access.clone()).await;
+            if result.is_ok() {
+                saved.set(Some(access));
+            }
+            outcome.set(Some(result));
+            if let Some(request) = asked {
+                bridge::permission_answer(request).await;
+            }
+        });
     };
     let radio = move |value: &'static str, label: String, hint: String| {
         view! {
@@ -86,19 +100,13 @@ pub fn Onboarding() -> impl IntoView {
                         on:focus=move |_| choice.set("list".to_owned())></textarea>
                     {radio("none", t("welcomeNone", "Nowhere for now"), t("welcomeNoneHint", "Choose later in the options."))}
                 </fieldset>
+                <p class="hint" data-testid="ask">{t("welcomeAsk", "When you save, your browser asks you to allow StackSmart on the sites you chose. It reads no page until you allow it, and you can take the permission back in the browser's extension settings at any time.")}</p>
                 <button type="submit" class="primary" data-testid="save-sites">{t("welcomeSave", "Save my choice")}</button>
                 {move || outcome.get().map(|o| match o {
                     Ok(m) => view! { <p class="ok" role="status" data-testid="sites-saved">{m}</p> }.into_any(),
                     Err(m) => view! { <p class="bad" role="alert" data-testid="sites-error">{m}</p> }.into_any(),
                 })}
-                {move || (browser_access.get() == Some(false)).then(|| view! {
-                    <p class="hint" data-testid="grant">
-                        {t("welcomeNoAccess", "Your browser has not given StackSmart access to shop pages.")}" "
-                        <button type="button" class="link" on:click=move |_| {
-                            spawn_local(async move { browser_access.set(Some(bridge::request_site_access().await)) });
-                        }>{t("welcomeAllow", "Allow access")}</button>
-                    </p>
-                })}
+                <SiteAccessNote access=saved grants=grants testid="grant"/>
             </form>
             <section class="panel">
                 <h2>{t("welcomeNext", "Next: your wallet")}</h2>

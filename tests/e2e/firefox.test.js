@@ -50,6 +50,10 @@ before(async () => {
     .addArguments('-headless')
     .windowSize({ width: 420, height: 400 })
     .setPreference('extensions.webextensions.uuids', JSON.stringify({ [manifest.browser_specific_settings.gecko.id]: UUID }))
+    // Grants an optional-permission request without drawing Firefox's prompt (the request
+    // still comes from a real click on the welcome page or the settings): the site-access
+    // flow is tested for real here, up to that dialog.
+    .setPreference('extensions.webextOptionalPermissionPrompts', false)
     .setPreference('intl.locale.requested', 'en-US')
     .setPreference('datareporting.policy.dataSubmissionEnabled', false)
     .setPreference('app.update.enabled', false)
@@ -72,6 +76,8 @@ after(async () => {
 
 let pageTab;
 let popupTab;
+const css = (selector) => driver.findElement(By.css(selector));
+const located = (selector) => driver.wait(until.elementLocated(By.css(selector)), 10_000);
 
 /** Opens `name` in the page tab, then the popup for that tab in the popup tab. */
 async function popupFor(name) {
@@ -83,13 +89,49 @@ async function popupFor(name) {
   await driver.get(`${base}/popup.html?tab=${tabId}`);
 }
 
-test('a tab open before install gets the content script, and the popup shows its product', async () => {
+/** Runs `script` (a function of `done`) in the extension page of the current tab. */
+async function inExtension(script, ...args) {
+  const text = await driver.executeAsyncScript(script, ...args);
+  return JSON.parse(text);
+}
+const registered = () => inExtension(function (done) {
+  chrome.scripting.getRegisteredContentScripts().then((s) => done(JSON.stringify(s.flatMap((c) => c.matches))), (e) => done(JSON.stringify(String(e))));
+});
+const grantedOrigins = () => inExtension(function (done) {
+  chrome.permissions.getAll().then((p) => done(JSON.stringify(p.origins)), (e) => done(JSON.stringify(String(e))));
+});
+
+test('a tab open before install is read once the shopper allows site access on the welcome page, and the popup shows its product', async () => {
   await driver.get(`${server.base}/product.html`); // opened while the extension is not installed yet
   pageTab = await driver.getWindowHandle();
   // The packed zip itself, as a store would receive it.
   await driver.installAddon(path.join(root, 'dist', 'stacksmart-firefox.zip'), true);
-  await driver.switchTo().newWindow('tab');
-  popupTab = await driver.getWindowHandle();
+  // The install opened the welcome page in a tab of its own.
+  const welcome = await waitFor(async () => {
+    for (const handle of await driver.getAllWindowHandles()) {
+      await driver.switchTo().window(handle);
+      if ((await driver.getCurrentUrl()).endsWith('/onboarding.html')) return handle;
+    }
+    return null;
+  }, { what: 'the welcome page' });
+  await located('[data-testid="sites-form"]');
+  // No site access yet: nothing registered, the open tab not read.
+  assert.deepEqual(await grantedOrigins(), []);
+  assert.deepEqual(await registered(), []);
+  assert.deepEqual(Object.keys(await storedResults()), []);
+  // The explicit click: every shop, and the browser's permission request with it.
+  await css('[data-testid="sites-all"]').click();
+  await css('[data-testid="save-sites"]').click();
+  await located('[data-testid="sites-saved"]');
+  await driver.wait(async () => (await grantedOrigins()).includes('https://*/*'), 10_000);
+  await driver.wait(async () => (await registered()).length === 2, 10_000);
+  assert.deepEqual(await registered(), ['http://*/*', 'https://*/*']);
+  assert.equal((await driver.findElements(By.css('[data-testid="grant"]'))).length, 0);
+  await driver.manage().window().setRect({ width: 720, height: 1000 });
+  await screenshot('firefox-onboarding.png');
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+  // The grant put the collector into the tab opened before install.
+  popupTab = welcome;
   const tabId = await tabIdFor(`${server.base}/product.html`);
   await driver.get(`${base}/popup.html?tab=${tabId}`);
   const title = await driver.wait(until.elementLocated(By.css('[data-testid="product-title"]')), 10_000);
@@ -213,8 +255,6 @@ async function storedWallet() {
   return text.startsWith('error') ? assert.fail(text) : JSON.parse(text);
 }
 
-const css = (selector) => driver.findElement(By.css(selector));
-const located = (selector) => driver.wait(until.elementLocated(By.css(selector)), 10_000);
 
 test('options: catalogue cards and a gift card are stored, a bad import changes nothing, the export is schema 2', async () => {
   await driver.manage().window().setRect({ width: 800, height: 1400 });
@@ -271,6 +311,66 @@ test('options: catalogue cards and a gift card are stored, a bad import changes 
   await driver.manage().window().setRect({ width: 420, height: 400 });
 });
 
+/** Replaces what an input holds (backspaces: Ctrl+A or clear() left fields empty in Firefox). */
+async function retype(element, text) {
+  const typed = await element.getAttribute('value');
+  await element.sendKeys(Key.END, Key.BACK_SPACE.repeat(typed.length), text);
+}
+
+test('options: an enrolled offer is edited in place, a bad amount is named in its row, and the popup counts the edit', async () => {
+  await driver.switchTo().window(pageTab);
+  await driver.get(`${server.base}/bank-offer.html?enrolled`);
+  await driver.switchTo().window(popupTab);
+  const tabId = await tabIdFor(`${server.base}/bank-offer.html?enrolled`);
+  const saved = await sendMessage({
+    type: 'save_wallet',
+    wallet: {
+      schema: 2,
+      cards: [{ id: 'hdfc-millennia', catalogue: 'hdfc-millennia' }, { id: 'icici-amazon-pay', catalogue: 'icici-amazon-pay' }],
+      card_offers: [{ id: 'millennia-local', card: 'hdfc-millennia', merchant: '127.0.0.1', value: { spend_get: { min_spend: '10000', credit: '100' } } }],
+    },
+  });
+  assert.equal(saved.type, 'wallet', JSON.stringify(saved));
+  const netCost = async () => {
+    await driver.get(`${base}/popup.html?tab=${tabId}`);
+    return (await located('[data-testid="net-cost"]')).getText();
+  };
+  // A ₹100 credit loses to the bank's 10 % off (only one of the two applies).
+  assert.equal(await netCost(), '₹11,136.61');
+
+  await driver.manage().window().setRect({ width: 800, height: 1400 });
+  await driver.get(`${base}/options.html`);
+  const row = '[data-testid="card-offer"][data-offer="millennia-local"]';
+  await (await located(`${row} [data-testid="offer-edit"]`)).click();
+  const field = (name) => located(`#offer-edit-millennia-local-${name}`);
+  assert.equal(await driver.executeScript('return document.activeElement.id'), 'offer-edit-millennia-local-card');
+  await retype(await field('credit'), '0');
+  await css(`${row} [data-testid="offer-save"]`).click();
+  const alert = await located(`${row} [data-testid="offer-edit-error"]`);
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.equal(await alert.getText(), 'Get back: enter an amount above zero');
+  assert.equal((await storedWallet()).card_offers[0].value.spend_get.credit, '100', 'nothing saved');
+  await css('#offer-edit-millennia-local-card option[value="icici-amazon-pay"]').click();
+  await retype(await field('credit'), '2000');
+  await (await field('terms')).sendKeys('Once per card.');
+  await css(`${row} [data-testid="offer-save"]`).click();
+  await driver.wait(async () => (await storedWallet()).card_offers[0].value.spend_get.credit === '2000', 10_000);
+  const offer = (await storedWallet()).card_offers[0];
+  assert.deepEqual([offer.id, offer.card, offer.terms, offer.used], ['millennia-local', 'icici-amazon-pay', 'Once per card.', false]);
+  // Back on the Millennia card, by keyboard this time (Enter on Edit, Enter in a field).
+  await (await located(`${row} [data-testid="offer-edit"]`)).sendKeys(Key.ENTER);
+  await css('#offer-edit-millennia-local-card option[value="hdfc-millennia"]').click();
+  await (await field('delay')).sendKeys(Key.ENTER);
+  await driver.wait(async () => (await storedWallet()).card_offers[0].card === 'hdfc-millennia', 10_000);
+  await screenshot('firefox-options-offer-edited.png');
+  await driver.manage().window().setRect({ width: 420, height: 700 });
+  // The ₹2,000 credit now beats the bank's 10 %: 12,999 − 500 − 124.99 cash back − 2,000.
+  assert.equal(await netCost(), '₹10,374.01');
+  await screenshot('firefox-popup-offer-edited.png');
+  await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+});
+
 test('a new shopper: the welcome page, two cards and a gift card in the options, then the badge and the popup show the stack', async () => {
   await driver.switchTo().window(popupTab);
   await driver.manage().window().setRect({ width: 800, height: 1400 });
@@ -312,5 +412,49 @@ test('a new shopper: the welcome page, two cards and a gift card in the options,
   ]);
   await screenshot('firefox-journey-popup.png');
   await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+});
+
+test('site access follows the settings and the browser: "none" gives it back and nothing is registered or read; a withdrawal outside the settings is followed; "Allow access" asks again', async () => {
+  await driver.switchTo().window(popupTab);
+  await driver.manage().window().setRect({ width: 800, height: 1400 });
+  await driver.get(`${base}/options.html`);
+  await located('[data-testid="ready"]');
+  await css('[data-testid="sites-none"]').click();
+  await css('[data-testid="settings-save"]').click();
+  await located('#settings [data-testid="saved"]');
+  await driver.wait(async () => (await grantedOrigins()).length === 0, 10_000);
+  assert.deepEqual(await registered(), []);
+  // A product page opened now is not read.
+  await driver.switchTo().window(pageTab);
+  await driver.get(`${server.base}/product.html?none`);
+  await driver.sleep(1500);
+  await driver.switchTo().window(popupTab);
+  assert.ok(!Object.values(await storedResults()).some((v) => v.url.endsWith('?none')), 'no snapshot without site access');
+
+  // Every site again: the save's click asks the browser, and the collector follows.
+  await css('[data-testid="sites-all"]').click();
+  await css('[data-testid="settings-save"]').click();
+  await driver.wait(async () => (await registered()).length === 2, 10_000);
+  assert.deepEqual(await grantedOrigins(), ['http://*/*', 'https://*/*']);
+  await driver.switchTo().window(pageTab);
+  await driver.navigate().refresh();
+  await driver.switchTo().window(popupTab);
+  await waitFor(async () => Object.values(await storedResults()).some((v) => v.url.endsWith('?none')), { what: 'the page read again' });
+
+  // Taken back outside the settings (here by the extension's own API, which fires the same
+  // permissions.onRemoved as the browser's add-on manager does): the background unregisters
+  // the collector, and the settings say what is missing, with the click that asks again.
+  await inExtension(function (done) {
+    chrome.permissions.remove({ origins: ['http://*/*', 'https://*/*'] }).then((r) => done(JSON.stringify(r)), (e) => done(JSON.stringify(String(e))));
+  });
+  await driver.wait(async () => (await registered()).length === 0, 10_000);
+  const note = await located('[data-testid="sites-grant"]');
+  assert.match(await note.getText(), /Your browser has not allowed StackSmart to read every site/);
+  await driver.executeScript("document.getElementById('settings').scrollIntoView()");
+  await screenshot('firefox-settings-access-missing.png');
+  await note.findElement(By.css('[data-testid="allow-access"]')).click();
+  await driver.wait(async () => (await registered()).length === 2, 10_000);
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="sites-grant"]'))).length === 0, 10_000);
   await driver.manage().window().setRect({ width: 420, height: 400 });
 });

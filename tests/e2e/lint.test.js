@@ -12,6 +12,10 @@ for (const browser of ['chrome', 'firefox']) {
     assert.equal(m.manifest_version, 3);
     assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
     assert.deepEqual([...m.permissions].sort(), ['alarms', 'scripting', 'storage']);
+    // Site access is asked for explicitly (welcome page, settings), never granted at install.
+    assert.equal(m.host_permissions, undefined);
+    assert.deepEqual(m.optional_host_permissions, ['http://*/*', 'https://*/*']);
+    assert.equal(m.content_scripts, undefined, 'the collector is registered where access is granted');
     assert.ok(!JSON.stringify(m).match(/https?:\/\/(?!\*\/)/), 'no remote addresses in the manifest');
     if (browser === 'chrome') {
       assert.equal(m.background.service_worker, 'background/background.js');

@@ -65,3 +65,34 @@ export async function collectorRegistered(sw) {
 }
 
 export const PRODUCT = { title: 'StackSmart Test Kettle 1.7 L', price: '$1,234.56' };
+
+/**
+ * Writes host-permission grants for extension `id` into a Chromium profile's Preferences, as
+ * the browser stores them once the user clicked "Allow" on the extension's permission prompt
+ * (which headless Chromium cannot answer: see restartWithSiteAccess in chromium.test.js).
+ * The browser must be closed; the grant holds from its next start.
+ */
+export function grantInProfile(profileDir, id, origins) {
+  const file = path.join(profileDir, 'Default', 'Preferences');
+  const prefs = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const ours = prefs.extensions.settings[id];
+  for (const key of ['granted_permissions', 'active_permissions']) {
+    ours[key] = { ...ours[key], explicit_host: origins };
+  }
+  fs.writeFileSync(file, JSON.stringify(prefs));
+}
+
+/**
+ * Starts Chromium (playwright's `chromium`) on `profileDir` with the extension of `options`
+ * allowed on every site: a first start installs it, the grant goes into the profile
+ * (grantInProfile), and the second start is returned. For the benchmarks and page
+ * evaluations, which need the collector everywhere; the e2e tests grant it step by step.
+ */
+export async function launchWithSiteAccess(chromium, profileDir, options) {
+  const first = await chromium.launchPersistentContext(profileDir, options);
+  const sw = first.serviceWorkers()[0] ?? await first.waitForEvent('serviceworker');
+  const id = new URL(sw.url()).host;
+  await first.close();
+  grantInProfile(profileDir, id, ['http://*/*', 'https://*/*']);
+  return chromium.launchPersistentContext(profileDir, options);
+}

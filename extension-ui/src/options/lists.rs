@@ -8,7 +8,7 @@ use engine::wallet::{
 };
 use leptos::prelude::*;
 
-use super::edit::{self, optional_text, unique_id};
+use super::edit::{self, optional_text, unique_id, OfferForm};
 use super::{apply, money_text, Check, Ctx, Field, FormNote, NoteSig};
 use crate::i18n::{t, tr};
 
@@ -296,84 +296,171 @@ fn linked_text(v: &LinkedValue) -> String {
     }
 }
 
+/// An enrolled offer's form fields as signals, for the add form and each offer's edit form.
+#[derive(Clone, Copy)]
+struct OfferSignals {
+    card: RwSignal<String>,
+    merchant: RwSignal<String>,
+    percent_kind: RwSignal<bool>,
+    min_spend: RwSignal<String>,
+    credit: RwSignal<String>,
+    percent: RwSignal<String>,
+    cap: RwSignal<String>,
+    expires: RwSignal<String>,
+    delay: RwSignal<String>,
+    terms: RwSignal<String>,
+}
+
+impl OfferSignals {
+    fn new(form: &OfferForm) -> Self {
+        let s = |v: &String| RwSignal::new(v.clone());
+        Self {
+            card: s(&form.card),
+            merchant: s(&form.merchant),
+            percent_kind: RwSignal::new(form.percent_kind),
+            min_spend: s(&form.min_spend),
+            credit: s(&form.credit),
+            percent: s(&form.percent),
+            cap: s(&form.cap),
+            expires: s(&form.expires),
+            delay: s(&form.delay),
+            terms: s(&form.terms),
+        }
+    }
+
+    fn form(self) -> OfferForm {
+        OfferForm {
+            card: self.card.get_untracked(),
+            merchant: self.merchant.get_untracked(),
+            percent_kind: self.percent_kind.get_untracked(),
+            min_spend: self.min_spend.get_untracked(),
+            credit: self.credit.get_untracked(),
+            percent: self.percent.get_untracked(),
+            cap: self.cap.get_untracked(),
+            expires: self.expires.get_untracked(),
+            delay: self.delay.get_untracked(),
+            terms: self.terms.get_untracked(),
+        }
+    }
+
+    /// Back to `form` (an add form cleared, an edit form cancelled).
+    fn reset(self, form: &OfferForm) {
+        self.card.set(form.card.clone());
+        self.merchant.set(form.merchant.clone());
+        self.percent_kind.set(form.percent_kind);
+        for (signal, text) in [
+            (self.min_spend, &form.min_spend),
+            (self.credit, &form.credit),
+            (self.percent, &form.percent),
+            (self.cap, &form.cap),
+            (self.expires, &form.expires),
+            (self.delay, &form.delay),
+            (self.terms, &form.terms),
+        ] {
+            signal.set(text.clone());
+        }
+    }
+}
+
+/// The fields of an enrolled offer. Their ids start with `prefix`, so the add form and the
+/// edit forms on the page never share one; `first` is the card choice (focused on edit).
+#[component]
+fn OfferFields(
+    prefix: String,
+    f: OfferSignals,
+    first: NodeRef<leptos::html::Select>,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let id = |part: &str| format!("{prefix}-{part}");
+    let (card_id, terms_id, kind) = (id("card"), id("terms"), id("kind"));
+    let (percent_id, cap_id) = (id("percent"), id("cap"));
+    let (spend_id, credit_id) = (id("spend"), id("credit"));
+    view! {
+        <div class="row">
+            <div class="field">
+                <label for=card_id.clone()>{t("cardOffersCard", "Enrolled card")}</label>
+                <select id=card_id.clone() data-testid=card_id node_ref=first
+                    on:change=move |ev| f.card.set(event_target_value(&ev))>
+                    {move || ctx.wallet.with(|w| w.cards.iter().map(|c| {
+                        let id = c.id.clone();
+                        let selected = f.card.get_untracked() == id;
+                        view! { <option value=id selected=selected>{c.display_name()}</option> }
+                    }).collect_view())}
+                </select>
+            </div>
+            <Field label=t("optionsShop", "Shop (domain)") id=id("merchant") value=f.merchant required=true placeholder="amazon.com"/>
+        </div>
+        <fieldset>
+            <legend>{t("cardOffersValue", "Value")}</legend>
+            <label class="choice"><input type="radio" name=kind.clone() prop:checked=move || !f.percent_kind.get()
+                on:change=move |_| f.percent_kind.set(false)/>" "{t("cardOffersKindSpend", "Spend an amount, get a credit")}</label>
+            <label class="choice"><input type="radio" name=kind prop:checked=move || f.percent_kind.get()
+                on:change=move |_| f.percent_kind.set(true)/>" "{t("cardOffersKindPercent", "A percentage back")}</label>
+            <Show when=move || !f.percent_kind.get()
+                fallback=move || view! {
+                    <div class="row">
+                        <Field label=t("cardOffersPercent", "Percent back") id=percent_id.clone() value=f.percent decimal=true placeholder="10"/>
+                        <Field label=t("cardOffersUpToOptional", "Up to (optional)") id=cap_id.clone() value=f.cap decimal=true placeholder="50"/>
+                    </div>
+                }>
+                <div class="row">
+                    <Field label=t("cardOffersSpendAtLeast", "Spend at least") id=spend_id.clone() value=f.min_spend decimal=true placeholder="250"/>
+                    <Field label=t("cardOffersGetBack", "Get back") id=credit_id.clone() value=f.credit decimal=true placeholder="50"/>
+                </div>
+            </Show>
+        </fieldset>
+        <div class="row">
+            <Field label=t("optionsExpiresOptional", "Expires (optional)") id=id("expires") value=f.expires kind="date"/>
+            <Field label=t("cardOffersDelay", "Credit arrives after (days)") id=id("delay") value=f.delay placeholder="0"/>
+        </div>
+        <div class="field">
+            <label for=terms_id.clone()>{t("cardOffersTerms", "Terms (as the issuer wrote them, optional)")}</label>
+            <textarea id=terms_id.clone() data-testid=terms_id rows="2" bind:value=f.terms></textarea>
+        </div>
+    }
+}
+
+/// The shop as the engine will store it, for messages (`www.Amazon.in` → `amazon.in`).
+fn shop_name(typed: &str) -> String {
+    engine::wallet::normalise_merchant(typed).unwrap_or_else(|| typed.trim().to_owned())
+}
+
 #[component]
 pub fn CardOffersSection() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let note: NoteSig = RwSignal::new(None);
-    let s = || RwSignal::new(String::new());
-    let (card, merchant, min_spend, credit, percent, cap, expires, delay, terms) =
-        (s(), s(), s(), s(), s(), s(), s(), s(), s());
-    let percent_kind = RwSignal::new(false);
+    // Each offer's outcomes (saved, marked used, removed) show under the list.
+    let list_note: NoteSig = RwSignal::new(None);
+    let fields = OfferSignals::new(&OfferForm::default());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let m = merchant.get_untracked().trim().to_owned();
+        let form = fields.form();
         apply(
             ctx,
             note,
             note,
-            tr("cardOffersAdded", "Added the offer at $1.", &[&m]),
+            tr(
+                "cardOffersAdded",
+                "Added the offer at $1.",
+                &[&shop_name(&form.merchant)],
+            ),
             move |w| {
-                let card_id = match card.get_untracked() {
-                    c if c.is_empty() => {
-                        w.cards.first().map(|c| c.id.clone()).ok_or_else(|| {
-                            t(
-                                "cardOffersNoCard",
-                                "Card: add the card you enrolled first (Cards, above)",
-                            )
-                        })?
-                    }
-                    c => c,
-                };
-                let value = if percent_kind.get_untracked() {
-                    LinkedValue::PercentBack {
-                        percent: edit::parse_decimal(
-                            &t("cardOffersPercent", "Percent back"),
-                            &percent.get_untracked(),
-                        )?,
-                        cap: edit::parse_optional_decimal(
-                            &t("cardOffersUpTo", "Up to"),
-                            &cap.get_untracked(),
-                        )?,
-                    }
-                } else {
-                    LinkedValue::SpendGet {
-                        min_spend: edit::parse_decimal(
-                            &t("cardOffersSpendField", "Spend"),
-                            &min_spend.get_untracked(),
-                        )?,
-                        credit: edit::parse_decimal(
-                            &t("cardOffersGetBack", "Get back"),
-                            &credit.get_untracked(),
-                        )?,
-                    }
-                };
-                let offer = EnrolledOffer {
-                    id: unique_id(
-                        &format!("{card_id}-{m}"),
-                        "offer",
-                        w.card_offers.iter().map(|o| o.id.as_str()),
-                    ),
-                    card: card_id,
-                    merchant: m,
-                    value,
-                    expires: edit::parse_optional_date(
-                        &t("optionsExpires", "Expires"),
-                        &expires.get_untracked(),
-                    )?,
-                    payout_delay_days: edit::parse_days(
-                        &t("cardOffersDelayField", "Credit arrives after"),
-                        &delay.get_untracked(),
-                    )?,
-                    used: false,
-                    terms: terms.get_untracked().trim().to_owned(),
-                };
-                w.card_offers.push(offer);
+                let offer = edit::offer_from_form(&form, &w.cards)?;
+                let id = unique_id(
+                    &format!("{}-{}", offer.card, offer.merchant),
+                    "offer",
+                    w.card_offers.iter().map(|o| o.id.as_str()),
+                );
+                w.card_offers.push(EnrolledOffer { id, ..offer });
                 Ok(())
             },
+            // The card stays chosen: several offers are often enrolled on one card.
             move || {
-                clear(&[
-                    merchant, min_spend, credit, percent, cap, expires, delay, terms,
-                ])
+                fields.reset(&OfferForm {
+                    card: fields.card.get_untracked(),
+                    percent_kind: fields.percent_kind.get_untracked(),
+                    ..OfferForm::default()
+                })
             },
         );
     };
@@ -389,100 +476,163 @@ pub fn CardOffersSection() -> impl IntoView {
                     <ul class="items" data-testid="card-offers">
                         {list.into_iter().map(|o| {
                             let card_name = names.iter().find(|(id, _)| *id == o.card).map_or(o.card.clone(), |(_, n)| n.clone());
-                            let what = tr("cardOffersWhat", "the $1 offer at $2", &[&card_name, &o.merchant]);
-                            let id = o.id.clone();
-                            let toggled = o.id.clone();
-                            let used = o.used;
-                            // Its one credit earned, the offer stops counting in stacks; kept
-                            // (not removed) so the shopper sees it was used.
-                            let toggle = move |_| {
-                                let id = toggled.clone();
-                                let message = if used {
-                                    t("cardOffersMarkedUnused", "Marked as not used yet.")
-                                } else {
-                                    t("cardOffersMarkedUsed", "Marked as used: it no longer counts in stacks.")
-                                };
-                                apply(ctx, note, note, message, move |w| {
-                                    for x in w.card_offers.iter_mut().filter(|x| x.id == id) {
-                                        x.used = !used;
-                                    }
-                                    Ok(())
-                                }, || {});
-                            };
-                            view! {
-                                <li class="item" data-testid="card-offer" data-used=used.to_string()>
-                                    <div class="item-main">
-                                        <strong>{o.merchant.clone()}</strong>
-                                        {format!(" · {} · {}", card_name, linked_text(&o.value))}
-                                        {o.expires.map(|e| format!(" · {}", tr("optionsExpiresOn", "expires $1", &[&e.to_string()])))}
-                                        {used.then(|| format!(" · {}", t("cardOffersUsed", "used")))}
-                                        {(!o.terms.is_empty()).then(|| view! { <p class="summary">{o.terms.clone()}</p> })}
-                                    </div>
-                                    <button type="button" data-testid="offer-used" aria-pressed=used.to_string()
-                                        aria-label=if used {
-                                            tr("cardOffersMarkUnusedNamed", "Mark as not used: $1", &[&what])
-                                        } else {
-                                            tr("cardOffersMarkUsedNamed", "Mark as used: $1", &[&what])
-                                        }
-                                        on:click=toggle>{if used {
-                                            t("cardOffersMarkUnused", "Not used yet")
-                                        } else {
-                                            t("cardOffersMarkUsed", "Mark used")
-                                        }}</button>
-                                    <button type="button" class="danger" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&what])
-                                        on:click=remove_entry(ctx, note, what.clone(), move |w| w.card_offers.retain(|x| x.id != id))>{t("optionsRemove", "Remove")}</button>
-                                </li>
-                            }
+                            view! { <OfferRow offer=o card_name=card_name section_note=list_note/> }
                         }).collect_view()}
                     </ul>
                 })
             }}
+            <FormNote note=list_note testid="offers-error"/>
             <form on:submit=submit aria-label=t("cardOffersAddForm", "Add an enrolled offer")>
-                <div class="row">
-                    <div class="field">
-                        <label for="offer-card">{t("cardOffersCard", "Enrolled card")}</label>
-                        <select id="offer-card" data-testid="offer-card"
-                            on:change=move |ev| card.set(event_target_value(&ev))>
-                            {move || ctx.wallet.with(|w| w.cards.iter().map(|c| {
-                                let id = c.id.clone();
-                                let selected = card.get_untracked() == id;
-                                view! { <option value=id selected=selected>{c.display_name()}</option> }
-                            }).collect_view())}
-                        </select>
-                    </div>
-                    <Field label=t("optionsShop", "Shop (domain)") id="offer-merchant".into() value=merchant required=true placeholder="amazon.com"/>
-                </div>
-                <fieldset>
-                    <legend>{t("cardOffersValue", "Value")}</legend>
-                    <label class="choice"><input type="radio" name="offer-kind" prop:checked=move || !percent_kind.get()
-                        on:change=move |_| percent_kind.set(false)/>" "{t("cardOffersKindSpend", "Spend an amount, get a credit")}</label>
-                    <label class="choice"><input type="radio" name="offer-kind" prop:checked=move || percent_kind.get()
-                        on:change=move |_| percent_kind.set(true)/>" "{t("cardOffersKindPercent", "A percentage back")}</label>
-                    <Show when=move || !percent_kind.get()
-                        fallback=move || view! {
-                            <div class="row">
-                                <Field label=t("cardOffersPercent", "Percent back") id="offer-percent".into() value=percent decimal=true placeholder="10"/>
-                                <Field label=t("cardOffersUpToOptional", "Up to (optional)") id="offer-cap".into() value=cap decimal=true placeholder="50"/>
-                            </div>
-                        }>
-                        <div class="row">
-                            <Field label=t("cardOffersSpendAtLeast", "Spend at least") id="offer-spend".into() value=min_spend decimal=true placeholder="250"/>
-                            <Field label=t("cardOffersGetBack", "Get back") id="offer-credit".into() value=credit decimal=true placeholder="50"/>
-                        </div>
-                    </Show>
-                </fieldset>
-                <div class="row">
-                    <Field label=t("optionsExpiresOptional", "Expires (optional)") id="offer-expires".into() value=expires kind="date"/>
-                    <Field label=t("cardOffersDelay", "Credit arrives after (days)") id="offer-delay".into() value=delay placeholder="0"/>
-                </div>
-                <div class="field">
-                    <label for="offer-terms">{t("cardOffersTerms", "Terms (as the issuer wrote them, optional)")}</label>
-                    <textarea id="offer-terms" rows="2" bind:value=terms></textarea>
-                </div>
+                <OfferFields prefix="offer".into() f=fields first=NodeRef::new()/>
                 <div class="actions"><button type="submit" data-testid="offer-add">{t("cardOffersAdd", "Add offer")}</button></div>
                 <FormNote note=note testid="offer-error"/>
             </form>
         </section>
+    }
+}
+
+/// One enrolled offer: what it is worth, used or not, and its edit form (card, shop, value,
+/// expiry, delay, terms), opened in place.
+#[component]
+fn OfferRow(offer: EnrolledOffer, card_name: String, section_note: NoteSig) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let note: NoteSig = RwSignal::new(None);
+    let editing = RwSignal::new(false);
+    let stored = OfferForm::from_offer(&offer);
+    let fields = OfferSignals::new(&stored);
+    let first = NodeRef::<leptos::html::Select>::new();
+    let edit_button = NodeRef::<leptos::html::Button>::new();
+    // The edit form opens on its first field, so keyboard users land where they type.
+    Effect::new(move || {
+        if let Some(select) = first.get() {
+            let _ = select.focus();
+        }
+    });
+    let what = tr(
+        "cardOffersWhat",
+        "the $1 offer at $2",
+        &[&card_name, &offer.merchant],
+    );
+    let used = offer.used;
+    let id = offer.id.clone();
+    let form_id = format!("offer-edit-{id}");
+    // Its one credit earned, the offer stops counting in stacks; kept (not removed) so the
+    // shopper sees it was used.
+    let toggled = id.clone();
+    let toggle = move |_| {
+        let id = toggled.clone();
+        let message = if used {
+            t("cardOffersMarkedUnused", "Marked as not used yet.")
+        } else {
+            t(
+                "cardOffersMarkedUsed",
+                "Marked as used: it no longer counts in stacks.",
+            )
+        };
+        apply(
+            ctx,
+            section_note,
+            section_note,
+            message,
+            move |w| {
+                for x in w.card_offers.iter_mut().filter(|x| x.id == id) {
+                    x.used = !used;
+                }
+                Ok(())
+            },
+            || {},
+        );
+    };
+    let cancel_to = StoredValue::new(stored);
+    let cancel = move || {
+        cancel_to.with_value(|form| fields.reset(form));
+        note.set(None);
+        editing.set(false);
+        if let Some(button) = edit_button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    let saved_id = StoredValue::new(id.clone());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = fields.form();
+        let id = saved_id.get_value();
+        apply(
+            ctx,
+            note,
+            section_note,
+            tr(
+                "cardOffersSaved",
+                "Saved the offer at $1.",
+                &[&shop_name(&form.merchant)],
+            ),
+            move |w| {
+                let edited = edit::offer_from_form(&form, &w.cards)?;
+                let offer = w
+                    .card_offers
+                    .iter_mut()
+                    .find(|o| o.id == id)
+                    .ok_or_else(|| {
+                        t(
+                            "cardOffersGone",
+                            "This offer is no longer in the wallet; reload the page.",
+                        )
+                    })?;
+                // The id and whether it was used are the offer's own, not the form's.
+                *offer = EnrolledOffer {
+                    id: offer.id.clone(),
+                    used: offer.used,
+                    ..edited
+                };
+                Ok(())
+            },
+            || {},
+        );
+    };
+    let removed = id.clone();
+    let edit_label = tr("cardOffersEditNamed", "Edit $1", &[&what]);
+    let form_label = edit_label.clone();
+    view! {
+        <li class="item" data-testid="card-offer" data-offer=id.clone() data-used=used.to_string()>
+            <div class="item-main">
+                <strong>{offer.merchant.clone()}</strong>
+                {format!(" · {} · {}", card_name, linked_text(&offer.value))}
+                {offer.expires.map(|e| format!(" · {}", tr("optionsExpiresOn", "expires $1", &[&e.to_string()])))}
+                {(offer.payout_delay_days > 0).then(|| format!(" · {}", tr("cardOffersArrivesAfter", "credit after $1 days", &[&offer.payout_delay_days.to_string()])))}
+                {used.then(|| format!(" · {}", t("cardOffersUsed", "used")))}
+                {(!offer.terms.is_empty()).then(|| view! { <p class="summary" data-testid="offer-terms">{offer.terms.clone()}</p> })}
+                <Show when=move || editing.get()>
+                    <form id=form_id.clone() data-testid="offer-edit-form" class="subform"
+                        aria-label=form_label.clone()
+                        on:submit=save
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { cancel() }>
+                        <OfferFields prefix=form_id.clone() f=fields first=first/>
+                        <div class="actions">
+                            <button type="submit" data-testid="offer-save">{t("cardsSaveChanges", "Save changes")}</button>
+                            <button type="button" class="link" data-testid="offer-cancel" on:click=move |_| cancel()>{t("optionsCancel", "Cancel")}</button>
+                        </div>
+                        <FormNote note=note testid="offer-edit-error"/>
+                    </form>
+                </Show>
+            </div>
+            <button type="button" data-testid="offer-used" aria-pressed=used.to_string()
+                aria-label=if used {
+                    tr("cardOffersMarkUnusedNamed", "Mark as not used: $1", &[&what])
+                } else {
+                    tr("cardOffersMarkUsedNamed", "Mark as used: $1", &[&what])
+                }
+                on:click=toggle>{if used {
+                    t("cardOffersMarkUnused", "Not used yet")
+                } else {
+                    t("cardOffersMarkUsed", "Mark used")
+                }}</button>
+            <button type="button" data-testid="offer-edit" node_ref=edit_button
+                aria-expanded=move || editing.get().to_string() aria-controls=format!("offer-edit-{id}")
+                aria-label=edit_label
+                on:click=move |_| editing.update(|e| *e = !*e)>{t("cardOffersEdit", "Edit")}</button>
+            <button type="button" class="danger" aria-label=tr("optionsRemoveNamed", "Remove $1", &[&what])
+                on:click=remove_entry(ctx, section_note, what.clone(), move |w| w.card_offers.retain(|x| x.id != removed))>{t("optionsRemove", "Remove")}</button>
+        </li>
     }
 }
 

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use super::edit::{self, optional_text};
 use super::{apply, money_text, Check, Ctx, Field, FormNote, NoteSig};
 use crate::i18n::{t, tr};
+use crate::site_access::{self, Grants, SiteAccessNote};
 
 const TABLES: [(Valuation, &str); 3] = [
     (Valuation::Conservative, "conservative"),
@@ -152,12 +153,13 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
 #[component]
 pub fn SettingsSection() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let grants = Grants::follow();
     view! {
         <section class="section" id="settings" aria-labelledby="settings-h">
             <h2 id="settings-h">{t("settingsTitle", "Settings")}</h2>
             {move || {
                 ctx.generation.get();
-                view! { <SettingsForm/> }
+                view! { <SettingsForm grants=grants/> }
             }}
         </section>
     }
@@ -171,7 +173,7 @@ enum Sites {
 }
 
 #[component]
-fn SettingsForm() -> impl IntoView {
+fn SettingsForm(grants: Grants) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let note: NoteSig = RwSignal::new(None);
     let s = ctx.wallet.get_untracked().settings;
@@ -191,8 +193,23 @@ fn SettingsForm() -> impl IntoView {
     };
     let sites = RwSignal::new(mode);
     let site_list = RwSignal::new(list);
+    let form_sites = move || match sites.get_untracked() {
+        Sites::All => SiteAccess::All,
+        Sites::None => SiteAccess::None,
+        Sites::List => SiteAccess::List {
+            sites: edit::parse_sites(&site_list.get_untracked()),
+        },
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // The browser's site access follows the choice: asked for on this click (browsers
+        // only prompt on a gesture), given back when no longer used. The settings are saved
+        // without waiting for the prompt.
+        if let Some(request) = site_access::ask(&form_sites(), &grants.0.get_untracked()) {
+            leptos::task::spawn_local(async move {
+                crate::bridge::permission_answer(request).await;
+            });
+        }
         apply(
             ctx,
             note,
@@ -214,13 +231,7 @@ fn SettingsForm() -> impl IntoView {
                 };
                 st.badge = badge.get_untracked();
                 st.emi = emi.get_untracked();
-                st.sites = match sites.get_untracked() {
-                    Sites::All => SiteAccess::All,
-                    Sites::None => SiteAccess::None,
-                    Sites::List => SiteAccess::List {
-                        sites: edit::parse_sites(&site_list.get_untracked()),
-                    },
-                };
+                st.sites = form_sites();
                 Ok(())
             },
             || {},
@@ -252,6 +263,8 @@ fn SettingsForm() -> impl IntoView {
                 <textarea id="settings-sites" data-testid="settings-sites" rows="3" placeholder="amazon.in\nflipkart.com"
                     bind:value=site_list prop:disabled=move || sites.get() != Sites::List></textarea>
                 {radio(Sites::None, "none", t("settingsSitesNone", "None (StackSmart stays off every page)"))}
+                <p class="hint">{t("settingsSitesAsk", "Saving asks your browser to allow the sites you chose and gives back access to the others.")}</p>
+                <SiteAccessNote access=Signal::derive(move || Some(ctx.wallet.with(|w| w.settings.sites.clone()))) grants=grants testid="sites-grant"/>
             </fieldset>
             <div class="actions"><button type="submit" data-testid="settings-save">{t("settingsSave", "Save settings")}</button></div>
             <FormNote note=note testid="settings-error"/>

@@ -20,6 +20,7 @@ use sync_core::retry;
 use super::Field;
 use crate::bridge;
 use crate::i18n::{t, tr};
+use crate::site_access::Grants;
 
 /// What the section shows.
 #[derive(Clone, Copy, PartialEq)]
@@ -277,9 +278,14 @@ fn SignedOut(c: SyncCtx) -> impl IntoView {
     let recovery_key = RwSignal::new(String::new());
     let busy = c.account_blocked();
 
-    // Browsers want a click for a permission prompt: ask first, before any await.
+    // Browsers want a click for a permission prompt: ask first, before any await. Not when a
+    // grant already covers the server (every site allowed): Chromium prompts again for an
+    // origin a broader optional grant covers.
+    let grants = Grants::follow();
     let ask_permission = move || -> Option<js_sys::Promise> {
-        origin_pattern(&server.get_untracked()).and_then(|p| bridge::request_origin(&p))
+        origin_pattern(&server.get_untracked())
+            .filter(|p| !engine::sites::covered(&grants.0.get_untracked(), p))
+            .and_then(|p| bridge::request_origin(&p))
     };
     let checked = move || -> Result<(String, String, String), String> {
         let s = server.get_untracked().trim().to_owned();
@@ -442,8 +448,8 @@ async fn granted(permission: Option<js_sys::Promise>, server: &str) -> Result<()
             "StackSmart needs your permission to reach $1; nothing was sent.",
             &[server],
         )),
-        // Browsers without the prompt (or already granted by the manifest) may refuse the
-        // call itself; the request then shows whether the server can be reached.
+        // Browsers without the prompt may refuse the call itself; the request then shows
+        // whether the server can be reached.
         Err(_) => Ok(()),
     }
 }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { dist, collectorRegistered } from './e2e/support.js';
+import { dist, collectorRegistered, launchWithSiteAccess } from './e2e/support.js';
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--pages');
 const dir = at === -1 ? path.resolve('../../shared/data/product-pages') : argv.splice(at, 2)[1];
@@ -34,7 +34,7 @@ for (const [call, name] of [['collectMeta(snap);', 'meta'], ['collectItems(snap)
 patch("mark('buttons');\n    return snap;", "mark('buttons');\n    snap.phases = P;\n    return snap;");
 patch('    if (!snap.signals) return snap;', '    if (!snap.signals) { snap.phases = P; return snap; }');
 fs.writeFileSync(collectorPath, code);
-const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, javaScriptEnabled: false,
+const context = await launchWithSiteAccess(chromium, profile, { executablePath: '/usr/bin/chromium', headless: true, javaScriptEnabled: false,
   args: [`--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu'] });
 const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
 await collectorRegistered(sw);

@@ -7,15 +7,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { dist, collectorRegistered, launchWithSiteAccess } from './e2e/support.js';
+import { dist } from './e2e/support.js';
+import { openSavedPages } from './saved-pages.js';
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--pages');
 const dir = at === -1 ? path.resolve('../../shared/data/product-pages') : argv.splice(at, 2)[1];
 const truth = JSON.parse(fs.readFileSync(path.join(dir, 'ground-truth.json'), 'utf8'));
 const keys = argv.length ? argv : Object.keys(truth);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'prof-'));
 // The built extension, its collector with a mark after each phase of read().
 const ext = fs.mkdtempSync(path.join(os.tmpdir(), 'phases-ext-'));
 fs.cpSync(dist('chrome'), ext, { recursive: true });
@@ -34,19 +32,7 @@ for (const [call, name] of [['collectMeta(snap);', 'meta'], ['collectItems(snap)
 patch("mark('buttons');\n    return snap;", "mark('buttons');\n    snap.phases = P;\n    return snap;");
 patch('    if (!snap.signals) return snap;', '    if (!snap.signals) { snap.phases = P; return snap; }');
 fs.writeFileSync(collectorPath, code);
-const context = await launchWithSiteAccess(chromium, profile, { executablePath: '/usr/bin/chromium', headless: true, javaScriptEnabled: false,
-  args: [`--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu'] });
-const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
-await collectorRegistered(sw);
-const urls = new Map(keys.map((k) => [truth[k].url.split('#')[0], k]));
-await context.route('**/*', async (route) => {
-  const k = urls.get(route.request().url().split('#')[0]);
-  if (k && route.request().isNavigationRequest()) {
-    const gz = path.join(dir, 'html', `${k}.html.gz`);
-    return route.fulfill({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: zlib.gunzipSync(fs.readFileSync(gz)) });
-  }
-  return route.abort('aborted');
-});
+const { context, sw, close } = await openSavedPages(ext, dir, keys);
 const sums = new Map();
 const totals = [];
 for (const k of keys) {
@@ -67,6 +53,5 @@ for (const k of keys) {
 totals.sort((a, b) => a - b);
 console.log(`cost_ms over ${totals.length} pages: median ${totals[Math.floor(totals.length / 2)]}, p95 ${totals[Math.min(totals.length - 1, Math.ceil(totals.length * 0.95) - 1)]}`);
 console.log('ms by phase, summed over the pages:', [...sums].map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', '));
-await context.close();
-fs.rmSync(profile, { recursive: true, force: true });
+await close();
 fs.rmSync(ext, { recursive: true, force: true });

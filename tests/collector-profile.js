@@ -5,32 +5,17 @@
 // Usage: node tests/collector-profile.js [--pages DIR] KEY...   (KEY: a page of DIR/ground-truth.json)
 //        EXT=dist/chrome-variant node tests/collector-profile.js …   (profile another build)
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { dist, collectorRegistered, launchWithSiteAccess } from './e2e/support.js';
+import { dist } from './e2e/support.js';
+import { openSavedPages } from './saved-pages.js';
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--pages');
 const dir = at === -1 ? path.resolve('../../shared/data/product-pages') : argv.splice(at, 2)[1];
 const keys = argv;
 if (!keys.length) { console.error('usage: node tests/collector-profile.js [--pages DIR] KEY...'); process.exit(2); }
 const truth = JSON.parse(fs.readFileSync(path.join(dir, 'ground-truth.json'), 'utf8'));
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'prof-'));
 const ext = process.env.EXT ?? dist('chrome');
-const context = await launchWithSiteAccess(chromium, profile, { executablePath: '/usr/bin/chromium', headless: true, javaScriptEnabled: false,
-  args: [`--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu'] });
-const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
-await collectorRegistered(sw);
-const urls = new Map(keys.map((k) => [truth[k].url.split('#')[0], k]));
-await context.route('**/*', async (route) => {
-  const k = urls.get(route.request().url().split('#')[0]);
-  if (k && route.request().isNavigationRequest()) {
-    const gz = path.join(dir, 'html', `${k}.html.gz`);
-    return route.fulfill({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: zlib.gunzipSync(fs.readFileSync(gz)) });
-  }
-  return route.abort('aborted');
-});
+const { context, sw, close } = await openSavedPages(ext, dir, keys);
 const self = new Map();
 for (const k of keys) {
   const page = await context.newPage();
@@ -59,5 +44,4 @@ for (const k of keys) {
 }
 const top = [...self].filter(([n]) => !n.startsWith('(idle)') && !n.startsWith('(program)')).sort((a, b) => b[1] - a[1]).slice(0, 30);
 for (const [n, ms] of top) console.log(ms.toFixed(2).padStart(8), 'ms/collect', n);
-await context.close();
-fs.rmSync(profile, { recursive: true, force: true });
+await close();

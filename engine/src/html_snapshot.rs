@@ -532,17 +532,7 @@ impl<'s> TextWalk<'s> {
             && parent.children().filter_map(ElementRef::wrap).count() <= MAX_CHILDREN
             && !in_menu(parent)
         {
-            let next = || {
-                parent
-                    .next_siblings()
-                    .find_map(ElementRef::wrap)
-                    .and_then(bounded_text)
-                    .filter(|v| char_len(v) <= MAX_INLINE_FACT_TEXT)
-            };
-            let fact = bounded_text(parent)
-                .filter(|t| char_len(t) <= MAX_INLINE_FACT_TEXT)
-                .and_then(|t| inline_fact(&t, next));
-            if let Some(fact) = fact.filter(|_| !hidden(parent)) {
+            if let Some(fact) = element_fact(parent) {
                 self.inline.push((at, fact));
             }
         }
@@ -573,6 +563,20 @@ impl<'s> TextWalk<'s> {
         inline.sort_by_key(|(k, _)| *k);
         inline.into_iter().map(|(_, f)| f).collect()
     }
+}
+
+/// A visible short element's inline fact (the text walk's candidates, and paragraphs).
+fn element_fact(el: ElementRef<'_>) -> Option<(String, String)> {
+    let next = || {
+        el.next_siblings()
+            .find_map(ElementRef::wrap)
+            .and_then(bounded_text)
+            .filter(|v| char_len(v) <= MAX_INLINE_FACT_TEXT)
+    };
+    bounded_text(el)
+        .filter(|t| char_len(t) <= MAX_INLINE_FACT_TEXT)
+        .and_then(|t| inline_fact(&t, next))
+        .filter(|_| !hidden(el))
 }
 
 /// An inline fact in a short element's text `t`: `Label: value` (the value, when nothing
@@ -721,16 +725,7 @@ fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
             // text walk reads short elements in the product's block: the description and
             // details below it are outside that block.
             "p" => {
-                let next = || {
-                    el.next_siblings()
-                        .find_map(ElementRef::wrap)
-                        .and_then(bounded_text)
-                        .filter(|v| char_len(v) <= MAX_INLINE_FACT_TEXT)
-                };
-                let fact = bounded_text(el)
-                    .filter(|t| char_len(t) <= MAX_INLINE_FACT_TEXT)
-                    .and_then(|t| inline_fact(&t, next));
-                pairs.extend(fact.filter(|_| !hidden(el)));
+                pairs.extend(element_fact(el));
             }
             _ => pairs.extend(
                 bounded_text(el)

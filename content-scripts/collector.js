@@ -19,6 +19,7 @@
   // collections, not one every DEBOUNCE_MS for as long as it stays open.
   const COLLECTS_PER_URL = 8;
   const DEBOUNCE_MS = 600;
+  const FIRST_LOOK_MS = 1000;
   // Version 2 caps (engine/src/snapshot.rs).
   const MAX_META = 64;
   const MAX_ITEMS = 64;
@@ -67,12 +68,15 @@
     'na sklade', 'skladem', 'disponibil', 'in stoc', 'dostępny', 'w magazynie', 'disponibile',
     'verfügbar', 'lieferbar', 'bid', 'в наличии',
   ];
-  const STOCK_RE = new RegExp(STOCK_PHRASES.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
-  const OFFER_WORDS = /coupon|use code|promo code|voucher|bank offer|instant discount|cashback|cash back|subscribe & save|subscribe and save|no cost emi|no-cost emi|clip |% off|last 30 days|letzten 30 tage|30 derniers jours|ultimi 30 giorni|últimos 30 días|afgelopen 30 dagen|30 dni/i;
+  const OFFER_PHRASES = ['coupon', 'use code', 'promo code', 'voucher', 'bank offer',
+    'instant discount', 'cashback', 'cash back', 'subscribe & save', 'subscribe and save',
+    'no cost emi', 'no-cost emi', 'clip ', '% off', 'last 30 days', 'letzten 30 tage',
+    '30 derniers jours', 'ultimi 30 giorni', 'últimos 30 días', 'afgelopen 30 dagen', '30 dni'];
   // A text node is never a candidate when its parent is one of these or is not HTML (SVG
   // text): a parent test per node, where `closest()` per node cost milliseconds.
   const TEXT_PARENTS_SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEXTAREA', 'OPTION', 'OPTGROUP', 'TITLE']);
   const HTML_NS = 'http://www.w3.org/1999/xhtml';
+  const SCANNED_UNTESTED = 48;
 
   // One live collector per tab. A newer one (injected on install or update) takes over from
   // an older one, which may belong to an extension instance that no longer exists.
@@ -99,18 +103,10 @@
   };
   globalThis.__stackSmartCollector = { stop };
 
-  // Caps count UTF-8 bytes, as the engine checks them.
-  function utf8Length(s) {
-    let n = 0;
-    for (let i = 0; i < s.length; i += 1) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) n += 1;
-      else if (c < 0x800) n += 2;
-      else if (c >= 0xd800 && c < 0xdc00) { n += 4; i += 1; } // a surrogate pair
-      else n += 3;
-    }
-    return n;
-  }
+  // Caps count UTF-8 bytes, as the engine checks them. Native: a JSON-LD block can be a
+  // hundred kilobytes, and a loop over it in script costs milliseconds before the JIT warms up.
+  const utf8 = new TextEncoder();
+  const utf8Length = (s) => utf8.encode(s).length;
   function clipBytes(s, max) {
     if (s.length * 3 <= max) return s;
     let n = 0;
@@ -168,8 +164,10 @@
   const NON_ASCII = /[^\x00-\x7f]/;
   // The text walk's scans (markedTextNodes): global copies of the per-node tests.
   const DIGIT_OR_COLON_G = /[:：0-9]/g;
-  const STOCK_G = new RegExp(STOCK_RE.source, 'gi');
-  const OFFER_G = new RegExp(OFFER_WORDS.source, 'gi');
+  // STOCK_PHRASES and OFFER_PHRASES as one pattern each, their shared prefixes merged:
+  // printed by scripts/collector-patterns.mjs (a lint test checks them).
+  const STOCK_G = /(?:a(?:d(?:d to (?:cart|ba(?:sket|g)|trolley|your basket)|icionar ao carrinho|aug(?:ă în coș|a in cos))|jouter au panier|ñadir al carr(?:ito|o)|g(?:regar al carr(?:ito|o)|giungi al carrello|otado)|u(?:sverkauft|f lager)|vailable)|b(?:uy (?:now|it now)|id)|in(?: (?:den warenkorb|stoc)|disponível)|d(?:o(?:daj do koszyka| košík(?:a|u)|stępny)|isponib(?:le|il))|в (?:корзину|наличии)|co(?:mprar|ntact seller)|kosárba|加入購物車|立即購買|o(?:ut of stock|tsas|stukorvi)|épuisé|rupture|e(?:s(?:aurito|gotado)|n stock)|v(?:ypredané|erfügbar)|n(?:edostupné|a sklade)|отсутствует|缺貨|售完|s(?:old|toc epuizat|klad(?:om|em))|купить|l(?:aos|ieferbar)|w magazynie)/gi;
+  const OFFER_G = /(?:c(?:oupon|ash(?:back| back)|lip )|u(?:se code|ltimi 30 giorni)|promo code|voucher|bank offer|instant discount|subscribe (?:& save|and save)|no(?: cost emi|-cost emi)|% off|l(?:ast 30 days|etzten 30 tage)|30 d(?:erniers jours|ni)|últimos 30 días|afgelopen 30 dagen)/gi;
   const DIGIT_OR_COLON_MARK = 1;
   const STOCK_MARK = 2;
   const OFFER_MARK = 4;
@@ -188,7 +186,12 @@
     }
     return n <= max;
   }
-  const isLetter = (c) => c !== undefined && /\p{L}/u.test(c);
+  // Unicode property patterns cost about a millisecond each to compile, on every page: each
+  // is asked only when the ASCII-only pattern in front of it cannot answer.
+  const isLetter = (c) => c !== undefined && (/[A-Za-z]/.test(c) || (c > '\x7f' && /\p{L}/u.test(c)));
+  const hasAlphabetic = (s) => /[A-Za-z]/.test(s) || (NON_ASCII.test(s) && /\p{Alphabetic}/u.test(s));
+  const labelWords = (s) => /^[A-Za-z.#\-/ ]+$/.test(s) || (NON_ASCII.test(s) && /^[\p{Alphabetic}.#\-/ ]+$/u.test(s));
+  const isCode = (s) => /^[A-Za-z0-9\-./_]+$/.test(s) || (NON_ASCII.test(s) && /^[\p{Alphabetic}\p{N}\-./_]+$/u.test(s));
 
   function hasCurrency(text) {
     if (CURRENCY_SIGNS.test(text)) return true;
@@ -342,7 +345,10 @@
     let at = 0;
     const add = (node) => {
       const data = node.data;
-      const part = data.length > MAX_RAW_TEXT ? '' : data;
+      // Inline scripts and styles are often most of a page's text (JSON state, CSS) and never
+      // hold a candidate: their text is not scanned. Short texts are not worth the parent test.
+      const part = data.length > MAX_RAW_TEXT ||
+        (data.length > SCANNED_UNTESTED && TEXT_PARENTS_SKIPPED.has(node.parentNode.nodeName)) ? '' : data;
       nodes.push(node);
       parts.push(part);
       starts.push(at);
@@ -546,7 +552,7 @@
     if (colon) {
       const label = t.slice(0, colon.index).trim();
       const value = t.slice(colon.index + 1).trim() || next();
-      const ok = value && fits(label, MAX_INLINE_LABEL) && /\p{Alphabetic}/u.test(label) &&
+      const ok = value && fits(label, MAX_INLINE_LABEL) && hasAlphabetic(label) &&
         fits(value, MAX_INLINE_FACT_TEXT);
       return ok ? [label, value] : null;
     }
@@ -555,8 +561,8 @@
     const label = t.slice(0, at);
     const value = t.slice(at + 1).replace(/^#+/, '');
     const ok = fits(label, 30) && label.split(' ').length <= 3 &&
-      /\p{Alphabetic}/u.test(label) && /^[\p{Alphabetic}.#\-/ ]+$/u.test(label) &&
-      !fits(value, 2) && /^[\p{Alphabetic}\p{N}\-./_]+$/u.test(value) && /[0-9]/.test(value);
+      hasAlphabetic(label) && labelWords(label) &&
+      !fits(value, 2) && isCode(value) && /[0-9]/.test(value);
     return ok ? [label, value] : null;
   }
 
@@ -789,7 +795,13 @@
 
   try {
     chrome.runtime.onMessage.addListener(onMessage);
-    send();
+    // The first look waits for the page's idle time (at most FIRST_LOOK_MS): at document idle
+    // a shop is often still hydrating, and the collection should not lengthen that task.
+    if (typeof requestIdleCallback === 'function') {
+      requestIdleCallback(() => { try { send(); } catch (_) { stop(); } }, { timeout: FIRST_LOOK_MS });
+    } else {
+      send();
+    }
     // Single-page shops change the URL and render prices late: look again, debounced, at
     // most SENDS_PER_URL times per address (identical snapshots are not resent) and after at
     // most COLLECTS_PER_URL collections.

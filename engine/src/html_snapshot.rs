@@ -1252,6 +1252,18 @@ mod tests {
         assert_eq!(copy, crate::detect::visible::stock_phrases());
     }
 
+    /// The same for the offer words: the two collectors pick the same offer texts.
+    #[test]
+    fn the_collector_looks_for_the_same_offer_words() {
+        let js = include_str!("../../content-scripts/collector.js");
+        let start = js
+            .find("const OFFER_PHRASES = [")
+            .expect("OFFER_PHRASES in collector.js");
+        let end = start + js[start..].find("];").expect("end of OFFER_PHRASES");
+        let copy: Vec<&str> = js[start..end].split('\'').skip(1).step_by(2).collect();
+        assert_eq!(copy, OFFER_WORDS);
+    }
+
     /// The collector's `\s` decides what is whitespace: U+FEFF is, U+0085 is not.
     #[test]
     fn whitespace_is_javascripts() {

@@ -111,3 +111,24 @@ test('every page string the wasm asks the browser for is in _locales/en, worded 
     assert.ok(filesWithStrings.has(page), `${page} takes its words from _locales`);
   }
 });
+
+test("the collector's phrase patterns are built from its phrase lists", async () => {
+  const { containsAny, phraseList, collectorPath } = await import('../../scripts/collector-patterns.mjs');
+  const js = fs.readFileSync(collectorPath, 'utf8');
+  for (const [pattern, list] of [['STOCK_G', 'STOCK_PHRASES'], ['OFFER_G', 'OFFER_PHRASES']]) {
+    const literal = js.match(new RegExp(`const ${pattern} = (/.*/gi);`));
+    assert.ok(literal, `${pattern} in collector.js`);
+    assert.equal(literal[1], containsAny(phraseList(js, list)), `${pattern}: run node scripts/collector-patterns.mjs`);
+    // The merged pattern finds a text exactly when the plain list would.
+    const re = eval(literal[1]); // eslint-disable-line no-eval
+    const phrases = phraseList(js, list);
+    for (const p of phrases) {
+      re.lastIndex = 0;
+      assert.ok(re.test(`Now ${p.toUpperCase()}!`), `${pattern} finds ${p}`);
+    }
+    for (const miss of ['add to wishlist', 'price: 12.99', 'sol d', 'coupé']) {
+      re.lastIndex = 0;
+      assert.equal(re.test(miss), phrases.some((p) => miss.includes(p)), `${pattern} on ${miss}`);
+    }
+  }
+});

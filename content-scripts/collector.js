@@ -332,40 +332,41 @@
     return el;
   }
 
-  // The text nodes under `root` (`root` itself if it is one), at most `budget.left` of them.
-  // The walk only gathers the nodes and their texts; three native regex scans over the texts
-  // joined by NUL (no pattern can match across it) then mark the few nodes that hold a digit
-  // or colon, a stock phrase or an offer word, and only those are looked at again. Nodes
-  // over MAX_RAW_TEXT characters join as empty texts: their element's text is too long for
-  // any candidate. Layout is asked only for the few candidates left.
+  // The text nodes under `root` (`root` itself if it is one), at most `budget.left` of them:
+  // how many there are, and the few that hold a digit or colon, a stock phrase or an offer
+  // word, in document order, each with its index among them all. The walk only gathers the
+  // texts; three native regex scans over them joined by NUL (no pattern can match across it)
+  // then mark the nodes, and only those are looked at again. Whitespace between tags (most
+  // of a page's text nodes), texts over MAX_RAW_TEXT characters (their element's text is too
+  // long for any candidate) and inline scripts and styles (often most of a page's text, JSON
+  // state and CSS, never a candidate) are counted and not scanned. Layout is asked only for
+  // the few candidates left.
   function markedTextNodes(root, budget) {
     const nodes = [];
     const parts = [];
     const starts = [];
+    const index = [];
     let at = 0;
-    const add = (node) => {
+    let count = 0;
+    const walker = root.nodeType === Node.ELEMENT_NODE ? document.createTreeWalker(root, NodeFilter.SHOW_TEXT) : null;
+    let node = walker ? walker.nextNode() : root.nodeType === Node.TEXT_NODE ? root : null;
+    for (; node; node = walker ? walker.nextNode() : null) {
+      if (budget.left <= 0) { budget.spent = true; break; }
+      budget.left -= 1;
+      count += 1;
       const data = node.data;
-      // Inline scripts and styles are often most of a page's text (JSON state, CSS) and never
-      // hold a candidate: their text is not scanned. Short texts are not worth the parent test.
-      const part = data.length > MAX_RAW_TEXT ||
-        (data.length > SCANNED_UNTESTED && TEXT_PARENTS_SKIPPED.has(node.parentNode.nodeName)) ? '' : data;
+      if (data.length > MAX_RAW_TEXT || data.trim() === '' ||
+        // Short texts are not worth the parent test.
+        (data.length > SCANNED_UNTESTED && TEXT_PARENTS_SKIPPED.has(node.parentNode.nodeName))) continue;
       nodes.push(node);
-      parts.push(part);
+      parts.push(data);
       starts.push(at);
-      at += part.length + 1;
-    };
-    if (root.nodeType === Node.TEXT_NODE) {
-      if (budget.left <= 0) budget.spent = true; else { budget.left -= 1; add(root); }
-    } else if (root.nodeType === Node.ELEMENT_NODE) {
-      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (budget.left <= 0) { budget.spent = true; break; }
-        budget.left -= 1;
-        add(node);
-      }
+      index.push(count - 1);
+      at += data.length + 1;
     }
+    const hits = [];
+    if (!nodes.length) return { count, hits };
     const marks = new Uint8Array(nodes.length);
-    if (!nodes.length) return { nodes, parts, marks };
     const all = parts.join('\0');
     const segment = (pos) => {
       let lo = 0;
@@ -376,16 +377,20 @@
       }
       return lo;
     };
+    const marked = [];
     for (const [re, bit] of [[DIGIT_OR_COLON_G, DIGIT_OR_COLON_MARK], [STOCK_G, STOCK_MARK], [OFFER_G, OFFER_MARK]]) {
       re.lastIndex = 0;
       for (let m = re.exec(all); m !== null; m = re.exec(all)) {
-        const i = segment(m.index);
-        marks[i] |= bit;
-        if (i + 1 >= starts.length) break;
-        re.lastIndex = starts[i + 1];
+        const k = segment(m.index);
+        if (marks[k] === 0) marked.push(k);
+        marks[k] |= bit;
+        if (k + 1 >= starts.length) break;
+        re.lastIndex = starts[k + 1];
       }
     }
-    return { nodes, parts, marks };
+    marked.sort((x, y) => x - y);
+    for (const k of marked) hits.push({ node: nodes[k], data: parts[k], mark: marks[k], index: index[k] });
+    return { count, hits };
   }
 
   // The text walk: price candidates, stock and offer texts, inline facts.
@@ -414,12 +419,12 @@
     // Reads one block; `orderOf(i, n)` is the order of its i-th of n text nodes. False once
     // the budget is spent.
     const read = (root, orderOf, positionOf) => {
-      const { nodes, parts, marks } = markedTextNodes(root, budget);
-      for (let i = 0; i < nodes.length; i += 1) {
-        if (marks[i] !== 0) visitText(snap, w, heading, headingTop, nodes[i], parts[i], marks[i], orderOf(i, nodes.length), positionOf(i, nodes.length));
+      const { count, hits } = markedTextNodes(root, budget);
+      for (const h of hits) {
+        visitText(snap, w, heading, headingTop, h.node, h.data, h.mark, orderOf(h.index, count), positionOf(h.index, count));
       }
       if (budget.spent) snap.truncated = true;
-      return budget.spent ? -1 : nodes.length;
+      return budget.spent ? -1 : count;
     };
     let region = body;
     if (!heading) {

@@ -35,6 +35,9 @@
   const MAX_OFFER_TEXT = 300;
   const MAX_FACT_TEXT = 200;
   const MAX_ROW_CELLS = 6;
+  const MAX_CRUMBS = 10;
+  const MAX_CRUMB_TEXT = 100;
+  const MAX_TRAILS = 4;
   const LEVELS_AFTER_PRICE = 1;
   const MAX_TEXT_NODES = 20000;
   const MAX_FACT_ELEMENTS = 4000;
@@ -667,6 +670,28 @@
     }
   }
 
+  // The breadcrumb trail (`Home › Phones › Apple`): the entries of the first visible element
+  // marked as one (aria-label, schema.org type, class or id) that shows at least two, read as
+  // its list items, else its links; separators (`›`, `/`) are no entries. At most MAX_TRAILS
+  // elements are tried: the class also marks a trail's own items.
+  const TRAILS = '[aria-label*="breadcrumb" i], [itemtype*="BreadcrumbList"], [class*="breadcrumb" i], [id*="breadcrumb" i]';
+  const SEPARATOR = /^[\s/\\|>›»·•→-]*$/;
+  function collectBreadcrumbs(snap) {
+    let tried = 0;
+    for (const trail of document.querySelectorAll(TRAILS)) {
+      if (++tried > MAX_TRAILS) break;
+      let entries = trail.getElementsByTagName('li');
+      if (entries.length === 0) entries = trail.getElementsByTagName('a');
+      const crumbs = [];
+      for (const e of entries) {
+        if (crumbs.length >= MAX_CRUMBS) break;
+        const t = boundedText(e);
+        if (t !== null && t.length <= MAX_CRUMB_TEXT && !SEPARATOR.test(t)) crumbs.push(clipValue(t));
+      }
+      if (crumbs.length >= 2 && !hidden(trail)) { snap.breadcrumbs = crumbs; return; }
+    }
+  }
+
   // Buy buttons in the part of the page the text walk read, after the stock notices it found.
   function collectButtons(snap, region) {
     const seen = new Set(snap.stock);
@@ -720,6 +745,7 @@
       meta: [],
       items: [],
       heading: null,
+      breadcrumbs: [],
       prices: [],
       facts: [],
       stock: [],
@@ -740,6 +766,7 @@
     collectFacts(snap);
     appendInlineFacts(snap, inline);
     if (region) collectButtons(snap, region);
+    collectBreadcrumbs(snap);
     return snap;
   }
 

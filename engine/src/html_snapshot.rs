@@ -167,6 +167,8 @@ const MAX_OFFER_TEXT: usize = 300;
 const MAX_FACT_TEXT: usize = 200;
 /// A details row of label/value cells: at most this many cells (three pairs).
 const MAX_ROW_CELLS: usize = 6;
+const MAX_CRUMB_TEXT: usize = 100;
+const MAX_TRAILS: usize = 4;
 /// Levels the text walk goes on reading outward once it has found the price.
 const LEVELS_AFTER_PRICE: usize = 1;
 /// The walk's budget: text nodes and candidate elements looked at.
@@ -203,6 +205,50 @@ fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     if let Some(region) = region {
         collect_buttons(region, snap);
     }
+    collect_breadcrumbs(root, snap);
+}
+
+/// The breadcrumb trail: the entries (list items, else links) of the first visible element
+/// marked as one (`aria-label`, schema.org `BreadcrumbList`, class or id) that shows at least
+/// two, separators left out; at most [`MAX_TRAILS`] elements tried. The collector's
+/// `collectBreadcrumbs`.
+fn collect_breadcrumbs(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+    let has = |el: ElementRef<'_>, attr: &str, word: &str| {
+        el.attr(attr)
+            .is_some_and(|v| v.to_lowercase().contains(word))
+    };
+    let trails = elements(root).filter(|e| {
+        has(*e, "aria-label", "breadcrumb")
+            || e.attr("itemtype")
+                .is_some_and(|t| t.contains("BreadcrumbList"))
+            || has(*e, "class", "breadcrumb")
+            || has(*e, "id", "breadcrumb")
+    });
+    for trail in trails.take(MAX_TRAILS) {
+        let below = || elements(trail).filter(move |e| e.id() != trail.id());
+        let mut entries: Vec<ElementRef<'_>> =
+            below().filter(|e| e.value().name() == "li").collect();
+        if entries.is_empty() {
+            entries = below().filter(|e| e.value().name() == "a").collect();
+        }
+        let crumbs: Vec<String> = entries
+            .into_iter()
+            .filter_map(bounded_text)
+            .filter(|t| char_len(t) <= MAX_CRUMB_TEXT && !is_separator(t))
+            .take(crate::snapshot::MAX_CRUMBS)
+            .map(|t| clip_to(&t, MAX_VALUE_BYTES))
+            .collect();
+        if crumbs.len() >= 2 && !hidden(trail) {
+            snap.breadcrumbs = crumbs;
+            return;
+        }
+    }
+}
+
+/// Nothing but separators and spaces (`›`, ` / `): no breadcrumb entry.
+fn is_separator(t: &str) -> bool {
+    t.chars()
+        .all(|c| is_js_space(c) || "/\\|>›»·•→-".contains(c))
 }
 
 fn collect_meta(root: ElementRef<'_>, snap: &mut PageSnapshot) {

@@ -99,6 +99,7 @@ impl Partial {
             gtin: self.gtin,
             mpn: self.mpn,
             image: self.image,
+            category: Vec::new(),
             url: self.url,
             evidence: Vec::new(),
         })
@@ -161,7 +162,7 @@ pub(crate) fn find(
 
 /// A product name and a headline name the same thing: equal, or one contains the other
 /// (titles add the shop's name), compared without case and extra spaces.
-fn same_name(name: &str, headline: &str) -> bool {
+pub(crate) fn same_name(name: &str, headline: &str) -> bool {
     let norm = |s: &str| {
         s.split_whitespace()
             .collect::<Vec<_>>()

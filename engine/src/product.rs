@@ -78,6 +78,10 @@ pub struct Product {
     pub mpn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The category trail the page's breadcrumbs show (`Mobiles`, `Smartphones`), the home
+    /// link and the product itself left out; empty when the page shows none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category: Vec<String>,
     /// The product's own address (JSON-LD `url`, else the canonical URL, else the page URL).
     pub url: String,
     /// Where each field came from and how sure the detector is of it.
@@ -107,7 +111,8 @@ pub enum Source {
 /// One field's provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `title`, `price`, `list_price`, `availability`, `brand`, `sku`, `gtin`, `mpn`, `image`.
+    /// `title`, `price`, `list_price`, `availability`, `brand`, `sku`, `gtin`, `mpn`, `image`,
+    /// `category`.
     pub field: String,
     pub source: Source,
     /// 0–100: how sure the detector is (structured data agreeing with the visible page is

@@ -21,6 +21,8 @@ pub const MAX_ITEM_PROPS: usize = 512;
 pub const MAX_PRICES: usize = 48;
 pub const MAX_FACTS: usize = 128;
 pub const MAX_TEXTS: usize = 32;
+/// Entries of the breadcrumb trail.
+pub const MAX_CRUMBS: usize = 10;
 /// Values of meta tags, properties, facts and short texts are clipped to this many bytes.
 pub const MAX_VALUE_BYTES: usize = 512;
 
@@ -78,6 +80,10 @@ pub struct PageSnapshot {
     /// Text of the first visible `<h1>`.
     #[serde(default)]
     pub heading: Option<String>,
+    /// The visible breadcrumb trail (`Home`, `Phones`, `Apple`), from the first element marked
+    /// as one that shows at least two entries; empty without one (and in older snapshots).
+    #[serde(default)]
+    pub breadcrumbs: Vec<String>,
     /// Visible texts that look like prices, with the layout evidence that tells the real price
     /// from others; in document order.
     #[serde(default)]
@@ -224,6 +230,7 @@ impl PageSnapshot {
         check_count("facts", self.facts.len(), MAX_FACTS)?;
         check_count("stock", self.stock.len(), MAX_TEXTS)?;
         check_count("offers", self.offers.len(), MAX_TEXTS)?;
+        check_count("breadcrumbs", self.breadcrumbs.len(), MAX_CRUMBS)?;
         let props: usize = self.items.iter().map(|i| i.props.len()).sum();
         check_count("items[].props", props, MAX_ITEM_PROPS)?;
         let pairs = self
@@ -238,6 +245,7 @@ impl PageSnapshot {
             .stock
             .iter()
             .chain(&self.offers)
+            .chain(&self.breadcrumbs)
             .chain(self.heading.iter())
             .chain(self.prices.iter().map(|p| &p.text))
             .chain(self.prices.iter().map(|p| &p.hint))

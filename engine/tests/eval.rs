@@ -151,6 +151,7 @@ fn a_product_becomes_a_row_with_plain_decimal_price_and_two_availabilities() {
         gtin: None,
         mpn: None,
         image: None,
+        category: Vec::new(),
         url: "https://x.example/".into(),
         list_price: None,
         evidence: Vec::new(),

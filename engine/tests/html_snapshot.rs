@@ -376,3 +376,29 @@ fn the_text_walk_reads_the_products_block_and_stops() {
     assert_eq!(s.stock, ["Add to basket", "Out of stock"]);
     assert_eq!(s.offers, ["Use code SAVE10 for 10% off"]);
 }
+
+/// The breadcrumb trail: the first marked element that shows two entries, its list items
+/// (separators left out), else its links; a hidden or one-entry trail is passed over.
+#[test]
+fn breadcrumbs_are_read_from_the_first_trail_that_shows_two_entries() {
+    let page = r#"<html><body>
+      <div class="breadcrumb-mobile" style="display:none"><a href="/">Home</a><a href="/x">Hidden</a></div>
+      <div id="breadcrumb-top"><a href="/">Only one</a></div>
+      <nav aria-label="breadcrumb"><ol>
+        <li><a href="/">Home</a></li><li>›</li><li><a href="/t">Tools  &amp; DIY</a></li><li>Drills</li>
+      </ol></nav>
+      <h1>Drill X1</h1><p class="price">€ 49,99</p>
+    </body></html>"#;
+    let snap = snapshot_from_html(page, "https://shop.example/p/x1");
+    assert_eq!(snap.breadcrumbs, ["Home", "Tools & DIY", "Drills"]);
+    let links = r#"<html><body><p class="breadcrumbs"><a href="/">Start</a> / <a href="/g">Garten</a></p>
+      <h1>Spaten</h1><p class="price">€ 19,99</p></body></html>"#;
+    assert_eq!(
+        snapshot_from_html(links, "https://shop.example/p/s").breadcrumbs,
+        ["Start", "Garten"]
+    );
+    let none = r#"<html><body><h1>Spaten</h1><p class="price">€ 19,99</p></body></html>"#;
+    assert!(snapshot_from_html(none, "https://shop.example/p/s")
+        .breadcrumbs
+        .is_empty());
+}

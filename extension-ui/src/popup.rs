@@ -400,6 +400,7 @@ mod tests {
             gtin: None,
             mpn: None,
             image: None,
+            category: Vec::new(),
             url: "https://a.example/".into(),
             list_price: None,
             evidence: Vec::new(),

@@ -260,6 +260,9 @@ test('a microdata page without JSON-LD: price, M.R.P., details and on-page offer
   const { product, offers } = stored.detection;
   assert.equal(product.title, 'Aero Blender 600 W');
   assert.equal(String(product.price.amount), '4999');
+  // The trail the page shows, its home link left out.
+  assert.deepEqual(product.category, ['Kitchen & Dining', 'Blenders']);
+  assert.deepEqual(product.evidence.find((e) => e.field === 'category'), { field: 'category', source: 'page', confidence: 70 });
   assert.equal(product.price.currency, 'INR');
   assert.equal(String(product.list_price.amount), '7495');
   assert.equal(product.brand, 'Aero');

@@ -5,6 +5,7 @@
 //! reconciled field by field: structured data first, checked against what the page shows.
 //! Each field of the result says where it came from and how sure the detector is.
 
+mod breadcrumbs;
 mod structured;
 pub(crate) mod visible;
 
@@ -117,7 +118,24 @@ pub fn detect(snapshot: &PageSnapshot) -> Result<Detection, SnapshotError> {
         heading: snapshot.heading.clone().filter(|h| !h.trim().is_empty()),
         fallback_currency: merchant::currency_hint(url),
     };
-    let product = reconcile(snapshot, &structured, &page);
+    let mut product = reconcile(snapshot, &structured, &page);
+    if let Some(p) = product.as_mut() {
+        let found = breadcrumbs::category(
+            &values,
+            &snapshot.items,
+            &snapshot.breadcrumbs,
+            &p.title,
+            url,
+        );
+        if let Some((source, trail, confidence)) = found {
+            p.category = trail;
+            p.evidence.push(Evidence {
+                field: "category".into(),
+                source,
+                confidence,
+            });
+        }
+    }
     Ok(Detection {
         product,
         offers,
@@ -411,6 +429,7 @@ fn reconcile(
         gtin,
         mpn,
         image,
+        category: Vec::new(),
         url: product_url,
         evidence,
     })

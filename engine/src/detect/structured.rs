@@ -41,7 +41,7 @@ pub fn items_as_json(items: &[Item], syntax: Syntax) -> Vec<Value> {
         match (parent, &item.prop) {
             (Some(p), Some(prop)) => {
                 if let Some(parent) = objects[p].as_mut() {
-                    add(parent, local_name(prop), Value::Object(object));
+                    add_first(parent, local_name(prop), Value::Object(object));
                 }
             }
             _ => roots.push(Value::Object(object)),
@@ -49,6 +49,21 @@ pub fn items_as_json(items: &[Item], syntax: Syntax) -> Vec<Value> {
     }
     roots.reverse();
     roots
+}
+
+/// [`add`] for child items, which are attached last one first: in front, so repeated child
+/// items (a trail's entries, a product's offers) keep the page's order.
+fn add_first(o: &mut Map<String, Value>, key: &str, value: Value) {
+    match o.get_mut(key) {
+        None => {
+            o.insert(key.to_owned(), value);
+        }
+        Some(Value::Array(a)) => a.insert(0, value),
+        Some(existing) => {
+            let last = existing.take();
+            *existing = Value::Array(vec![value, last]);
+        }
+    }
 }
 
 /// `schema:price`, `http://schema.org/price` → `price`.

@@ -228,6 +228,7 @@ mod tests {
             gtin: None,
             mpn: None,
             image: None,
+            category: Vec::new(),
             url: "https://www.shop.example/p/k-1".into(),
             evidence: Vec::new(),
         }

@@ -277,6 +277,7 @@ mod tests {
             gtin: None,
             mpn: None,
             image: None,
+            category: Vec::new(),
             url: "https://shop.example.in/aero-blender".into(),
             evidence: Vec::new(),
         }

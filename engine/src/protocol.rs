@@ -94,9 +94,11 @@ pub enum Request {
     /// device's sign-in; `auth_key` proves the password), then sign this device out. The
     /// wallet stays on the device.
     SyncDeleteAccount { auth_key: String },
-    /// Options → background: replace the recovery key (`auth_key` proves the password). The
-    /// background makes the new key; the old one stops working.
-    SyncNewRecoveryKey { auth_key: String },
+    /// Options → background: replace the recovery key, and with it the account's data key
+    /// (`auth_key` proves the password; `wrap_key`, from the same password, wraps the new data
+    /// key). The background makes both keys and re-seals every record; the old recovery key
+    /// opens nothing afterwards, and other devices sign in again.
+    SyncNewRecoveryKey { auth_key: String, wrap_key: String },
 }
 
 /// An account's Argon2id parameters (the sync server's `kdf` object; salt in base64).

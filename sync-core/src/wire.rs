@@ -84,6 +84,26 @@ pub struct NewRecoveryKeyRequest {
     pub recovery_auth_key: String,
 }
 
+/// `POST /v1/account/data-key`: a new data key (and recovery key) with every live record
+/// re-sealed under it; applies only if the account's latest version is still `base_latest`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RotateKeyRequest {
+    pub auth_key: String,
+    pub wrapped_key: String,
+    pub recovery_wrapped_key: String,
+    pub recovery_auth_key: String,
+    pub base_latest: i64,
+    pub records: Vec<SealedRecord>,
+}
+
+/// A live record re-sealed under a new data key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedRecord {
+    pub collection: String,
+    pub id: String,
+    pub payload: String,
+}
+
 /// `DELETE /v1/account`: the authentication key again, as proof of the password.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeleteAccountRequest {

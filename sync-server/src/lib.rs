@@ -175,6 +175,18 @@ fn cors() -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
+/// The largest body of a data-key rotation: a full account in base64 (4/3 of the byte quota)
+/// plus ~200 bytes of JSON per record, and never less than any other request may send.
+fn rotation_body_limit(config: &Config) -> usize {
+    let quota = usize::try_from(config.quota_bytes).unwrap_or(usize::MAX);
+    let records = usize::try_from(config.quota_records).unwrap_or(usize::MAX);
+    (quota / 3)
+        .saturating_mul(4)
+        .saturating_add(records.saturating_mul(256))
+        .saturating_add(64 * 1024)
+        .max(config.max_body_bytes)
+}
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
@@ -189,6 +201,12 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/auth/recover", post(routes::recover))
         .route("/v1/account/password", post(routes::change_password))
         .route("/v1/account/recovery-key", post(routes::new_recovery_key))
+        // Carries every record of the account at once.
+        .route(
+            "/v1/account/data-key",
+            post(routes::rotate_data_key)
+                .layer(DefaultBodyLimit::max(rotation_body_limit(&state.config))),
+        )
         .route("/v1/devices", get(routes::list_devices))
         .route("/v1/devices/{id}", delete(routes::revoke_device))
         .route("/v1/account", delete(routes::delete_account))

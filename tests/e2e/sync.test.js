@@ -273,7 +273,7 @@ test('two Chromium profiles sync through a local server; the database holds no p
   assert.deepEqual(pageErrors, []);
 });
 
-test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one, and can be replaced itself', { timeout: 120_000 }, async () => {
+test('a password change re-wraps the key: the new password signs in elsewhere; the recovery key replaces a lost one, and a new one re-keys the account', { timeout: 120_000 }, async () => {
   const [a, b] = profiles;
   assert.ok(a && b, 'runs after the sync test');
   const pageA = await openOptions(a);
@@ -324,6 +324,11 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   await synced(pageA);
 
   // The recovery key was seen by someone else: B makes a new one, with the password as proof.
+  // That replaces the data key the old one unwrapped: every record is sealed again under new
+  // ids, and the other devices are signed out.
+  const idsBefore = psql('SELECT id FROM records').trim().split('\n');
+  const dataKey = async (page) => (await page.evaluate(async () => chrome.storage.local.get('sync-account')))['sync-account'].data_key;
+  const keyBefore = await dataKey(pageB);
   await pageB.getByTestId('sync-new-recovery').click();
   await pageB.getByTestId('sync-new-recovery-password').fill('not it at all');
   await pageB.getByTestId('sync-new-recovery-confirm').click();
@@ -335,11 +340,20 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   const newKey = await shown.textContent();
   assert.match(newKey, /^([A-Z2-7]{4}-){12}[A-Z2-7]{4}$/);
   assert.notEqual(newKey, recoveryKey);
-  await pageB.getByTestId('sync-info').filter({ hasText: 'the old one no longer works' }).waitFor();
+  await pageB.getByTestId('sync-info').filter({ hasText: 'the old recovery key opens nothing any more' }).waitFor();
   await pageB.getByTestId('recovery-saved').click();
   assert.equal(await pageB.getByTestId('recovery-key').count(), 0, 'shown once');
   assert.equal(await pageB.getByTestId('new-recovery-form').count(), 0, 'the form closed');
-  // The old key no longer recovers the account; the new one does (same data key: A syncs on).
+  const idsAfter = psql('SELECT id FROM records').trim().split('\n');
+  assert.equal(idsAfter.length, psql('SELECT count(*) FROM records WHERE NOT deleted').trim() * 1, 'live records only');
+  assert.ok(idsAfter.every((id) => !idsBefore.includes(id)), 'every record has a new id');
+  assert.notEqual(await dataKey(pageB), keyBefore, 'B holds the new data key');
+  assert.equal(psql('SELECT count(*) FROM sessions').trim(), '1', 'only B is still signed in');
+  await synced(pageB);
+  // A held the old key: the server no longer accepts it, and nothing it holds is pushed.
+  await pageA.getByTestId('sync-now').click();
+  assert.match(await syncError(pageA), /no longer accepts this device's sign-in/);
+  // The old key no longer recovers the account; the new one does.
   await pageB.getByTestId('sync-signout').click();
   await pageB.getByTestId('sync-lost').click();
   await fillAccount(pageB, { password: RECOVERED_PASSWORD });
@@ -351,8 +365,13 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   await pageB.getByTestId('sync-recover').click();
   await synced(pageB);
   assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
-  await pageA.getByTestId('sync-now').click();
+  // A signs in again with the password, which unwraps the new key; the wallets agree.
+  await pageA.getByTestId('sync-signout').click();
+  await fillAccount(pageA, { password: RECOVERED_PASSWORD });
+  await pageA.getByTestId('sync-signin').click();
   await synced(pageA);
+  assert.equal(await dataKey(pageA), await dataKey(pageB));
+  assert.ok((await pageA.getByTestId('card-name').allTextContents()).includes(NICKNAME));
   assert.deepEqual(pageErrors, []);
 });
 

@@ -610,14 +610,19 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
         let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
             return;
         };
-        let label = t("syncMakingRecoveryKey", "Making a new recovery key…");
+        let label = t(
+            "syncMakingRecoveryKey",
+            "Encrypting the wallet with a new key…",
+        );
         act_on_account(c, label.clone(), async move {
-            // The server wants the password's authentication key as proof.
+            // The server wants the password's authentication key as proof; its wrap key
+            // wraps the new data key.
             let kdf = params(&acct.server, &acct.email).await?;
             let keys = derive(c, &password, &kdf).await?;
             c.busy.set(Some(label));
             match bridge::request(&Request::SyncNewRecoveryKey {
                 auth_key: keys.auth.to_base64(),
+                wrap_key: keys.wrap.to_base64(),
             })
             .await
             {
@@ -627,7 +632,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                     renew_password.set(String::new());
                     c.info.set(Some(t(
                         "syncRecoveryKeyReplaced",
-                        "New recovery key made: the old one no longer works. Save the new one now.",
+                        "New recovery key made, with a new encryption key for the synced wallet: the old recovery key opens nothing any more. Save the new one now. Other devices were signed out: sign them in again with the password.",
                     )));
                     Ok(())
                 }
@@ -747,7 +752,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
         }>
             <form aria-label=t("syncNewRecoveryForm", "Make a new recovery key") data-testid="new-recovery-form"
                 novalidate=true on:submit=renew>
-                <p>{t("syncNewRecoveryExplain", "Lost the recovery key, or has someone else seen it? Make a new one: the old key stops working at once. The password, the synced wallet and the signed-in devices stay as they are.")}</p>
+                <p>{t("syncNewRecoveryExplain", "Lost the recovery key, or has someone else seen it? Make a new one: the synced wallet is encrypted again with a new key, and the old recovery key stops working at once and opens nothing, not even a copy taken earlier. The password stays; every other device is signed out and signs in again with it.")}</p>
                 <Field label=t("syncNewRecoveryPassword", "Type the account's password to confirm") id="sync-new-recovery-password".into()
                     value=renew_password kind="password" required=true/>
                 <div class="actions">

@@ -7,7 +7,8 @@
 //!
 //! When the server answers an account action with "wait" (429, a busy 409, 503 and their
 //! `Retry-After`), the section says how long, and the account actions stay disabled until
-//! then: nothing is retried on its own, and a click cannot send again early.
+//! then: nothing is retried on its own, and a click cannot send again early. The end of the
+//! wait is kept in `storage.session` (else `storage.local`), so a reload of the page keeps it.
 
 use engine::protocol::{
     ErrorBody, ErrorCode, KdfParams, Request, Response, SyncDevice, SyncStatus,
@@ -180,9 +181,35 @@ fn act(
                 let until = now_ms().saturating_add(u64::from(secs) * 1000);
                 c.now.try_set(now_ms());
                 c.wait_until.try_set(Some(until));
+                // A reload of the page must not forget it (and let the actions go early).
+                #[allow(clippy::cast_precision_loss)] // ms since the epoch fit f64 exactly
+                bridge::set_session_number(WAIT_KEY, until as f64).await;
             }
         }
     });
+}
+
+/// Where the end of the server's wait for account actions is kept across reloads of the page
+/// (`storage.session`, else `storage.local`): ms since the epoch.
+const WAIT_KEY: &str = "sync-account-wait-until";
+
+/// The wait a previous load of this page was told about, if it has not passed (at most the
+/// longest wait a server can impose from now, whatever was stored).
+async fn restore_wait(c: SyncCtx) {
+    let Some(stored) = bridge::session_number(WAIT_KEY).await else {
+        return;
+    };
+    if !(stored.is_finite() && stored > 0.0) {
+        return;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole ms, in range
+    let until = stored as u64;
+    let now = now_ms();
+    let until = until.min(now.saturating_add(u64::from(retry::MAX_WAIT_SECS) * 1000));
+    if until > now && c.wait_until.get_untracked().is_none() {
+        c.now.try_set(now);
+        c.wait_until.try_set(Some(until));
+    }
 }
 
 /// [`act`] for an account action: nothing is sent while the server's wait lasts (a form
@@ -225,6 +252,7 @@ pub fn SyncSection() -> impl IntoView {
         on_cleanup(move || tick.clear());
     }
     spawn_local(refresh(c));
+    spawn_local(restore_wait(c));
     // Rounds run in the background (after edits, on the alarm): follow their outcome.
     bridge::on_local_change("sync-state", move || spawn_local(refresh(c)));
     let signed_in = move || c.status.get().is_some_and(|s| s.account.is_some());

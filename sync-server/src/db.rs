@@ -161,6 +161,22 @@ impl Page {
     }
 }
 
+/// The error for a write function's status other than `ok` and `conflict`.
+fn write_refused(status: &str, limits: &WriteLimits) -> ApiError {
+    match status {
+        "quota_bytes" => ApiError::QuotaExceeded(format!(
+            "storage quota of {} bytes exceeded",
+            limits.quota_bytes
+        )),
+        "quota_records" => ApiError::QuotaExceeded(format!(
+            "quota of {} records exceeded",
+            limits.quota_records
+        )),
+        "unauthorized" => ApiError::Unauthorized,
+        other => ApiError::Internal(format!("the write function answered {other:?}")),
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pub pool: PgPool,
@@ -686,6 +702,9 @@ impl Store {
         changes: &[NewChange],
         limits: &WriteLimits,
     ) -> Result<(Vec<i64>, i64), ApiError> {
+        if let [change] = changes {
+            return Self::apply_one(conn, token_hash, account_id, change, limits).await;
+        }
         let collections: Vec<&str> = changes.iter().map(|c| c.collection.as_str()).collect();
         let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
         let bases: Vec<i64> = changes.iter().map(|c| c.base_version).collect();
@@ -750,18 +769,64 @@ impl Store {
                 metrics::counter!("sync_conflicts_total").increment(conflicts.len() as u64);
                 Err(ApiError::Conflict(conflicts))
             }
-            "quota_bytes" => Err(ApiError::QuotaExceeded(format!(
-                "storage quota of {} bytes exceeded",
-                limits.quota_bytes
-            ))),
-            "quota_records" => Err(ApiError::QuotaExceeded(format!(
-                "quota of {} records exceeded",
-                limits.quota_records
-            ))),
-            "unauthorized" => Err(ApiError::Unauthorized),
-            other => Err(ApiError::Internal(format!(
-                "stacksmart_write_records_batch answered {other:?}"
-            ))),
+            other => Err(write_refused(other, limits)),
+        }
+    }
+
+    /// [`apply_batch`](Self::apply_batch) of a single change: `stacksmart_write_record`
+    /// (migration 0004), the same checks in simpler statements.
+    async fn apply_one(
+        conn: &mut PgConnection,
+        token_hash: &[u8],
+        account_id: i64,
+        change: &NewChange,
+        limits: &WriteLimits,
+    ) -> Result<(Vec<i64>, i64), ApiError> {
+        let row = sqlx::query(
+            "SELECT o_status, o_version, o_deleted, o_payload
+             FROM stacksmart_write_record($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(&change.collection)
+        .bind(&change.id)
+        .bind(change.base_version)
+        .bind(change.deleted)
+        .bind(change.payload.as_deref())
+        .bind(limits.quota_bytes)
+        .bind(limits.quota_records)
+        .fetch_one(conn)
+        .await?;
+        let status: &str = row.try_get(0)?;
+        match status {
+            "ok" => {
+                let version: i64 = row.try_get(1)?;
+                Ok((vec![version], version))
+            }
+            "conflict" => {
+                use base64::Engine as _;
+                let version: Option<i64> = row.try_get(1)?;
+                let current = match version {
+                    Some(version) => Some(Record {
+                        collection: change.collection.clone(),
+                        id: change.id.clone(),
+                        version,
+                        deleted: row.try_get(2)?,
+                        payload: row
+                            .try_get::<Option<&[u8]>, _>(3)?
+                            .map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+                    }),
+                    None => None,
+                };
+                metrics::counter!("sync_conflicts_total").increment(1);
+                Err(ApiError::Conflict(vec![Conflict {
+                    collection: change.collection.clone(),
+                    id: change.id.clone(),
+                    base_version: change.base_version,
+                    current,
+                }]))
+            }
+            other => Err(write_refused(other, limits)),
         }
     }
 

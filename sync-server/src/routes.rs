@@ -652,14 +652,20 @@ pub async fn post_batch(
             cfg.max_batch
         )));
     }
-    let mut seen = HashSet::with_capacity(req.changes.len());
+    // A single change (the commonest batch) cannot repeat a record: no set to build.
+    let mut seen = HashSet::with_capacity(if req.changes.len() > 1 {
+        req.changes.len()
+    } else {
+        0
+    });
     let mut decoded = Vec::with_capacity(req.changes.len());
+    let single = req.changes.len() == 1;
     for c in req.changes {
         check_record_name(&state, &c.collection, &c.id)?;
         if c.base_version < 0 {
             return Err(ApiError::BadRequest("base_version must be ≥ 0".into()));
         }
-        if !seen.insert((c.collection.clone(), c.id.clone())) {
+        if !single && !seen.insert((c.collection.clone(), c.id.clone())) {
             return Err(ApiError::BadRequest(format!(
                 "record {}/{} appears twice in the batch",
                 c.collection, c.id

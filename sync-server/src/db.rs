@@ -19,6 +19,16 @@ use crate::model::{AccountKeys, Conflict, Device, KdfParams, Record};
 /// Embedded migrations (`sync-server/migrations`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Applies the embedded migrations. Migrations that a newer release applied and this build
+/// does not know are left alone: migrations are additive, so a server of an older release
+/// works on the newer schema, and it must be able to restart on it during a rolling upgrade
+/// (or a rollback). The checksums of the migrations it knows are still checked.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator.run(pool).await
+}
+
 /// A pooled connection idle for longer than this is pinged before it is handed out (sqlx's
 /// `test_before_acquire` pings before *every* use: one more round trip per request under
 /// load). A connection that died less than this ago fails its next statement instead: the

@@ -94,7 +94,7 @@ impl AppState {
         let pool = db::connect(&config)?;
         let store = Store::new(pool);
         if config.migrate {
-            db::MIGRATOR.run(&store.pool).await?;
+            db::migrate(&store.pool).await?;
         }
         let fake_salt_key = store
             .server_secret("fake_kdf_salt_key", &auth::random_bytes(32))

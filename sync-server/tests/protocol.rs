@@ -1044,6 +1044,27 @@ async fn an_existing_database_upgrades_to_the_batch_function() {
     assert_eq!(live, 2, "gone and single");
 }
 
+/// A server restarts on a schema that a newer release migrated further (a rolling upgrade, a
+/// rollback): the migration it does not know is left alone, and it serves as before.
+#[tokio::test]
+async fn a_server_restarts_on_a_schema_a_newer_release_migrated() {
+    let url = common::Cluster::shared().fresh_database().await;
+    let first = TestServer::start_on(&url, |_| {}).await;
+    let d = first.register("rollback@example.com").await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (9999, 'from a newer release', true, '\\x00', 1)",
+    )
+    .execute(&mut first.db().await)
+    .await
+    .expect("a newer migration");
+    drop(first);
+    let again = TestServer::start_on(&url, |_| {}).await;
+    let d = Device::new(&again, &d.token);
+    let (status, body) = d.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_eq!((status, &body["latest"]), (200, &json!(1)), "{body}");
+}
+
 /// Writes are one statement that checks the token itself: a token whose account the server
 /// remembers for rate limiting (it wrote before) stops writing the moment its device is
 /// revoked, and another account's token never writes into this one.

@@ -38,6 +38,10 @@ struct Account {
     device_id: i64,
     token: String,
     data_key: String,
+    /// The server's opaque reference to the account (servers of an earlier release send
+    /// none): a new sign-in to the same account keeps this device's sync state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
 }
 
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -54,6 +58,9 @@ struct Stored {
     /// 503 and said when to come back.
     #[serde(default)]
     not_before_ms: Option<u64>,
+    /// The last round got 401: the server no longer accepts this device's token.
+    #[serde(default)]
+    signed_out: bool,
 }
 
 /// The server API for one base address (and token, once signed in).
@@ -306,6 +313,7 @@ pub async fn status() -> Response {
             pending,
             notes: s.notes,
             retry_at_ms: s.not_before_ms,
+            needs_sign_in: s.signed_out,
         }),
     }
 }
@@ -556,8 +564,11 @@ pub async fn recover(
     status().await
 }
 
-/// Stores a new sign-in (with a fresh sync state: the first round merges this device's
-/// wallet with the account's) and runs the first round.
+/// Stores a new sign-in and runs the first round. The sync state is fresh (the first round
+/// merges this device's wallet with the account's), unless this device was signed in to the
+/// same account until the server stopped accepting it (it signed in again after a new data key
+/// was made elsewhere, or after its device was revoked): then its state is kept, re-keyed for
+/// `data`, so that the account's deletions and edits since are merged, not undone.
 async fn start(
     api: &Api,
     email: String,
@@ -571,12 +582,28 @@ async fn start(
         device_id: session.device_id,
         token: session.token,
         data_key: data.to_base64(),
+        account: session.account,
+    };
+    let previous = account().await.ok().flatten();
+    let same_account = previous.is_some_and(|p| {
+        p.server == acct.server
+            && p.email == acct.email
+            && p.account.is_some()
+            && p.account == acct.account
+    });
+    let state = if same_account {
+        Stored {
+            sync: sync_core::client::rekeyed(&stored().await.sync, data),
+            ..Stored::default()
+        }
+    } else {
+        Stored::default()
     };
     browser::local_set(&[
         (ACCOUNT_KEY, to_js(&acct)),
         (
             STATE_KEY,
-            JsValue::from(serde_json::to_string(&Stored::default()).unwrap_or_default()),
+            JsValue::from(serde_json::to_string(&state).unwrap_or_default()),
         ),
     ])
     .await
@@ -717,7 +744,10 @@ async fn rotate_key(auth_key: &str, wrap: &Key, now_ms: u64) -> Response {
                 format!("The sync server asked to wait {secs} s before the next try."),
             );
         }
-        if let Err(Failed { message, wait_secs }) = round_saved(&acct, &mut s, now_ms).await {
+        if let Err(Failed {
+            message, wait_secs, ..
+        }) = round_saved(&acct, &mut s, now_ms).await
+        {
             return match wait_secs {
                 Some(secs) => Response::retry_later(
                     secs,
@@ -873,6 +903,7 @@ async fn round_saved(acct: &Account, s: &mut Stored, now_ms: u64) -> Result<(), 
             s.last_sync_ms = Some(now_ms);
             s.last_error = None;
             s.not_before_ms = None;
+            s.signed_out = false;
             for n in notes.into_iter().rev() {
                 s.notes.insert(0, n);
             }
@@ -881,6 +912,7 @@ async fn round_saved(acct: &Account, s: &mut Stored, now_ms: u64) -> Result<(), 
         }
         Err(failed) => {
             s.last_error = Some(failed.message.clone());
+            s.signed_out = failed.unauthorized;
             s.not_before_ms = failed
                 .wait_secs
                 .map(|secs| now_ms.saturating_add(u64::from(secs) * 1000));
@@ -913,6 +945,8 @@ async fn save_round(acct: &Account, s: &Stored) {
 struct Failed {
     message: String,
     wait_secs: Option<u32>,
+    /// 401: the server no longer accepts this device's token.
+    unauthorized: bool,
 }
 
 impl From<String> for Failed {
@@ -920,6 +954,7 @@ impl From<String> for Failed {
         Failed {
             message,
             wait_secs: None,
+            unauthorized: false,
         }
     }
 }
@@ -929,6 +964,7 @@ impl From<SyncError> for Failed {
         Failed {
             message: e.for_people(),
             wait_secs: retry::wait_secs(&e),
+            unauthorized: e.unauthorized(),
         }
     }
 }

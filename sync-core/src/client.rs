@@ -567,6 +567,30 @@ async fn read_all<T: Transport>(
     }
 }
 
+/// This device's state for the same account under another data key (signed in again after a
+/// new data key was made elsewhere): the same entries and last synced values, so the next
+/// round still merges three ways (a deletion or an edit made elsewhere is not undone by this
+/// device's older copy), with the ids the new key gives them and no version or cursor: the
+/// round reads everything from 0, and what the server no longer holds counts as deleted
+/// there.
+pub fn rekeyed(state: &SyncState, data_key: &Key) -> SyncState {
+    SyncState {
+        cursor: 0,
+        base: state
+            .base
+            .iter()
+            .map(|(key, entry)| {
+                let entry = BaseEntry {
+                    id: keys::record_id(data_key, key),
+                    version: 0,
+                    value: entry.value.clone(),
+                };
+                (key.clone(), entry)
+            })
+            .collect(),
+    }
+}
+
 fn finish(state: &mut SyncState, server: BTreeMap<String, BaseEntry>, cursor: i64) {
     state.base = server;
     state.cursor = cursor;

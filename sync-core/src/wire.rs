@@ -58,6 +58,10 @@ pub struct AccountKeys {
 pub struct SessionResponse {
     pub token: String,
     pub device_id: i64,
+    /// The server's opaque reference to the account (absent from servers of an earlier
+    /// release).
+    #[serde(default)]
+    pub account: Option<String>,
     #[serde(default)]
     pub keys: Option<AccountKeys>,
 }

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use engine::wallet::{self, WalletDoc};
 use serde_json::json;
-use sync_core::client::{rotate_data_key, sync_round, SyncError, SyncState, Transport};
+use sync_core::client::{rekeyed, rotate_data_key, sync_round, SyncError, SyncState, Transport};
 use sync_core::keys::{self, Key};
 use sync_core::wire::{
     BatchResponse, Change, ChangesPage, Conflict, Record, RotateKeyRequest, Written,
 };
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Server {
     last: i64,
     records: BTreeMap<(String, String), Record>,
@@ -598,5 +598,52 @@ fn a_stale_precondition_is_refused_and_a_device_left_with_the_old_key_pushes_not
     round(&server, &new.data, &mut b).expect("b with the new key");
     round(&server, &new.data, &mut a).expect("a pulls");
     assert!(a.doc.cards.iter().any(|c| c.id == "offline"));
+    assert_eq!(opened_by(&server, &new.data), server.borrow().records.len());
+}
+
+#[test]
+fn a_device_signed_in_again_after_a_new_key_keeps_its_merge_base() {
+    let server = RefCell::new(Server::default());
+    let key = Key::random().expect("key");
+    let mut a = device(doc(json!({"schema": 2, "cards": [
+        {"id": "gone", "catalogue": "amex-gold"}, {"id": "kept", "catalogue": "amex-gold"}]})));
+    round(&server, &key, &mut a).expect("a");
+    let mut b = device(WalletDoc::default());
+    round(&server, &key, &mut b).expect("b");
+    // a deletes a card, then makes a new key; b, not synced since, renames the other card.
+    a.doc.cards.retain(|c| c.id != "gone");
+    let new = rotate(&server, &key, &mut a).expect("rotated");
+    let kept = b
+        .doc
+        .cards
+        .iter()
+        .position(|c| c.id == "kept")
+        .expect("kept");
+    b.doc.cards[kept].nickname = "b's".into();
+    // A fresh state (what every sign-in used to start from) would bring the card back.
+    let elsewhere = RefCell::new(server.borrow().clone());
+    let mut fresh = DeviceState {
+        doc: b.doc.clone(),
+        state: SyncState::default(),
+    };
+    round(&elsewhere, &new.data, &mut fresh).expect("fresh");
+    assert!(
+        fresh.doc.cards.iter().any(|c| c.id == "gone"),
+        "resurrected"
+    );
+    // b's own state, re-keyed: the deletion applies, b's rename goes up under the new key.
+    b.state = rekeyed(&b.state, &new.data);
+    assert_eq!(b.state.cursor, 0);
+    round(&server, &new.data, &mut b).expect("b with the new key");
+    round(&server, &new.data, &mut a).expect("a pulls");
+    for d in [&a, &b] {
+        let cards: Vec<_> = d
+            .doc
+            .cards
+            .iter()
+            .map(|c| (c.id.as_str(), c.nickname.as_str()))
+            .collect();
+        assert_eq!(cards, [("kept", "b's")]);
+    }
     assert_eq!(opened_by(&server, &new.data), server.borrow().records.len());
 }

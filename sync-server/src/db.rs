@@ -283,7 +283,8 @@ impl Store {
         )))
     }
 
-    /// Creates the account and its first session; `None` if the email is taken.
+    /// Creates the account and its first session; `None` if the email is taken, else the
+    /// account's and the session's ids.
     // One row's columns: a struct for them would only rename the parameters.
     #[allow(clippy::too_many_arguments)]
     pub async fn register(
@@ -295,7 +296,7 @@ impl Store {
         token_hash: &[u8],
         device_name: &str,
         keys: Option<&StoredKeys>,
-    ) -> Result<Option<i64>, ApiError> {
+    ) -> Result<Option<(i64, i64)>, ApiError> {
         let to_i32 =
             |v: u32| i32::try_from(v).map_err(|_| ApiError::BadRequest("kdf out of range".into()));
         let mut tx = self.pool.begin().await?;
@@ -322,7 +323,7 @@ impl Store {
         };
         let session = insert_session(&mut *tx, account, token_hash, device_name).await?;
         tx.commit().await?;
-        Ok(Some(session))
+        Ok(Some((account, session)))
     }
 
     pub async fn account_auth(&self, email: &str) -> Result<Option<AccountAuth>, ApiError> {

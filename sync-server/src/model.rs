@@ -146,6 +146,10 @@ pub struct SessionResponse {
     /// Send as `Authorization: Bearer <token>`. Shown once; the server keeps only its SHA-256.
     pub token: String,
     pub device_id: i64,
+    /// An opaque reference to the account: the same at every sign-in to it, another for an
+    /// account deleted and made again with the same email. A device signed out by the server
+    /// tells by it that a new sign-in is to the account it synced before.
+    pub account: String,
     /// The wrapped data key (login and recovery; absent at registration and for accounts
     /// without keys).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -148,7 +148,7 @@ pub async fn register(
     let hasher = state.hasher.clone();
     let hash = auth::blocking(move || hasher.hash(&key)).await??;
     let token = auth::new_token();
-    let device_id = state
+    let (account_id, device_id) = state
         .store
         .register(
             &email,
@@ -167,6 +167,7 @@ pub async fn register(
         Json(SessionResponse {
             token,
             device_id,
+            account: auth::account_ref(&state.fake_salt_key, account_id),
             keys: None,
         }),
     ))
@@ -219,6 +220,7 @@ async fn sign_in_device(
     Ok(Json(SessionResponse {
         token,
         device_id,
+        account: auth::account_ref(&state.fake_salt_key, account.id),
         keys: account.keys,
     }))
 }

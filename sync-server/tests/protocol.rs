@@ -1044,6 +1044,60 @@ async fn an_existing_database_upgrades_to_the_batch_function() {
     assert_eq!(live, 2, "gone and single");
 }
 
+/// Every session answer names its account by an opaque reference: the same at every sign-in,
+/// another for another account, and another for an account deleted and made again.
+#[tokio::test]
+async fn sessions_name_their_account_by_an_opaque_reference() {
+    let s = TestServer::start(|_| {}).await;
+    let register = |email: &'static str| {
+        let s = &s;
+        async move {
+            let resp = s
+                .http
+                .post(s.url("/v1/auth/register"))
+                .json(&register_body(email, "laptop"))
+                .send()
+                .await
+                .expect("register");
+            let (status, v) = status_and_json(resp).await;
+            assert_eq!(status, 201, "{v}");
+            v
+        }
+    };
+    let first = register("ref@example.com").await;
+    let reference = first["account"].as_str().expect("account").to_owned();
+    assert_eq!(reference.len(), 32);
+    assert!(reference.chars().all(|c| c.is_ascii_hexdigit()));
+    let resp = s
+        .http
+        .post(s.url("/v1/auth/login"))
+        .json(&json!({"email": "ref@example.com", "auth_key": auth_key("ref@example.com"), "device_name": "phone"}))
+        .send()
+        .await
+        .expect("login");
+    let (status, login) = status_and_json(resp).await;
+    assert_eq!(
+        (status, login["account"].as_str()),
+        (200, Some(reference.as_str()))
+    );
+    let other = register("someone@example.com").await;
+    assert_ne!(other["account"].as_str(), Some(reference.as_str()));
+    let d = Device::new(&s, first["token"].as_str().expect("token"));
+    let resp = d
+        .delete("/v1/account")
+        .json(&json!({"auth_key": auth_key("ref@example.com")}))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(resp.status(), 204);
+    let again = register("ref@example.com").await;
+    assert_ne!(
+        again["account"].as_str(),
+        Some(reference.as_str()),
+        "a new account under the same email is another account"
+    );
+}
+
 /// A server restarts on a schema that a newer release migrated further (a rolling upgrade, a
 /// rollback): the migration it does not know is left alone, and it serves as before.
 #[tokio::test]

@@ -329,6 +329,16 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   const idsBefore = psql('SELECT id FROM records').trim().split('\n');
   const dataKey = async (page) => (await page.evaluate(async () => chrome.storage.local.get('sync-account')))['sync-account'].data_key;
   const keyBefore = await dataKey(pageB);
+  // First B deletes the gift card, which A (not synced since) still holds: A's copy must not
+  // bring it back after the new key.
+  const tombstones = Number(psql('SELECT count(*) FROM records WHERE deleted'));
+  const walletB = await pageB.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet);
+  assert.equal(walletB.gift_cards.length, 1);
+  walletB.gift_cards = [];
+  await pageB.evaluate(async (w) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: w }), walletB);
+  await waitFor(() => Number(psql('SELECT count(*) FROM records WHERE deleted')) > tombstones,
+    { what: "B's deletion on the server" });
+  await synced(pageB);
   await pageB.getByTestId('sync-new-recovery').click();
   await pageB.getByTestId('sync-new-recovery-password').fill('not it at all');
   await pageB.getByTestId('sync-new-recovery-confirm').click();
@@ -353,6 +363,7 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   // A held the old key: the server no longer accepts it, and nothing it holds is pushed.
   await pageA.getByTestId('sync-now').click();
   assert.match(await syncError(pageA), /no longer accepts this device's sign-in/);
+  await pageA.getByTestId('sign-in-again-form').waitFor();
   // The old key no longer recovers the account; the new one does.
   await pageB.getByTestId('sync-signout').click();
   await pageB.getByTestId('sync-lost').click();
@@ -365,13 +376,21 @@ test('a password change re-wraps the key: the new password signs in elsewhere; t
   await pageB.getByTestId('sync-recover').click();
   await synced(pageB);
   assert.ok((await pageB.getByTestId('card-name').allTextContents()).includes(NICKNAME));
-  // A signs in again with the password, which unwraps the new key; the wallets agree.
-  await pageA.getByTestId('sync-signout').click();
-  await fillAccount(pageA, { password: RECOVERED_PASSWORD });
-  await pageA.getByTestId('sync-signin').click();
+  // A signs in again with the password, which unwraps the new key: A keeps its sync state
+  // for the account, so B's deletion applies on A instead of A's older copy undoing it.
+  assert.ok((await pageA.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet)).gift_cards.length === 1);
+  await pageA.getByTestId('sync-again-password').fill(RECOVERED_PASSWORD);
+  await pageA.getByTestId('sync-sign-in-again').click();
+  await pageA.getByTestId('sync-info').filter({ hasText: 'Signed in again' }).waitFor({ timeout: 20_000 });
   await synced(pageA);
+  assert.equal(await pageA.getByTestId('sign-in-again-form').count(), 0, 'the form is gone');
   assert.equal(await dataKey(pageA), await dataKey(pageB));
   assert.ok((await pageA.getByTestId('card-name').allTextContents()).includes(NICKNAME));
+  const giftCards = async (page) => (await page.evaluate(async () => (await chrome.storage.local.get('wallet')).wallet)).gift_cards;
+  assert.deepEqual(await giftCards(pageA), [], "B's deletion applied on A");
+  await pageB.getByTestId('sync-now').click();
+  await synced(pageB);
+  assert.deepEqual(await giftCards(pageB), [], 'and A did not bring the gift card back');
   assert.deepEqual(pageErrors, []);
 });
 

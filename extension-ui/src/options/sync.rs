@@ -532,6 +532,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
     let delete_password = RwSignal::new(String::new());
     let renewing = RwSignal::new(false);
     let renew_password = RwSignal::new(String::new());
+    let again_password = RwSignal::new(String::new());
     let busy = Signal::derive(move || c.busy.get().is_some());
     let account_busy = c.account_blocked();
     let retry_left = move || {
@@ -621,6 +622,44 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             c.info.set(Some(t(
                 "syncPasswordChanged",
                 "Password changed. Other devices stay signed in.",
+            )));
+            Ok(())
+        });
+    };
+    // The server stopped accepting this device (signed out elsewhere, or a new data key made
+    // on another device): the password signs it in again; the background keeps its sync state
+    // for the same account.
+    let sign_in_again = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = again_password.get_untracked();
+        if password.is_empty() {
+            c.error.set(Some(t(
+                "syncAgainNeedsPassword",
+                "Enter the account's password to sign in again.",
+            )));
+            return;
+        }
+        let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
+            return;
+        };
+        let signing_in = t("syncSigningIn", "Signing in…");
+        act_on_account(c, signing_in.clone(), async move {
+            let kdf = params(&acct.server, &acct.email).await?;
+            let keys = derive(c, &password, &kdf).await?;
+            c.busy.set(Some(signing_in));
+            let reply = bridge::request(&Request::SyncSignIn {
+                server: acct.server,
+                email: acct.email,
+                auth_key: keys.auth.to_base64(),
+                wrap_key: keys.wrap.to_base64(),
+                device_name: device_name(),
+            })
+            .await;
+            c.status.set(Some(status_of(reply).await?));
+            again_password.set(String::new());
+            c.info.set(Some(t(
+                "syncSignedInAgain",
+                "Signed in again: this browser's wallet was merged with the account's.",
             )));
             Ok(())
         });
@@ -742,6 +781,19 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                 </div>
             }
         })}
+        <Show when=move || c.status.with(|s| s.as_ref().is_some_and(|s| s.needs_sign_in))>
+            <form aria-label=t("syncAgainForm", "Sign in again") data-testid="sign-in-again-form"
+                novalidate=true on:submit=sign_in_again>
+                <p>{t("syncAgainExplain", "The server no longer accepts this browser's sign-in: it was signed out on another device, or a new recovery key replaced the account's encryption key. Type the password to sign in again; the wallet in this browser is kept and merged with the account's.")}</p>
+                <Field label=t("syncAgainPassword", "Password") id="sync-again-password".into()
+                    value=again_password kind="password" required=true/>
+                <div class="actions">
+                    <button type="submit" data-testid="sync-sign-in-again" disabled=account_busy>
+                        {t("syncSignInAgain", "Sign in again")}
+                    </button>
+                </div>
+            </form>
+        </Show>
         <div class="actions">
             <button type="button" data-testid="sync-now" disabled=busy on:click=sync_now>{t("syncNow", "Sync now")}</button>
             <button type="button" data-testid="sync-devices" disabled=busy on:click=show_devices>{t("syncDevices", "Devices")}</button>

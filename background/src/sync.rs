@@ -58,7 +58,9 @@ struct Stored {
     /// 503 and said when to come back.
     #[serde(default)]
     not_before_ms: Option<u64>,
-    /// The last round got 401: the server no longer accepts this device's token.
+    /// The last round got 401 (the server no longer accepts this device's token) or could not
+    /// open what the server holds (its data key was replaced, and the answer never reached
+    /// this device): signing in again with the password fetches the account's key.
     #[serde(default)]
     signed_out: bool,
 }
@@ -912,7 +914,7 @@ async fn round_saved(acct: &Account, s: &mut Stored, now_ms: u64) -> Result<(), 
         }
         Err(failed) => {
             s.last_error = Some(failed.message.clone());
-            s.signed_out = failed.unauthorized;
+            s.signed_out = failed.needs_sign_in;
             s.not_before_ms = failed
                 .wait_secs
                 .map(|secs| now_ms.saturating_add(u64::from(secs) * 1000));
@@ -945,8 +947,9 @@ async fn save_round(acct: &Account, s: &Stored) {
 struct Failed {
     message: String,
     wait_secs: Option<u32>,
-    /// 401: the server no longer accepts this device's token.
-    unauthorized: bool,
+    /// Only a new sign-in helps: 401 (the server no longer accepts this device's token), or
+    /// records this device's data key cannot open (a newer key replaced it).
+    needs_sign_in: bool,
 }
 
 impl From<String> for Failed {
@@ -954,7 +957,7 @@ impl From<String> for Failed {
         Failed {
             message,
             wait_secs: None,
-            unauthorized: false,
+            needs_sign_in: false,
         }
     }
 }
@@ -964,7 +967,7 @@ impl From<SyncError> for Failed {
         Failed {
             message: e.for_people(),
             wait_secs: retry::wait_secs(&e),
-            unauthorized: e.unauthorized(),
+            needs_sign_in: e.unauthorized() || matches!(e, SyncError::Crypto(_)),
         }
     }
 }
@@ -1099,6 +1102,25 @@ mod tests {
             retry_after_secs(&fail(&http(429, "rate_limited", Some(86_400)))),
             Some(retry::MAX_WAIT_SECS)
         );
+    }
+
+    #[test]
+    fn only_a_refused_sign_in_or_an_unopenable_record_asks_for_a_new_sign_in() {
+        assert!(Failed::from(http(401, "unauthorized", None)).needs_sign_in);
+        assert!(
+            Failed::from(SyncError::Crypto(sync_core::keys::CryptoError::Open)).needs_sign_in,
+            "a replaced data key: only the password fetches the new one"
+        );
+        for other in [
+            http(503, "unavailable", Some(5)),
+            http(409, "busy", None),
+            http(412, "conflict", None),
+            SyncError::Network("down".into()),
+            SyncError::Wallet("invalid".into()),
+        ] {
+            assert!(!Failed::from(other.clone()).needs_sign_in, "{other:?}");
+        }
+        assert!(!Failed::from("storage failed".to_string()).needs_sign_in);
     }
 
     #[test]

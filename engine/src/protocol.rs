@@ -133,9 +133,10 @@ pub struct SyncStatus {
     /// before this time (ms since the epoch); one is set to run then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at_ms: Option<u64>,
-    /// The server no longer accepts this device's sign-in (the last round got 401: signed out
-    /// elsewhere, or the account's data key was replaced on another device). Signing in again
-    /// with the password keeps this device's sync state for the same account.
+    /// Only a new sign-in lets this device sync again: the last round got 401 (signed out
+    /// elsewhere, or the account's data key was replaced on another device) or could not open
+    /// the server's records with this device's data key. Signing in again with the password
+    /// keeps this device's sync state for the same account.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub needs_sign_in: bool,
 }

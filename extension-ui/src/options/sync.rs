@@ -784,7 +784,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
         <Show when=move || c.status.with(|s| s.as_ref().is_some_and(|s| s.needs_sign_in))>
             <form aria-label=t("syncAgainForm", "Sign in again") data-testid="sign-in-again-form"
                 novalidate=true on:submit=sign_in_again>
-                <p>{t("syncAgainExplain", "The server no longer accepts this browser's sign-in: it was signed out on another device, or a new recovery key replaced the account's encryption key. Type the password to sign in again; the wallet in this browser is kept and merged with the account's.")}</p>
+                <p>{t("syncAgainExplain", "This browser can no longer sync: it was signed out on another device, or a new recovery key replaced the account's encryption key. Type the password to sign in again; the wallet in this browser is kept and merged with the account's.")}</p>
                 <Field label=t("syncAgainPassword", "Password") id="sync-again-password".into()
                     value=again_password kind="password" required=true/>
                 <div class="actions">

@@ -161,7 +161,9 @@ async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> 
         Request::SyncDevices => sync::devices().await,
         Request::SyncRevokeDevice { id } => sync::revoke(id).await,
         Request::SyncDeleteAccount { auth_key } => sync::delete_account(&auth_key).await,
-        Request::SyncNewRecoveryKey { auth_key } => sync::new_recovery_key(&auth_key).await,
+        Request::SyncNewRecoveryKey { auth_key, wrap_key } => {
+            sync::new_recovery_key(&auth_key, &wrap_key, millis(now_ms)).await
+        }
     }
 }
 

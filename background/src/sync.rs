@@ -38,6 +38,10 @@ struct Account {
     device_id: i64,
     token: String,
     data_key: String,
+    /// The server's opaque reference to the account (servers of an earlier release send
+    /// none): a new sign-in to the same account keeps this device's sync state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
 }
 
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -54,6 +58,11 @@ struct Stored {
     /// 503 and said when to come back.
     #[serde(default)]
     not_before_ms: Option<u64>,
+    /// The last round got 401 (the server no longer accepts this device's token) or could not
+    /// open what the server holds (its data key was replaced, and the answer never reached
+    /// this device): signing in again with the password fetches the account's key.
+    #[serde(default)]
+    signed_out: bool,
 }
 
 /// The server API for one base address (and token, once signed in).
@@ -200,6 +209,13 @@ impl Transport for Api {
         self.post("v1/records/batch", &wire::BatchRequest { changes })
             .await
     }
+
+    async fn rotate(
+        &self,
+        request: wire::RotateKeyRequest,
+    ) -> Result<wire::BatchResponse, SyncError> {
+        self.post("v1/account/data-key", &request).await
+    }
 }
 
 /// An account action's failure, for the options page. A server that asks to be left alone
@@ -299,6 +315,7 @@ pub async fn status() -> Response {
             pending,
             notes: s.notes,
             retry_at_ms: s.not_before_ms,
+            needs_sign_in: s.signed_out,
         }),
     }
 }
@@ -549,8 +566,11 @@ pub async fn recover(
     status().await
 }
 
-/// Stores a new sign-in (with a fresh sync state: the first round merges this device's
-/// wallet with the account's) and runs the first round.
+/// Stores a new sign-in and runs the first round. The sync state is fresh (the first round
+/// merges this device's wallet with the account's), unless this device was signed in to the
+/// same account until the server stopped accepting it (it signed in again after a new data key
+/// was made elsewhere, or after its device was revoked): then its state is kept, re-keyed for
+/// `data`, so that the account's deletions and edits since are merged, not undone.
 async fn start(
     api: &Api,
     email: String,
@@ -564,12 +584,28 @@ async fn start(
         device_id: session.device_id,
         token: session.token,
         data_key: data.to_base64(),
+        account: session.account,
+    };
+    let previous = account().await.ok().flatten();
+    let same_account = previous.is_some_and(|p| {
+        p.server == acct.server
+            && p.email == acct.email
+            && p.account.is_some()
+            && p.account == acct.account
+    });
+    let state = if same_account {
+        Stored {
+            sync: sync_core::client::rekeyed(&stored().await.sync, data),
+            ..Stored::default()
+        }
+    } else {
+        Stored::default()
     };
     browser::local_set(&[
         (ACCOUNT_KEY, to_js(&acct)),
         (
             STATE_KEY,
-            JsValue::from(serde_json::to_string(&Stored::default()).unwrap_or_default()),
+            JsValue::from(serde_json::to_string(&state).unwrap_or_default()),
         ),
     ])
     .await
@@ -664,33 +700,130 @@ pub async fn delete_account(auth_key: &str) -> Response {
     status().await
 }
 
-/// Replaces the recovery key (`auth_key` proves the password): a fresh key wraps this
-/// device's data key, the server swaps it in for the old one, which stops working. Answers
-/// with the new key (shown once; it is not stored anywhere). Records and the data key stay.
-pub async fn new_recovery_key(auth_key: &str) -> Response {
-    let (acct, api) = match account_api().await {
-        Ok(a) => a,
+/// Replaces the recovery key because the old one may be known to someone else, and with it
+/// the data key the old one unwrapped (`auth_key` proves the password; `wrap_key`, derived
+/// from it, wraps the new data key): a round first, so that this device has merged
+/// everything the server holds, then every record re-sealed under a fresh data key and sent
+/// in one all-or-nothing request (`sync_core::client::rotate_data_key`; if another device
+/// wrote in between, again, at most three times). The server signs every other device out;
+/// they sign in again with the password. Answers with the new recovery key (shown once; it is
+/// not stored anywhere).
+///
+/// No round of this device runs meanwhile: one that read the old key could otherwise push
+/// records sealed with it after the rotation.
+pub async fn new_recovery_key(auth_key: &str, wrap_key: &str, now_ms: u64) -> Response {
+    let wrap = match key_arg(wrap_key) {
+        Ok(w) => w,
         Err(e) => return e,
     };
-    let data = match key_arg(&acct.data_key) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    let new = match keys::new_recovery(&acct.email, &data) {
-        Ok(n) => n,
-        Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
-    };
-    let body = wire::NewRecoveryKeyRequest {
-        auth_key: auth_key.into(),
-        recovery_wrapped_key: new.wrapped,
-        recovery_auth_key: new.auth.to_base64(),
-    };
-    match api.post_empty("v1/account/recovery-key", &body).await {
-        Ok(()) => Response::SyncRecoveryKey {
-            recovery_key: new.key.display(),
-        },
-        Err(e) => fail(&e),
+    if !hold_rounds().await {
+        return Response::retry_later(1, "A sync is still running; try again in a moment.");
     }
+    let answer = rotate_key(auth_key, &wrap, now_ms).await;
+    RUNNING.with(|r| r.set(false));
+    if AGAIN.with(|a| a.replace(false)) {
+        wasm_bindgen_futures::spawn_local(run(now_ms));
+    }
+    answer
+}
+
+async fn rotate_key(auth_key: &str, wrap: &Key, now_ms: u64) -> Response {
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
+        let (acct, api) = match account_api().await {
+            Ok(a) => a,
+            Err(e) => return e,
+        };
+        let old = match key_arg(&acct.data_key) {
+            Ok(d) => d,
+            Err(e) => return e,
+        };
+        let mut s = stored().await;
+        if let Some(secs) = retry::seconds_left(s.not_before_ms, now_ms) {
+            let secs = u32::try_from(secs).unwrap_or(retry::MAX_WAIT_SECS);
+            return Response::retry_later(
+                secs,
+                format!("The sync server asked to wait {secs} s before the next try."),
+            );
+        }
+        if let Err(Failed {
+            message, wait_secs, ..
+        }) = round_saved(&acct, &mut s, now_ms).await
+        {
+            return match wait_secs {
+                Some(secs) => Response::retry_later(
+                    secs,
+                    format!("The sync server asked to wait {secs} s before the next try."),
+                ),
+                None => Response::error(ErrorCode::Sync, message),
+            };
+        }
+        let new = match keys::new_data_key(&acct.email, wrap) {
+            Ok(n) => n,
+            Err(e) => return Response::error(ErrorCode::Sync, e.to_string()),
+        };
+        let session = Session {
+            email: &acct.email,
+            data_key: &old,
+        };
+        match sync_core::client::rotate_data_key(&api, &session, &new, auth_key, &s.sync).await {
+            Ok(state) => {
+                s.sync = state;
+                s.last_sync_ms = Some(now_ms);
+                s.last_error = None;
+                let acct = Account {
+                    data_key: new.data.to_base64(),
+                    ..acct
+                };
+                // The new key and the state that goes with it in one write.
+                let text = serde_json::to_string(&s).unwrap_or_default();
+                if let Err(e) = browser::local_set(&[
+                    (ACCOUNT_KEY, to_js(&acct)),
+                    (STATE_KEY, JsValue::from(text)),
+                ])
+                .await
+                {
+                    return storage_error(e);
+                }
+                return Response::SyncRecoveryKey {
+                    recovery_key: new.recovery.key.display(),
+                };
+            }
+            // Another device wrote between the round and the rotation: merge, then again.
+            Err(SyncError::Conflict(_)) if attempt < ATTEMPTS => {}
+            Err(e) => return fail(&e),
+        }
+    }
+    Response::error(
+        ErrorCode::Sync,
+        "Another device kept changing the wallet; nothing was changed. Try again in a moment.",
+    )
+}
+
+/// Marks this device's rounds as running, once the one running (if any) is done; false if
+/// it is still running after 30 s.
+async fn hold_rounds() -> bool {
+    for _ in 0..600 {
+        if !RUNNING.with(|r| r.replace(true)) {
+            return true;
+        }
+        sleep_ms(50).await;
+    }
+    false
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = set_timeout(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    // The global scope's timer: a window's and a service worker's alike.
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> Result<JsValue, JsValue>;
 }
 
 pub async fn devices() -> Response {
@@ -760,34 +893,52 @@ async fn round(now_ms: u64) {
     if retry::seconds_left(s.not_before_ms, now_ms).is_some() {
         return;
     }
-    let result = round_with(&acct, &mut s).await;
-    match result {
+    let _ = round_saved(&acct, &mut s, now_ms).await;
+}
+
+/// A round of `acct` on `s`, its outcome noted in `s` (status, notes, the server's wait)
+/// and stored. Returns the failure's wait, if any, for callers that go on.
+async fn round_saved(acct: &Account, s: &mut Stored, now_ms: u64) -> Result<(), Failed> {
+    let result = round_with(acct, s).await;
+    let outcome = match result {
         Ok(notes) => {
             s.last_sync_ms = Some(now_ms);
             s.last_error = None;
             s.not_before_ms = None;
+            s.signed_out = false;
             for n in notes.into_iter().rev() {
                 s.notes.insert(0, n);
             }
             s.notes.truncate(MAX_NOTES);
+            Ok(())
         }
-        Err(Failed { message, wait_secs }) => {
-            s.last_error = Some(message);
-            s.not_before_ms = wait_secs.map(|secs| now_ms.saturating_add(u64::from(secs) * 1000));
+        Err(failed) => {
+            s.last_error = Some(failed.message.clone());
+            s.signed_out = failed.needs_sign_in;
+            s.not_before_ms = failed
+                .wait_secs
+                .map(|secs| now_ms.saturating_add(u64::from(secs) * 1000));
             if let Some(at) = s.not_before_ms {
                 if let Err(e) = browser::alarm_at(RETRY_ALARM, at) {
                     web_log(&format!("StackSmart: sync retry not scheduled: {e}"));
                 }
             }
+            Err(failed)
         }
-    }
-    // Signed out (or into another account) while the round was on the network: its state
-    // belongs to nobody now, and sign-out promised to leave none behind.
+    };
+    save_round(acct, s).await;
+    outcome
+}
+
+/// Stores the state a round of `acct` left, unless the device was signed out (or into
+/// another account) while the round was on the network: the state belongs to nobody then,
+/// and sign-out promised to leave none behind.
+async fn save_round(acct: &Account, s: &Stored) {
     match account().await {
         Ok(Some(now)) if now.token == acct.token => {}
         _ => return,
     }
-    if let Err(e) = save_stored(&s).await {
+    if let Err(e) = save_stored(s).await {
         web_log(&format!("StackSmart: sync state not saved: {e}"));
     }
 }
@@ -796,6 +947,9 @@ async fn round(now_ms: u64) {
 struct Failed {
     message: String,
     wait_secs: Option<u32>,
+    /// Only a new sign-in helps: 401 (the server no longer accepts this device's token), or
+    /// records this device's data key cannot open (a newer key replaced it).
+    needs_sign_in: bool,
 }
 
 impl From<String> for Failed {
@@ -803,6 +957,7 @@ impl From<String> for Failed {
         Failed {
             message,
             wait_secs: None,
+            needs_sign_in: false,
         }
     }
 }
@@ -812,6 +967,7 @@ impl From<SyncError> for Failed {
         Failed {
             message: e.for_people(),
             wait_secs: retry::wait_secs(&e),
+            needs_sign_in: e.unauthorized() || matches!(e, SyncError::Crypto(_)),
         }
     }
 }
@@ -946,6 +1102,25 @@ mod tests {
             retry_after_secs(&fail(&http(429, "rate_limited", Some(86_400)))),
             Some(retry::MAX_WAIT_SECS)
         );
+    }
+
+    #[test]
+    fn only_a_refused_sign_in_or_an_unopenable_record_asks_for_a_new_sign_in() {
+        assert!(Failed::from(http(401, "unauthorized", None)).needs_sign_in);
+        assert!(
+            Failed::from(SyncError::Crypto(sync_core::keys::CryptoError::Open)).needs_sign_in,
+            "a replaced data key: only the password fetches the new one"
+        );
+        for other in [
+            http(503, "unavailable", Some(5)),
+            http(409, "busy", None),
+            http(412, "conflict", None),
+            SyncError::Network("down".into()),
+            SyncError::Wallet("invalid".into()),
+        ] {
+            assert!(!Failed::from(other.clone()).needs_sign_in, "{other:?}");
+        }
+        assert!(!Failed::from("storage failed".to_string()).needs_sign_in);
     }
 
     #[test]

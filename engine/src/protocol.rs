@@ -94,9 +94,11 @@ pub enum Request {
     /// device's sign-in; `auth_key` proves the password), then sign this device out. The
     /// wallet stays on the device.
     SyncDeleteAccount { auth_key: String },
-    /// Options → background: replace the recovery key (`auth_key` proves the password). The
-    /// background makes the new key; the old one stops working.
-    SyncNewRecoveryKey { auth_key: String },
+    /// Options → background: replace the recovery key, and with it the account's data key
+    /// (`auth_key` proves the password; `wrap_key`, from the same password, wraps the new data
+    /// key). The background makes both keys and re-seals every record; the old recovery key
+    /// opens nothing afterwards, and other devices sign in again.
+    SyncNewRecoveryKey { auth_key: String, wrap_key: String },
 }
 
 /// An account's Argon2id parameters (the sync server's `kdf` object; salt in base64).
@@ -131,6 +133,12 @@ pub struct SyncStatus {
     /// before this time (ms since the epoch); one is set to run then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at_ms: Option<u64>,
+    /// Only a new sign-in lets this device sync again: the last round got 401 (signed out
+    /// elsewhere, or the account's data key was replaced on another device) or could not open
+    /// the server's records with this device's data key. Signing in again with the password
+    /// keeps this device's sync state for the same account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_sign_in: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

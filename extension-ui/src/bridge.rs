@@ -130,6 +130,41 @@ pub fn on_local_change(key: &'static str, mut on_change: impl FnMut() + 'static)
     }
 }
 
+/// `storage.session` where the browser has it (gone when the browser closes), else
+/// `storage.local`.
+fn session_area() -> Option<JsValue> {
+    let chrome = Reflect::get(&js_sys::global(), &"chrome".into()).ok()?;
+    let storage = Reflect::get(&chrome, &"storage".into()).ok()?;
+    ["session", "local"]
+        .into_iter()
+        .filter_map(|area| Reflect::get(&storage, &area.into()).ok())
+        .find(JsValue::is_object)
+}
+
+/// Calls `area.<method>(arg)` and waits for its promise.
+async fn call_area(area: &JsValue, method: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = Reflect::get(area, &method.into())?.dyn_into()?;
+    let promise: Promise = f.call1(area, arg)?.dyn_into()?;
+    JsFuture::from(promise).await
+}
+
+/// A number kept for this browser session (see [`session_area`]); `None` if there is none.
+pub async fn session_number(key: &str) -> Option<f64> {
+    let area = session_area()?;
+    let items = call_area(&area, "get", &key.into()).await.ok()?;
+    Reflect::get(&items, &key.into()).ok()?.as_f64()
+}
+
+/// Keeps a number for this browser session (best effort: a page that cannot store it just
+/// forgets it on reload).
+pub async fn set_session_number(key: &str, value: f64) {
+    let Some(area) = session_area() else { return };
+    let items = Object::new();
+    if Reflect::set(&items, &key.into(), &value.into()).is_ok() {
+        let _ = call_area(&area, "set", &items).await;
+    }
+}
+
 /// Copies text to the clipboard (the popup is focused and the click is the user's gesture,
 /// so no permission is needed). Failures are ignored: the code stays visible to copy by hand.
 pub fn copy_text(text: &str) {

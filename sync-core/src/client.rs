@@ -16,7 +16,9 @@ use serde_json::Value;
 use crate::keys::{self, CryptoError, Key};
 use crate::merge::{self, Note};
 use crate::records::{self, Entries};
-use crate::wire::{BatchResponse, Change, ChangesPage, Conflict, Record};
+use crate::wire::{
+    BatchResponse, Change, ChangesPage, Conflict, Record, RotateKeyRequest, SealedRecord,
+};
 
 /// Changes per batch (the server's limit).
 pub const MAX_BATCH: usize = 100;
@@ -113,13 +115,24 @@ pub struct Session<'a> {
 
 impl Session<'_> {
     fn seal(&self, key: &str, value: &Value) -> Result<(String, String), SyncError> {
+        self.seal_in(records::collection(key), key, value)
+    }
+
+    /// [`seal`](Self::seal) into a given collection (a rotation keeps each record's own, also
+    /// for entries this build does not know).
+    fn seal_in(
+        &self,
+        collection: &str,
+        key: &str,
+        value: &Value,
+    ) -> Result<(String, String), SyncError> {
         let id = keys::record_id(self.data_key, key);
         let plain = serde_json::to_vec(&Envelope {
             k: key.to_owned(),
             v: value.clone(),
         })
         .map_err(|e| SyncError::Wallet(e.to_string()))?;
-        let ad = keys::record_ad(self.email, records::collection(key), &id);
+        let ad = keys::record_ad(self.email, collection, &id);
         // Padded to a size class, within the server's 64 KiB ciphertext limit.
         let plain = keys::pad_json(plain, MAX_CIPHERTEXT - keys::SEAL_OVERHEAD);
         let sealed = keys::seal(self.data_key, &ad, &plain)?;
@@ -159,6 +172,8 @@ pub trait Transport {
     /// tombstone floor instead of answering 410).
     async fn changes(&self, since: i64, resync: bool) -> Result<ChangesPage, SyncError>;
     async fn batch(&self, changes: Vec<Change>) -> Result<BatchResponse, SyncError>;
+    /// `POST /v1/account/data-key`: a new data key with every record re-sealed under it.
+    async fn rotate(&self, request: RotateKeyRequest) -> Result<BatchResponse, SyncError>;
 }
 
 /// What a round did.
@@ -449,6 +464,131 @@ fn conflict_entry(
         },
     };
     Ok(Some((key.clone(), entry)))
+}
+
+/// Replaces the account's data key with `new` ("New recovery key": the old recovery key, and
+/// so perhaps the old data key, may be known to someone else). Reads every record, checks that
+/// the server holds exactly what `state` says this device last merged (else
+/// `Conflict(vec![])`: run a round and try again, so that no change this device has not
+/// merged is taken as its own), re-seals every live record under the new key (new ids, each
+/// in its own collection; entries this build does not know included) and sends them in one
+/// all-or-nothing request whose precondition is the account's latest version at the end of
+/// the read (412 → `Conflict(vec![])` too). Returns the sync state for the new key: the same
+/// entries at their new ids and versions, the cursor at the account's new latest version.
+pub async fn rotate_data_key<T: Transport>(
+    t: &T,
+    old: &Session<'_>,
+    new: &keys::NewDataKey,
+    auth_key: &str,
+    state: &SyncState,
+) -> Result<SyncState, SyncError> {
+    let (records, base_latest) = read_all(t).await?;
+    let mut live = Vec::new();
+    for r in records.values().filter(|r| !r.deleted) {
+        let (key, value) = old.open(r)?;
+        live.push((key, r.collection.clone(), value));
+    }
+    let synced: BTreeMap<&str, &Value> = state
+        .base
+        .iter()
+        .filter_map(|(k, e)| e.value.as_ref().map(|v| (k.as_str(), v)))
+        .collect();
+    let held: BTreeMap<&str, &Value> = live.iter().map(|(k, _, v)| (k.as_str(), v)).collect();
+    if synced != held {
+        return Err(SyncError::Conflict(Vec::new()));
+    }
+    let session = Session {
+        email: old.email,
+        data_key: &new.data,
+    };
+    let sealed = live
+        .iter()
+        .map(|(key, collection, value)| {
+            let (id, payload) = session.seal_in(collection, key, value)?;
+            Ok(SealedRecord {
+                collection: collection.clone(),
+                id,
+                payload,
+            })
+        })
+        .collect::<Result<Vec<_>, SyncError>>()?;
+    let answer = t
+        .rotate(RotateKeyRequest {
+            auth_key: auth_key.to_owned(),
+            wrapped_key: new.wrapped.clone(),
+            recovery_wrapped_key: new.recovery.wrapped.clone(),
+            recovery_auth_key: new.recovery.auth.to_base64(),
+            base_latest,
+            records: sealed.clone(),
+        })
+        .await?;
+    if answer.written.len() != sealed.len() {
+        return Err(SyncError::Network(format!(
+            "the server confirmed {} of {} records",
+            answer.written.len(),
+            sealed.len()
+        )));
+    }
+    let base = live
+        .into_iter()
+        .zip(sealed.into_iter().zip(answer.written))
+        .map(|((key, _, value), (record, written))| {
+            let entry = BaseEntry {
+                id: record.id,
+                version: written.version,
+                value: Some(value),
+            };
+            (key, entry)
+        })
+        .collect();
+    Ok(SyncState {
+        cursor: answer.latest,
+        base,
+    })
+}
+
+/// Every record of the account (the latest copy of each, tombstones included) and the
+/// account's latest version when the last page was read: a full read from 0, as a resync.
+async fn read_all<T: Transport>(
+    t: &T,
+) -> Result<(BTreeMap<(String, String), Record>, i64), SyncError> {
+    let mut out: BTreeMap<(String, String), Record> = BTreeMap::new();
+    let mut since = 0;
+    loop {
+        let page = t.changes(since, true).await?;
+        for r in page.changes {
+            // A record changed between two pages shows up again, later, at its new version.
+            out.insert((r.collection.clone(), r.id.clone()), r);
+        }
+        since = page.cursor;
+        if !page.more {
+            return Ok((out, page.latest));
+        }
+    }
+}
+
+/// This device's state for the same account under another data key (signed in again after a
+/// new data key was made elsewhere): the same entries and last synced values, so the next
+/// round still merges three ways (a deletion or an edit made elsewhere is not undone by this
+/// device's older copy), with the ids the new key gives them and no version or cursor: the
+/// round reads everything from 0, and what the server no longer holds counts as deleted
+/// there.
+pub fn rekeyed(state: &SyncState, data_key: &Key) -> SyncState {
+    SyncState {
+        cursor: 0,
+        base: state
+            .base
+            .iter()
+            .map(|(key, entry)| {
+                let entry = BaseEntry {
+                    id: keys::record_id(data_key, key),
+                    version: 0,
+                    value: entry.value.clone(),
+                };
+                (key.clone(), entry)
+            })
+            .collect(),
+    }
 }
 
 fn finish(state: &mut SyncState, server: BTreeMap<String, BaseEntry>, cursor: i64) {

@@ -9,7 +9,9 @@
 //! wrapped copies live on the server. Records are sealed with the data key.
 //! ```
 //!
-//! A password change re-wraps the data key only, so no record has to be sealed again.
+//! A password change re-wraps the data key only, so no record has to be sealed again. A new
+//! recovery key comes with a new data key ([`new_data_key`]), and every record is sealed
+//! again under it (`client::rotate_data_key`): the old recovery key may have been seen.
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::STANDARD;
@@ -268,6 +270,32 @@ pub fn new_recovery(email: &str, data: &Key) -> Result<NewRecovery, CryptoError>
     Ok(NewRecovery { key, wrapped, auth })
 }
 
+/// A fresh data key for an account ("New recovery key" rotates it): the key, its copy wrapped
+/// by the password's wrap key, and a new recovery key for it.
+pub struct NewDataKey {
+    pub data: Key,
+    /// `wrapped_key` on the wire.
+    pub wrapped: String,
+    pub recovery: NewRecovery,
+}
+
+/// Makes a new random data key wrapped by `wrap` (the password's) and by a new recovery key,
+/// and checks that both copies open before anything is sent: a key that cannot be unwrapped
+/// again must never replace a working one.
+pub fn new_data_key(email: &str, wrap: &Key) -> Result<NewDataKey, CryptoError> {
+    let data = Key::random()?;
+    let wrapped = wrap_data_key(wrap, email, WrapPurpose::Password, &data)?;
+    if unwrap_data_key(wrap, email, WrapPurpose::Password, &wrapped)? != data {
+        return Err(CryptoError::Open);
+    }
+    let recovery = new_recovery(email, &data)?;
+    Ok(NewDataKey {
+        data,
+        wrapped,
+        recovery,
+    })
+}
+
 /// Associated data of a record: the account, collection and record id, so the server cannot
 /// move a ciphertext to another record, collection or account undetected.
 pub fn record_ad(email: &str, collection: &str, id: &str) -> Vec<u8> {
@@ -466,6 +494,45 @@ mod tests {
             &new.wrapped
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_new_data_key_opens_with_the_password_and_the_new_recovery_key_only() {
+        let pw = password_keys("pw", &small(6)).expect("keys");
+        let old = Key::random().expect("random");
+        let old_recovery = new_recovery("a@x.io", &old).expect("old recovery");
+        let new = new_data_key("a@x.io", &pw.wrap).expect("new data key");
+        assert_ne!(new.data, old, "a fresh key");
+        let by_password = unwrap_data_key(&pw.wrap, "a@x.io", WrapPurpose::Password, &new.wrapped)
+            .expect("the password opens it");
+        let typed = RecoveryKey::parse(&new.recovery.key.display()).expect("parse");
+        let by_recovery = unwrap_data_key(
+            &typed.keys().wrap,
+            "a@x.io",
+            WrapPurpose::Recovery,
+            &new.recovery.wrapped,
+        )
+        .expect("the new recovery key opens it");
+        assert_eq!(
+            (by_password, by_recovery),
+            (new.data.clone(), new.data.clone())
+        );
+        // The old recovery key opens neither copy, and what it did open no longer seals
+        // anything the new key reads.
+        for (wrapped, purpose) in [
+            (&new.wrapped, WrapPurpose::Password),
+            (&new.recovery.wrapped, WrapPurpose::Recovery),
+        ] {
+            assert_eq!(
+                unwrap_data_key(&old_recovery.key.keys().wrap, "a@x.io", purpose, wrapped),
+                Err(CryptoError::Open)
+            );
+        }
+        let ad = record_ad("a@x.io", "wallet", "r1");
+        let sealed = seal(&new.data, &ad, b"card").expect("seal");
+        assert_eq!(open(&old, &ad, &sealed), Err(CryptoError::Open));
+        // Ids change with the key, so the old key cannot tell which entry a new id is.
+        assert_ne!(record_id(&old, "cards/x"), record_id(&new.data, "cards/x"));
     }
 
     #[test]

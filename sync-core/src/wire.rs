@@ -58,6 +58,10 @@ pub struct AccountKeys {
 pub struct SessionResponse {
     pub token: String,
     pub device_id: i64,
+    /// The server's opaque reference to the account (absent from servers of an earlier
+    /// release).
+    #[serde(default)]
+    pub account: Option<String>,
     #[serde(default)]
     pub keys: Option<AccountKeys>,
 }
@@ -82,6 +86,26 @@ pub struct NewRecoveryKeyRequest {
     pub auth_key: String,
     pub recovery_wrapped_key: String,
     pub recovery_auth_key: String,
+}
+
+/// `POST /v1/account/data-key`: a new data key (and recovery key) with every live record
+/// re-sealed under it; applies only if the account's latest version is still `base_latest`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RotateKeyRequest {
+    pub auth_key: String,
+    pub wrapped_key: String,
+    pub recovery_wrapped_key: String,
+    pub recovery_auth_key: String,
+    pub base_latest: i64,
+    pub records: Vec<SealedRecord>,
+}
+
+/// A live record re-sealed under a new data key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedRecord {
+    pub collection: String,
+    pub id: String,
+    pub payload: String,
 }
 
 /// `DELETE /v1/account`: the authentication key again, as proof of the password.

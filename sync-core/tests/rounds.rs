@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 
 use engine::wallet::{self, WalletDoc};
 use serde_json::json;
-use sync_core::client::{sync_round, SyncError, SyncState, Transport};
-use sync_core::keys::Key;
-use sync_core::wire::{BatchResponse, Change, ChangesPage, Conflict, Record, Written};
+use sync_core::client::{rekeyed, rotate_data_key, sync_round, SyncError, SyncState, Transport};
+use sync_core::keys::{self, Key};
+use sync_core::wire::{
+    BatchResponse, Change, ChangesPage, Conflict, Record, RotateKeyRequest, Written,
+};
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Server {
     last: i64,
     records: BTreeMap<(String, String), Record>,
@@ -18,6 +20,10 @@ struct Server {
     fail_batches: usize,
     /// Tombstones at or below this version were purged: older cursors get 410.
     floor: i64,
+    /// The next rotation finds a version the client's read did not see.
+    race_rotation: bool,
+    /// The password-wrapped key of every data-key rotation, in order.
+    rotations: Vec<String>,
 }
 
 struct Mem<'a>(&'a RefCell<Server>);
@@ -99,6 +105,57 @@ impl Transport for Mem<'_> {
                 version,
             });
         }
+        Ok(BatchResponse {
+            written,
+            latest: s.last,
+        })
+    }
+
+    async fn rotate(&self, request: RotateKeyRequest) -> Result<BatchResponse, SyncError> {
+        // The real server's rules (sync-server `Store::rotate_data_key`): the latest version
+        // is the precondition, every live record must be re-sealed, and the old records go.
+        let mut s = self.0.borrow_mut();
+        if s.race_rotation {
+            // Another device's write lands between the client's read and its request.
+            s.race_rotation = false;
+            s.last += 1;
+        }
+        if request.base_latest != s.last {
+            return Err(SyncError::Conflict(Vec::new()));
+        }
+        let live = s.records.values().filter(|r| !r.deleted).count();
+        if live != request.records.len() {
+            return Err(SyncError::Http {
+                status: 400,
+                code: "invalid_request".into(),
+                message: "every live record must be re-sealed".into(),
+                retry_after: None,
+            });
+        }
+        s.records.clear();
+        let first = s.last;
+        let mut written = Vec::new();
+        for (i, r) in request.records.into_iter().enumerate() {
+            let version = first + 1 + i64::try_from(i).expect("small");
+            written.push(Written {
+                collection: r.collection.clone(),
+                id: r.id.clone(),
+                version,
+            });
+            s.records.insert(
+                (r.collection.clone(), r.id.clone()),
+                Record {
+                    collection: r.collection,
+                    id: r.id,
+                    version,
+                    deleted: false,
+                    payload: Some(r.payload),
+                },
+            );
+        }
+        s.last = first + i64::try_from(written.len()).expect("small").max(1);
+        s.floor = first + 1;
+        s.rotations.push(request.wrapped_key);
         Ok(BatchResponse {
             written,
             latest: s.last,
@@ -350,4 +407,243 @@ fn a_cursor_too_old_resyncs_from_zero_and_purged_deletes_still_apply() {
     );
     round(&server, &key, &mut a).expect("a pulls");
     assert_eq!(a.doc.cards.len(), 2);
+}
+
+/// Rotates `d`'s data key as the background does: a round first (so the device has merged
+/// everything), then the rotation; the device keeps the new key and state.
+fn rotate(
+    server: &RefCell<Server>,
+    key: &Key,
+    d: &mut DeviceState,
+) -> Result<keys::NewDataKey, SyncError> {
+    round(server, key, d)?;
+    let wrap = Key::random().expect("wrap");
+    let new = keys::new_data_key("a@x.io", &wrap).expect("new key");
+    let session = sync_core::client::Session {
+        email: "a@x.io",
+        data_key: key,
+    };
+    d.state = block_on(rotate_data_key(
+        &Mem(server),
+        &session,
+        &new,
+        "auth",
+        &d.state,
+    ))?;
+    Ok(new)
+}
+
+/// How many live records on the server `key` opens.
+fn opened_by(server: &RefCell<Server>, key: &Key) -> usize {
+    use base64::Engine as _;
+    server
+        .borrow()
+        .records
+        .values()
+        .filter(|r| !r.deleted)
+        .filter(|r| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(r.payload.clone().unwrap_or_default())
+                .expect("base64");
+            keys::open(
+                key,
+                &keys::record_ad("a@x.io", &r.collection, &r.id),
+                &bytes,
+            )
+            .is_ok()
+        })
+        .count()
+}
+
+#[test]
+fn a_new_data_key_reseals_every_record_and_the_old_key_opens_none() {
+    let server = RefCell::new(Server::default());
+    let old = Key::random().expect("key");
+    let mut a = device(doc(json!({"schema": 2,
+        "cards": [{"id": "c1", "catalogue": "amex-gold", "nickname": "mine"}],
+        "gift_cards": [{"id": "g1", "merchant": "amazon.com", "balance": "5", "code": "X-1"}],
+        "settings": {"badge": false}})));
+    round(&server, &old, &mut a).expect("a");
+    // A deleted card leaves a tombstone; the rotation removes it too.
+    a.doc.gift_cards.clear();
+    round(&server, &old, &mut a).expect("delete");
+    let before: Vec<String> = server
+        .borrow()
+        .records
+        .values()
+        .map(|r| r.id.clone())
+        .collect();
+    let live = server
+        .borrow()
+        .records
+        .values()
+        .filter(|r| !r.deleted)
+        .count();
+    let wallet = a.doc.clone();
+
+    let new = rotate(&server, &old, &mut a).expect("rotated");
+    let s = server.borrow();
+    assert_eq!(s.records.len(), live, "only live records, tombstones gone");
+    assert!(
+        s.records.values().all(|r| !before.contains(&r.id)),
+        "every id is new"
+    );
+    assert_eq!(s.rotations, std::slice::from_ref(&new.wrapped));
+    drop(s);
+    assert_eq!(opened_by(&server, &new.data), live);
+    assert_eq!(opened_by(&server, &old), 0, "the old key opens nothing");
+    // The device goes on with the new key: nothing to pull or push, the wallet unchanged.
+    let last = server.borrow().last;
+    assert_eq!(a.state.cursor, last);
+    round(&server, &new.data, &mut a).expect("next round");
+    assert_eq!(server.borrow().last, last, "nothing pushed again");
+    assert_eq!(a.doc, wallet);
+    // Another device with the new key reads the same wallet.
+    let mut b = device(WalletDoc::default());
+    round(&server, &new.data, &mut b).expect("b");
+    assert_eq!(
+        sync_core::records::entries(&b.doc),
+        sync_core::records::entries(&a.doc)
+    );
+}
+
+#[test]
+fn a_write_between_the_round_and_the_rotation_stops_it_and_nothing_changes() {
+    let server = RefCell::new(Server::default());
+    let key = Key::random().expect("key");
+    let mut a = device(doc(
+        json!({"schema": 2, "cards": [{"id": "c1", "catalogue": "amex-gold"}]}),
+    ));
+    round(&server, &key, &mut a).expect("a");
+    let mut b = device(WalletDoc::default());
+    round(&server, &key, &mut b).expect("b");
+    round(&server, &key, &mut a).expect("a merged");
+    // b writes after a's round: a's rotation must not take b's card as its own state.
+    b.doc.cards.push(card("from-b"));
+    round(&server, &key, &mut b).expect("b pushes");
+    let held = server.borrow().records.clone();
+    let wrap = Key::random().expect("wrap");
+    let new = keys::new_data_key("a@x.io", &wrap).expect("new key");
+    let session = sync_core::client::Session {
+        email: "a@x.io",
+        data_key: &key,
+    };
+    let err = block_on(rotate_data_key(
+        &Mem(&server),
+        &session,
+        &new,
+        "auth",
+        &a.state,
+    ))
+    .expect_err("a has not merged b's card");
+    assert_eq!(err, SyncError::Conflict(Vec::new()));
+    assert_eq!(
+        server.borrow().records,
+        held,
+        "nothing changed on the server"
+    );
+    // A round, then the rotation again: b's card is in it.
+    let new = rotate(&server, &key, &mut a).expect("rotated");
+    let mut c = device(WalletDoc::default());
+    round(&server, &new.data, &mut c).expect("c");
+    let mut ids: Vec<_> = c.doc.cards.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["c1", "from-b"]);
+}
+
+#[test]
+fn a_stale_precondition_is_refused_and_a_device_left_with_the_old_key_pushes_nothing() {
+    let server = RefCell::new(Server::default());
+    let key = Key::random().expect("key");
+    let mut a = device(doc(
+        json!({"schema": 2, "cards": [{"id": "c1", "catalogue": "amex-gold"}]}),
+    ));
+    round(&server, &key, &mut a).expect("a");
+    let mut b = device(WalletDoc::default());
+    round(&server, &key, &mut b).expect("b");
+    // The server moves on between a's read and its request (a write racing the rotation).
+    let wrap = Key::random().expect("wrap");
+    let new = keys::new_data_key("a@x.io", &wrap).expect("new key");
+    server.borrow_mut().race_rotation = true;
+    let held = server.borrow().records.clone();
+    let session = sync_core::client::Session {
+        email: "a@x.io",
+        data_key: &key,
+    };
+    assert_eq!(
+        block_on(rotate_data_key(
+            &Mem(&server),
+            &session,
+            &new,
+            "auth",
+            &a.state
+        )),
+        Err(SyncError::Conflict(Vec::new())),
+        "a precondition the server no longer meets is refused"
+    );
+    assert_eq!(server.borrow().records, held, "nothing changed");
+    assert!(server.borrow().rotations.is_empty());
+    let new = rotate(&server, &key, &mut a).expect("rotated");
+    // b still has the old key (the real server also signs it out): its old cursor gets 410,
+    // the full read cannot be opened, and b's offline edit is not pushed under the old key.
+    b.doc.cards.push(card("offline"));
+    let last = server.borrow().last;
+    let err = round(&server, &key, &mut b).expect_err("old key");
+    assert!(matches!(err, SyncError::Crypto(_)), "{err:?}");
+    assert_eq!(server.borrow().last, last, "nothing was written");
+    assert_eq!(opened_by(&server, &key), 0);
+    // Signed in again (the password unwraps the new key): a fresh state merges b's wallet,
+    // its offline card goes up under the new key.
+    b.state = SyncState::default();
+    round(&server, &new.data, &mut b).expect("b with the new key");
+    round(&server, &new.data, &mut a).expect("a pulls");
+    assert!(a.doc.cards.iter().any(|c| c.id == "offline"));
+    assert_eq!(opened_by(&server, &new.data), server.borrow().records.len());
+}
+
+#[test]
+fn a_device_signed_in_again_after_a_new_key_keeps_its_merge_base() {
+    let server = RefCell::new(Server::default());
+    let key = Key::random().expect("key");
+    let mut a = device(doc(json!({"schema": 2, "cards": [
+        {"id": "gone", "catalogue": "amex-gold"}, {"id": "kept", "catalogue": "amex-gold"}]})));
+    round(&server, &key, &mut a).expect("a");
+    let mut b = device(WalletDoc::default());
+    round(&server, &key, &mut b).expect("b");
+    // a deletes a card, then makes a new key; b, not synced since, renames the other card.
+    a.doc.cards.retain(|c| c.id != "gone");
+    let new = rotate(&server, &key, &mut a).expect("rotated");
+    let kept = b
+        .doc
+        .cards
+        .iter()
+        .position(|c| c.id == "kept")
+        .expect("kept");
+    b.doc.cards[kept].nickname = "b's".into();
+    // A fresh state (what every sign-in used to start from) would bring the card back.
+    let elsewhere = RefCell::new(server.borrow().clone());
+    let mut fresh = DeviceState {
+        doc: b.doc.clone(),
+        state: SyncState::default(),
+    };
+    round(&elsewhere, &new.data, &mut fresh).expect("fresh");
+    assert!(
+        fresh.doc.cards.iter().any(|c| c.id == "gone"),
+        "resurrected"
+    );
+    // b's own state, re-keyed: the deletion applies, b's rename goes up under the new key.
+    b.state = rekeyed(&b.state, &new.data);
+    assert_eq!(b.state.cursor, 0);
+    round(&server, &new.data, &mut b).expect("b with the new key");
+    round(&server, &new.data, &mut a).expect("a pulls");
+    for d in [&a, &b] {
+        let cards: Vec<_> = d
+            .doc
+            .cards
+            .iter()
+            .map(|c| (c.id.as_str(), c.nickname.as_str()))
+            .collect();
+        assert_eq!(cards, [("kept", "b's")]);
+    }
+    assert_eq!(opened_by(&server, &new.data), server.borrow().records.len());
 }

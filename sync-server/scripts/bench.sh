@@ -8,7 +8,9 @@
 #   - authenticated reads: GET /v1/records/changes?since=0&limit=100 (pages of 100 records)
 #   - single-record writes: POST /v1/records/batch, every body unique, spread over 64 accounts;
 #     afterwards the count of 200 answers is checked against the rows in the database
-# at 32 and 64 connections, and times a full sync of the 300-record wallet by one client over
+# at 32 and 64 connections, with the CPU time per request of the server and of all Postgres
+# processes (from /proc: steadier than req/s on a shared machine), and times a full sync of
+# the 300-record wallet by one client over
 # one keep-alive connection (pages of 100 and of 300): with a Rust client
 # (examples/full_sync_bench.rs, a second process on loopback; it parses every page as a client
 # must), and with the python3 client of earlier figures (whose own overhead is ~1-2 ms of it).
@@ -115,26 +117,53 @@ function done(summary, latency, requests)
 end
 EOF
 
-latency() { # wrk output → "req/s p50 p99"
-  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}'
+latency() { # wrk output → "req/s p50 p99 requests"
+  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} / requests in / {n=$1}
+       END {print rps, p50, p99, n}'
 }
+# CPU time (clock ticks) of the server, and of Postgres: the postmaster, every live backend
+# and every exited one (the postmaster's reaped children). The machine may be shared, so
+# CPU per request says more than req/s about what a change did.
+PM_PID=$(head -n 1 "$WORK/data/postmaster.pid")
+ticks() {
+  local server pg child
+  server=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+  pg=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$PM_PID/stat")
+  for child in $(pgrep -P "$PM_PID"); do
+    pg=$((pg + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$server $pg"
+}
+cpu_per_request() { # "ticks before" "ticks after" requests → "server-µs postgres-µs"
+  local s0 p0 s1 p1
+  read -r s0 p0 <<<"$1"; read -r s1 p1 <<<"$2"
+  awk -v s="$((s1 - s0))" -v p="$((p1 - p0))" -v n="$3" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.0f %.0f", s * 1e6 / hz / n, p * 1e6 / hz / n}'
+}
+load1() { cut -d' ' -f1 /proc/loadavg; }
 echo
 echo "StackSmart sync server bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, ${DURATION}s per run, wrk on loopback, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-44s %10s %10s %10s\n" "load" "req/s" "p50" "p99"
+printf "%-44s %6s %10s %10s %10s %12s %12s\n" "load" "1-min" "req/s" "p50" "p99" "server µs/req" "pg µs/req"
 for CONNS in 32 64; do
+  L=$(load1); T0=$(ticks)
   OUT=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H "Authorization: Bearer $READER" \
     "$BASE/v1/records/changes?since=0&limit=100")
+  T1=$(ticks)
   echo "$OUT" | grep -q "Non-2xx" && { echo "$OUT"; echo "bench: read errors" >&2; exit 1; }
-  read -r RPS P50 P99 <<<"$(echo "$OUT" | latency)"
-  printf "%-44s %10s %10s %10s\n" "read page of 100 × ~800 B, $CONNS conns" "$RPS" "$P50" "$P99"
+  read -r RPS P50 P99 N <<<"$(echo "$OUT" | latency)"
+  read -r CPU_S CPU_P <<<"$(cpu_per_request "$T0" "$T1" "$N")"
+  printf "%-44s %6s %10s %10s %10s %12s %12s\n" "read page of 100 × ~800 B, $CONNS conns" "$L" "$RPS" "$P50" "$P99" "$CPU_S" "$CPU_P"
 done
 TOTAL_OK=0
 for CONNS in 32 64; do
+  L=$(load1); T0=$(ticks)
   OUT=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$WORK/writers.lua" "$BASE" -- "c$CONNS")
+  T1=$(ticks)
   OK=$(echo "$OUT" | sed -n 's/^OK_RESPONSES //p')
   TOTAL_OK=$((TOTAL_OK + OK))
-  read -r RPS P50 P99 <<<"$(echo "$OUT" | latency)"
-  printf "%-44s %10s %10s %10s\n" "write 1 record (unique), $CONNS conns" "$RPS" "$P50" "$P99"
+  read -r RPS P50 P99 N <<<"$(echo "$OUT" | latency)"
+  read -r CPU_S CPU_P <<<"$(cpu_per_request "$T0" "$T1" "$N")"
+  printf "%-44s %6s %10s %10s %10s %12s %12s\n" "write 1 record (unique), $CONNS conns" "$L" "$RPS" "$P50" "$P99" "$CPU_S" "$CPU_P"
   if echo "$OUT" | grep -q "Non-2xx"; then echo "$OUT" | grep "Non-2xx"; fi
 done
 ROWS=$("$BINDIR/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d bench -tAc \

@@ -202,6 +202,21 @@ pub fn fake_kdf(secret: &[u8], email: &str, defaults: Argon2Params) -> KdfParams
     }
 }
 
+/// The opaque reference to an account that sessions carry (`SessionResponse::account`): an HMAC
+/// of its id under a server secret, so it says nothing about how many accounts there are.
+pub fn account_ref(secret: &[u8], account_id: i64) -> String {
+    let tag = match <Hmac<Sha256> as Mac>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(b"stacksmart account ref\0");
+            mac.update(&account_id.to_be_bytes());
+            mac.finalize().into_bytes()
+        }
+        // HMAC takes keys of any length.
+        Err(_) => Sha256::digest(account_id.to_be_bytes()),
+    };
+    tag[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Random bytes (server secrets).
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut v = vec![0u8; n];
@@ -252,6 +267,15 @@ mod tests {
             validate_kdf(&a).is_ok(),
             "fake params must look like real ones"
         );
+    }
+
+    #[test]
+    fn account_refs_are_stable_opaque_and_per_secret() {
+        let a = account_ref(b"secret", 7);
+        assert_eq!(a, account_ref(b"secret", 7));
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, account_ref(b"secret", 8));
+        assert_ne!(a, account_ref(b"other", 7));
     }
 
     #[test]

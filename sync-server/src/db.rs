@@ -19,6 +19,16 @@ use crate::model::{AccountKeys, Conflict, Device, KdfParams, Record};
 /// Embedded migrations (`sync-server/migrations`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Applies the embedded migrations. Migrations that a newer release applied and this build
+/// does not know are left alone: migrations are additive, so a server of an older release
+/// works on the newer schema, and it must be able to restart on it during a rolling upgrade
+/// (or a rollback). The checksums of the migrations it knows are still checked.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator.run(pool).await
+}
+
 /// A pooled connection idle for longer than this is pinged before it is handed out (sqlx's
 /// `test_before_acquire` pings before *every* use: one more round trip per request under
 /// load). A connection that died less than this ago fails its next statement instead: the
@@ -102,6 +112,24 @@ pub struct NewChange {
     pub payload: Option<Vec<u8>>,
 }
 
+/// A data-key rotation ([`Store::rotate_data_key`]): what the handler checked and what to
+/// write.
+pub struct Rotation<'a> {
+    pub account_id: i64,
+    /// The session that asked: the only one left signed in.
+    pub keep_session: i64,
+    /// The hashes the proof was checked against (a concurrent change gives `Busy`).
+    pub expected_auth_hash: &'a str,
+    pub expected_recovery_hash: Option<&'a str>,
+    pub wrapped_key: &'a [u8],
+    pub recovery_wrapped_key: &'a [u8],
+    pub recovery_auth_hash: &'a str,
+    pub base_latest: i64,
+    /// The re-sealed live records (`deleted` false, a payload each).
+    pub records: &'a [NewChange],
+    pub quota_bytes: i64,
+}
+
 /// Limits a batch is checked against.
 pub struct WriteLimits {
     pub quota_bytes: i64,
@@ -140,6 +168,22 @@ impl Page {
                 payload: row.try_get(9)?,
             })
         })
+    }
+}
+
+/// The error for a write function's status other than `ok` and `conflict`.
+fn write_refused(status: &str, limits: &WriteLimits) -> ApiError {
+    match status {
+        "quota_bytes" => ApiError::QuotaExceeded(format!(
+            "storage quota of {} bytes exceeded",
+            limits.quota_bytes
+        )),
+        "quota_records" => ApiError::QuotaExceeded(format!(
+            "quota of {} records exceeded",
+            limits.quota_records
+        )),
+        "unauthorized" => ApiError::Unauthorized,
+        other => ApiError::Internal(format!("the write function answered {other:?}")),
     }
 }
 
@@ -239,7 +283,8 @@ impl Store {
         )))
     }
 
-    /// Creates the account and its first session; `None` if the email is taken.
+    /// Creates the account and its first session; `None` if the email is taken, else the
+    /// account's and the session's ids.
     // One row's columns: a struct for them would only rename the parameters.
     #[allow(clippy::too_many_arguments)]
     pub async fn register(
@@ -251,7 +296,7 @@ impl Store {
         token_hash: &[u8],
         device_name: &str,
         keys: Option<&StoredKeys>,
-    ) -> Result<Option<i64>, ApiError> {
+    ) -> Result<Option<(i64, i64)>, ApiError> {
         let to_i32 =
             |v: u32| i32::try_from(v).map_err(|_| ApiError::BadRequest("kdf out of range".into()));
         let mut tx = self.pool.begin().await?;
@@ -278,7 +323,7 @@ impl Store {
         };
         let session = insert_session(&mut *tx, account, token_hash, device_name).await?;
         tx.commit().await?;
-        Ok(Some(session))
+        Ok(Some((account, session)))
     }
 
     pub async fn account_auth(&self, email: &str) -> Result<Option<AccountAuth>, ApiError> {
@@ -359,6 +404,102 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Rotates the account's data key (see [`Rotation`]): in one transaction that holds the
+    /// account's writer lock, checks that nothing changed since the client's read (the
+    /// password, the recovery key, the latest version and the live-record count), replaces
+    /// every record with its re-sealed copy (versions `base_latest + 1 …` in request order),
+    /// swaps the wrapped keys and the recovery key's hash, raises the tombstone floor past
+    /// every old version (so any older cursor gets 410) and signs out every other session.
+    /// Returns the new versions and the account's latest version.
+    pub async fn rotate_data_key(&self, r: &Rotation<'_>) -> Result<(Vec<i64>, i64), ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT last_version, used_bytes, live_records, auth_hash, recovery_auth_hash
+             FROM accounts WHERE id = $1 FOR UPDATE",
+        )
+        .bind(r.account_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+        let (last, used, live): (i64, i64, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let auth_hash: String = row.try_get(3)?;
+        let recovery_hash: Option<String> = row.try_get(4)?;
+        if auth_hash != r.expected_auth_hash || recovery_hash.as_deref() != r.expected_recovery_hash
+        {
+            // The password or the recovery key changed since the proof was checked.
+            return Err(ApiError::Busy);
+        }
+        if last != r.base_latest {
+            // A write since the client's read: it must read (and merge) again.
+            return Err(ApiError::Conflict(Vec::new()));
+        }
+        let n = i64::try_from(r.records.len()).unwrap_or(i64::MAX);
+        if n != live {
+            return Err(ApiError::BadRequest(format!(
+                "a new data key must re-seal every live record: the account has {live}, the request {n}"
+            )));
+        }
+        let bytes: i64 = r
+            .records
+            .iter()
+            .map(|c| c.payload.as_ref().map_or(0, |p| p.len() as i64))
+            .sum();
+        // Re-sealing never has to fit a quota it already exceeded; it must not grow past it.
+        if bytes > used && bytes > r.quota_bytes {
+            return Err(ApiError::QuotaExceeded(format!(
+                "storage quota of {} bytes exceeded",
+                r.quota_bytes
+            )));
+        }
+        sqlx::query("DELETE FROM records WHERE account_id = $1")
+            .bind(r.account_id)
+            .execute(&mut *tx)
+            .await?;
+        let collections: Vec<&str> = r.records.iter().map(|c| c.collection.as_str()).collect();
+        let ids: Vec<&str> = r.records.iter().map(|c| c.id.as_str()).collect();
+        let payloads: Vec<Option<&[u8]>> = r.records.iter().map(|c| c.payload.as_deref()).collect();
+        sqlx::query(
+            "INSERT INTO records (account_id, collection, id, version, deleted, payload, modified_at)
+             SELECT $1, k.collection, k.id, $2 + k.ord, false, k.payload, now()
+             FROM unnest($3::text[], $4::text[], $5::bytea[]) WITH ORDINALITY
+                  AS k(collection, id, payload, ord)",
+        )
+        .bind(r.account_id)
+        .bind(last)
+        .bind(&collections)
+        .bind(&ids)
+        .bind(&payloads)
+        .execute(&mut *tx)
+        .await?;
+        // Versions go on from the old ones (never reused); at least one is used, so the floor
+        // is above every old version even when the account holds no record.
+        let latest = last + n.max(1);
+        sqlx::query(
+            "UPDATE accounts SET wrapped_key = $2, recovery_wrapped_key = $3,
+                 recovery_auth_hash = $4, last_version = $5, tombstone_floor = $6,
+                 used_bytes = $7, live_records = $8
+             WHERE id = $1",
+        )
+        .bind(r.account_id)
+        .bind(r.wrapped_key)
+        .bind(r.recovery_wrapped_key)
+        .bind(r.recovery_auth_hash)
+        .bind(latest)
+        .bind(last + 1)
+        .bind(bytes)
+        .bind(n)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+            .bind(r.account_id)
+            .bind(r.keep_session)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(((1..=n).map(|i| last + i).collect(), latest))
     }
 
     pub async fn auth_hash_by_id(&self, account_id: i64) -> Result<Option<String>, ApiError> {
@@ -572,6 +713,9 @@ impl Store {
         changes: &[NewChange],
         limits: &WriteLimits,
     ) -> Result<(Vec<i64>, i64), ApiError> {
+        if let [change] = changes {
+            return Self::apply_one(conn, token_hash, account_id, change, limits).await;
+        }
         let collections: Vec<&str> = changes.iter().map(|c| c.collection.as_str()).collect();
         let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
         let bases: Vec<i64> = changes.iter().map(|c| c.base_version).collect();
@@ -636,18 +780,64 @@ impl Store {
                 metrics::counter!("sync_conflicts_total").increment(conflicts.len() as u64);
                 Err(ApiError::Conflict(conflicts))
             }
-            "quota_bytes" => Err(ApiError::QuotaExceeded(format!(
-                "storage quota of {} bytes exceeded",
-                limits.quota_bytes
-            ))),
-            "quota_records" => Err(ApiError::QuotaExceeded(format!(
-                "quota of {} records exceeded",
-                limits.quota_records
-            ))),
-            "unauthorized" => Err(ApiError::Unauthorized),
-            other => Err(ApiError::Internal(format!(
-                "stacksmart_write_records_batch answered {other:?}"
-            ))),
+            other => Err(write_refused(other, limits)),
+        }
+    }
+
+    /// [`apply_batch`](Self::apply_batch) of a single change: `stacksmart_write_record`
+    /// (migration 0004), the same checks in simpler statements.
+    async fn apply_one(
+        conn: &mut PgConnection,
+        token_hash: &[u8],
+        account_id: i64,
+        change: &NewChange,
+        limits: &WriteLimits,
+    ) -> Result<(Vec<i64>, i64), ApiError> {
+        let row = sqlx::query(
+            "SELECT o_status, o_version, o_deleted, o_payload
+             FROM stacksmart_write_record($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(&change.collection)
+        .bind(&change.id)
+        .bind(change.base_version)
+        .bind(change.deleted)
+        .bind(change.payload.as_deref())
+        .bind(limits.quota_bytes)
+        .bind(limits.quota_records)
+        .fetch_one(conn)
+        .await?;
+        let status: &str = row.try_get(0)?;
+        match status {
+            "ok" => {
+                let version: i64 = row.try_get(1)?;
+                Ok((vec![version], version))
+            }
+            "conflict" => {
+                use base64::Engine as _;
+                let version: Option<i64> = row.try_get(1)?;
+                let current = match version {
+                    Some(version) => Some(Record {
+                        collection: change.collection.clone(),
+                        id: change.id.clone(),
+                        version,
+                        deleted: row.try_get(2)?,
+                        payload: row
+                            .try_get::<Option<&[u8]>, _>(3)?
+                            .map(|p| base64::engine::general_purpose::STANDARD.encode(p)),
+                    }),
+                    None => None,
+                };
+                metrics::counter!("sync_conflicts_total").increment(1);
+                Err(ApiError::Conflict(vec![Conflict {
+                    collection: change.collection.clone(),
+                    id: change.id.clone(),
+                    base_version: change.base_version,
+                    current,
+                }]))
+            }
+            other => Err(write_refused(other, limits)),
         }
     }
 

@@ -31,10 +31,7 @@ async fn main() -> anyhow::Result<()> {
     match command.as_str() {
         "migrate" => {
             let pool = db::connect(&config)?;
-            db::MIGRATOR
-                .run(&pool)
-                .await
-                .context("running migrations")?;
+            db::migrate(&pool).await.context("running migrations")?;
             tracing::info!("migrations applied");
             Ok(())
         }

@@ -100,6 +100,38 @@ pub struct NewRecoveryKeyRequest {
     pub recovery_auth_key: String,
 }
 
+/// A new data key, with a new recovery key (`POST /v1/account/data-key`): every record
+/// re-sealed with the new key, the two wrapped copies of it and the new recovery key's
+/// authentication key, swapped in one transaction. Records sealed with the old data key, the
+/// old wrapped copies and the old recovery key are gone afterwards, and every other device is
+/// signed out.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RotateKeyRequest {
+    /// The password's 32-byte authentication key, base64 (proof, as for a password change).
+    pub auth_key: String,
+    /// The new data key wrapped by the password's wrap key (base64 ciphertext, ≤ 256 bytes).
+    pub wrapped_key: String,
+    /// The new data key wrapped by the new recovery key's wrap key.
+    pub recovery_wrapped_key: String,
+    /// The 32-byte authentication key derived from the new recovery key, base64.
+    pub recovery_auth_key: String,
+    /// The account's `latest` version at the end of the client's full read: the precondition
+    /// for every record at once (any write since gives 412, nothing changed).
+    pub base_latest: i64,
+    /// Every live record of the account, re-sealed with the new data key (new ids).
+    pub records: Vec<SealedRecord>,
+}
+
+/// A live record as a data-key rotation writes it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SealedRecord {
+    pub collection: String,
+    /// 1–128 characters of `A-Z a-z 0-9 - _ . :`.
+    pub id: String,
+    /// Ciphertext, base64 (≤ 64 KiB decoded).
+    pub payload: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub email: String,
@@ -114,6 +146,10 @@ pub struct SessionResponse {
     /// Send as `Authorization: Bearer <token>`. Shown once; the server keeps only its SHA-256.
     pub token: String,
     pub device_id: i64,
+    /// An opaque reference to the account: the same at every sign-in to it, another for an
+    /// account deleted and made again with the same email. A device signed out by the server
+    /// tells by it that a new sign-in is to the account it synced before.
+    pub account: String,
     /// The wrapped data key (login and recovery; absent at registration and for accounts
     /// without keys).
     #[serde(default, skip_serializing_if = "Option::is_none")]

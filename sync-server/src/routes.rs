@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
 use crate::auth::{self, AuthSession, BearerToken};
-use crate::db::{AccountAuth, NewChange, Store, StoredKeys, WriteLimits};
+use crate::db::{AccountAuth, NewChange, Rotation, Store, StoredKeys, WriteLimits};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::*;
 use crate::ratelimit::ClientIp;
@@ -39,7 +39,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     ),
     paths(
         healthz, auth_params, register, login, logout, list_devices, revoke_device,
-        delete_account, changes, post_batch, recover, change_password, new_recovery_key
+        delete_account, changes, post_batch, recover, change_password, new_recovery_key,
+        rotate_data_key
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -147,7 +148,7 @@ pub async fn register(
     let hasher = state.hasher.clone();
     let hash = auth::blocking(move || hasher.hash(&key)).await??;
     let token = auth::new_token();
-    let device_id = state
+    let (account_id, device_id) = state
         .store
         .register(
             &email,
@@ -166,6 +167,7 @@ pub async fn register(
         Json(SessionResponse {
             token,
             device_id,
+            account: auth::account_ref(&state.fake_salt_key, account_id),
             keys: None,
         }),
     ))
@@ -218,6 +220,7 @@ async fn sign_in_device(
     Ok(Json(SessionResponse {
         token,
         device_id,
+        account: auth::account_ref(&state.fake_salt_key, account.id),
         keys: account.keys,
     }))
 }
@@ -374,6 +377,100 @@ pub async fn new_recovery_key(
     } else {
         Err(ApiError::Busy)
     }
+}
+
+/// Replaces the account's data key, and with it the recovery key (the old recovery key may
+/// have been seen by someone else): checks the password's authentication key, then in one
+/// transaction replaces every record with its copy re-sealed under the new data key, swaps
+/// both wrapped copies of the key and the recovery key's hash, and signs out every other
+/// device (they sign in again with the password, which unwraps the new key). Precondition:
+/// `base_latest` is still the account's latest version (else 412, nothing changed). Old
+/// cursors get 410 afterwards.
+#[utoipa::path(post, path = "/v1/account/data-key", tag = "auth", security(("bearer" = [])),
+    request_body = RotateKeyRequest,
+    responses((status = 200, body = BatchResponse), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody),
+              (status = 409, description = "busy, or the password or recovery key changed concurrently: retry", body = ErrorBody),
+              (status = 412, description = "the account changed since `base_latest`: read again", body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn rotate_data_key(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: AuthSession,
+    ApiJson(req): ApiJson<RotateKeyRequest>,
+) -> Result<Json<BatchResponse>, ApiError> {
+    state.limits.auth_per_ip.check(&ip)?;
+    let proof = auth::decode_auth_key(&req.auth_key)?;
+    let wrapped = decode_wrapped(&req.wrapped_key, "wrapped_key")?;
+    let recovery_wrapped = decode_wrapped(&req.recovery_wrapped_key, "recovery_wrapped_key")?;
+    let new_recovery = auth::decode_auth_key(&req.recovery_auth_key)?;
+    if req.base_latest < 0 {
+        return Err(ApiError::BadRequest("base_latest must be ≥ 0".into()));
+    }
+    let mut seen = HashSet::with_capacity(req.records.len());
+    let mut records = Vec::with_capacity(req.records.len());
+    for r in req.records {
+        check_record_name(&state, &r.collection, &r.id)?;
+        if !seen.insert((r.collection.clone(), r.id.clone())) {
+            return Err(ApiError::BadRequest(format!(
+                "record {}/{} appears twice",
+                r.collection, r.id
+            )));
+        }
+        let payload = decode_payload(&state, &r.payload)?;
+        records.push(NewChange {
+            collection: r.collection,
+            id: r.id,
+            base_version: 0,
+            deleted: false,
+            payload: Some(payload),
+        });
+    }
+    let account = state
+        .store
+        .account_auth_by_id(session.account_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if account.keys.is_none() {
+        return Err(ApiError::BadRequest(
+            "this account keeps no wrapped data key to replace".into(),
+        ));
+    }
+    let hasher = state.hasher.clone();
+    let stored = Some(account.auth_hash.clone());
+    if !auth::blocking(move || hasher.verify(&proof, stored.as_deref())).await? {
+        metrics::counter!("login_failures_total").increment(1);
+        return Err(ApiError::InvalidCredentials);
+    }
+    let hasher = state.hasher.clone();
+    let recovery_auth_hash = auth::blocking(move || hasher.hash(&new_recovery)).await??;
+    let (versions, latest) = state
+        .store
+        .rotate_data_key(&Rotation {
+            account_id: account.id,
+            keep_session: session.session_id,
+            expected_auth_hash: &account.auth_hash,
+            expected_recovery_hash: account.recovery_auth_hash.as_deref(),
+            wrapped_key: &wrapped,
+            recovery_wrapped_key: &recovery_wrapped,
+            recovery_auth_hash: &recovery_auth_hash,
+            base_latest: req.base_latest,
+            records: &records,
+            quota_bytes: state.config.quota_bytes,
+        })
+        .await?;
+    metrics::counter!("data_keys_rotated_total").increment(1);
+    let written = records
+        .into_iter()
+        .zip(versions)
+        .map(|(c, version)| Written {
+            collection: c.collection,
+            id: c.id,
+            version,
+        })
+        .collect();
+    Ok(Json(BatchResponse { written, latest }))
 }
 
 /// Ends this device's session.
@@ -557,20 +654,20 @@ pub async fn post_batch(
             cfg.max_batch
         )));
     }
-    let mut seen = HashSet::with_capacity(req.changes.len());
+    // A single change (the commonest batch) cannot repeat a record: no set to build.
+    let mut seen = HashSet::with_capacity(if req.changes.len() > 1 {
+        req.changes.len()
+    } else {
+        0
+    });
     let mut decoded = Vec::with_capacity(req.changes.len());
+    let single = req.changes.len() == 1;
     for c in req.changes {
-        check_collection(&state, &c.collection)?;
-        if !valid_record_id(&c.id) {
-            return Err(ApiError::BadRequest(format!(
-                "invalid record id {:?}",
-                c.id
-            )));
-        }
+        check_record_name(&state, &c.collection, &c.id)?;
         if c.base_version < 0 {
             return Err(ApiError::BadRequest("base_version must be ≥ 0".into()));
         }
-        if !seen.insert((c.collection.clone(), c.id.clone())) {
+        if !single && !seen.insert((c.collection.clone(), c.id.clone())) {
             return Err(ApiError::BadRequest(format!(
                 "record {}/{} appears twice in the batch",
                 c.collection, c.id
@@ -589,19 +686,7 @@ pub async fn post_batch(
                     c.collection, c.id
                 )))
             }
-            (false, Some(p)) => {
-                // Cheap size check before decoding.
-                if p.len() > cfg.max_payload_bytes.div_ceil(3) * 4 + 4 {
-                    return Err(too_large(cfg.max_payload_bytes));
-                }
-                let bytes = STANDARD
-                    .decode(p)
-                    .map_err(|_| ApiError::BadRequest("payload is not base64".into()))?;
-                if bytes.len() > cfg.max_payload_bytes {
-                    return Err(too_large(cfg.max_payload_bytes));
-                }
-                Some(bytes)
-            }
+            (false, Some(p)) => Some(decode_payload(&state, &p)?),
         };
         decoded.push(NewChange {
             collection: c.collection,
@@ -636,6 +721,32 @@ pub async fn post_batch(
         })
         .collect();
     Ok(Json(BatchResponse { written, latest }))
+}
+
+/// A record's ciphertext from base64, within the payload limit.
+fn decode_payload(state: &AppState, b64: &str) -> Result<Vec<u8>, ApiError> {
+    let max = state.config.max_payload_bytes;
+    // Cheap size check before decoding.
+    if b64.len() > max.div_ceil(3) * 4 + 4 {
+        return Err(too_large(max));
+    }
+    let bytes = STANDARD
+        .decode(b64)
+        .map_err(|_| ApiError::BadRequest("payload is not base64".into()))?;
+    if bytes.len() > max {
+        return Err(too_large(max));
+    }
+    Ok(bytes)
+}
+
+/// A record's collection and id as a write names them.
+fn check_record_name(state: &AppState, collection: &str, id: &str) -> Result<(), ApiError> {
+    check_collection(state, collection)?;
+    if valid_record_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!("invalid record id {id:?}")))
+    }
 }
 
 fn too_large(max: usize) -> ApiError {

@@ -5,12 +5,14 @@
 
 mod common;
 
-use common::TestServer;
+use common::{Device, TestServer};
 use engine::wallet::{self, WalletDoc};
 use serde_json::{json, Value};
-use sync_core::client::{sync_round, Session, SyncError, SyncState, Transport};
+use sync_core::client::{rotate_data_key, sync_round, Session, SyncError, SyncState, Transport};
 use sync_core::keys::{self, KdfParams, Key, PasswordKeys, RecoveryKey, WrapPurpose};
-use sync_core::wire::{BatchRequest, BatchResponse, Change, ChangesPage, ErrorBody};
+use sync_core::wire::{
+    BatchRequest, BatchResponse, Change, ChangesPage, ErrorBody, RotateKeyRequest, SealedRecord,
+};
 
 /// The server's floor (8 MiB, 1 pass): quick natively, and what the e2e test uses.
 fn kdf() -> KdfParams {
@@ -418,6 +420,19 @@ impl Transport for Http<'_> {
             .map_err(|e| SyncError::Network(e.to_string()))?;
         answer(resp).await
     }
+
+    async fn rotate(&self, request: RotateKeyRequest) -> Result<BatchResponse, SyncError> {
+        let resp = self
+            .s
+            .http
+            .post(self.s.url("/v1/account/data-key"))
+            .bearer_auth(&self.token)
+            .json(&request)
+            .send()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        answer(resp).await
+    }
 }
 
 #[tokio::test]
@@ -491,4 +506,364 @@ async fn two_devices_sync_a_wallet_through_the_server_and_the_database_holds_no_
     ] {
         assert!(!dump.contains(secret), "{secret} reached the database");
     }
+}
+
+/// Every record row of the account: (collection, id, version, deleted, payload).
+async fn record_rows(s: &TestServer) -> Vec<(String, String, i64, bool, Option<Vec<u8>>)> {
+    sqlx::query_as("SELECT collection, id, version, deleted, payload FROM records ORDER BY version")
+        .fetch_all(&mut s.db().await)
+        .await
+        .expect("records")
+}
+
+/// The account row's keys and counters: (wrapped, recovery wrapped, recovery hash,
+/// last_version, tombstone_floor, used_bytes, live_records).
+type KeyRow = (Vec<u8>, Vec<u8>, String, i64, i64, i64, i64);
+
+async fn key_row(s: &TestServer, email: &str) -> KeyRow {
+    sqlx::query_as(
+        "SELECT wrapped_key, recovery_wrapped_key, recovery_auth_hash, last_version,
+                tombstone_floor, used_bytes, live_records FROM accounts WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_one(&mut s.db().await)
+    .await
+    .expect("account row")
+}
+
+fn opens(key: &Key, email: &str, collection: &str, id: &str, payload: &[u8]) -> bool {
+    keys::open(key, &keys::record_ad(email, collection, id), payload).is_ok()
+}
+
+#[tokio::test]
+async fn a_new_data_key_reseals_every_record_and_leaves_the_old_keys_nothing() {
+    let s = TestServer::start(|_| {}).await;
+    let email = "rotating@example.com";
+    let (acct, token_a) = sign_up(&s, email, "pw").await;
+    let (_, token_b) = sign_in(&s, email, "pw").await.expect("b signs in");
+    let a_http = Http {
+        s: &s,
+        token: token_a.clone(),
+    };
+    let old = Session {
+        email,
+        data_key: &acct.data,
+    };
+    let mut doc = wallet::from_value(json!({"schema": 2,
+        "cards": [{"id": "c1", "catalogue": "amex-gold", "nickname": "PLAINTEXT-NICK"}],
+        "gift_cards": [{"id": "g1", "merchant": "amazon.com", "balance": "5", "code": "PLAINTEXT-CODE"},
+                       {"id": "g2", "merchant": "amazon.com", "balance": "9"}]}))
+    .expect("wallet");
+    let mut state = SyncState::default();
+    doc = sync_round(&a_http, &old, &mut state, &doc)
+        .await
+        .expect("a")
+        .doc;
+    // A deleted entry leaves a tombstone (whose id is an HMAC under the old key).
+    doc.gift_cards.retain(|g| g.id != "g2");
+    doc = sync_round(&a_http, &old, &mut state, &doc)
+        .await
+        .expect("delete")
+        .doc;
+    let before = record_rows(&s).await;
+    assert!(before.iter().any(|r| r.3), "a tombstone before");
+    let live_before = before.iter().filter(|r| !r.3).count();
+    let (.., last_before, _, used_before, _) = key_row(&s, email).await;
+    let (_, old_page) = Device::new(&s, &token_a).changes("since=0").await;
+    let old_cursor = old_page["cursor"].as_i64().expect("cursor");
+
+    let new = keys::new_data_key(email, &acct.pw.wrap).expect("new key");
+    let mut state = rotate_data_key(&a_http, &old, &new, &acct.pw.auth.to_base64(), &state)
+        .await
+        .expect("rotated");
+
+    // Every live record re-sealed under a new id; the old rows, tombstones included, gone.
+    let after = record_rows(&s).await;
+    assert_eq!(after.len(), live_before);
+    assert!(after.iter().all(|r| !r.3));
+    for (collection, id, version, _, payload) in &after {
+        assert!(before.iter().all(|b| &b.1 != id), "{id} is new");
+        assert!(*version > last_before);
+        let payload = payload.as_deref().expect("payload");
+        assert!(opens(&new.data, email, collection, id, payload));
+        assert!(
+            !opens(&acct.data, email, collection, id, payload),
+            "the old key opens nothing"
+        );
+    }
+    let (wrapped, recovery_wrapped, _, last, floor, used, live) = key_row(&s, email).await;
+    let b64 = |b: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b);
+    assert_eq!(
+        (b64(&wrapped), b64(&recovery_wrapped)),
+        (new.wrapped.clone(), new.recovery.wrapped.clone())
+    );
+    assert_eq!(
+        last,
+        last_before + i64::try_from(live_before).expect("small")
+    );
+    assert_eq!(
+        floor,
+        last_before + 1,
+        "every old cursor is below the floor"
+    );
+    assert_eq!(live, i64::try_from(live_before).expect("small"));
+    let sum: i64 = after
+        .iter()
+        .map(|r| r.4.as_ref().map_or(0, |p| p.len() as i64))
+        .sum();
+    assert_eq!(used, sum);
+    assert_eq!(used, used_before, "padded sizes do not change with the key");
+    assert_eq!(state.cursor, last);
+
+    // Every other device is signed out; this one goes on, its old cursor refused.
+    let b = Device::new(&s, &token_b);
+    assert_eq!(b.changes("since=0").await.0, 401);
+    assert_eq!(
+        b.batch(json!([common::put("wallet", "x", 0, "y")])).await.0,
+        401
+    );
+    let a = Device::new(&s, &token_a);
+    let (status, v) = a.changes(&format!("since={old_cursor}")).await;
+    assert_eq!((status, v["code"].as_str()), (410, Some("cursor_too_old")));
+    let out = sync_round(
+        &a_http,
+        &Session {
+            email,
+            data_key: &new.data,
+        },
+        &mut state,
+        &doc,
+    )
+    .await
+    .expect("a with the new key");
+    assert_eq!((out.pulled, out.pushed), (0, 0));
+    assert_eq!(out.doc, doc);
+
+    // The old recovery key no longer signs in; the new one does and opens the new data key;
+    // the password's copy opens it too.
+    assert_eq!(recover_with(&s, email, &acct.recovery).await.0, 401);
+    let (status, v) = recover_with(&s, email, &new.recovery.key).await;
+    assert_eq!(status, 200, "{v}");
+    let copy = v["keys"]["recovery_wrapped_key"].as_str().expect("copy");
+    assert_eq!(
+        keys::unwrap_data_key(
+            &new.recovery.key.keys().wrap,
+            email,
+            WrapPurpose::Recovery,
+            copy
+        ),
+        Ok(new.data.clone())
+    );
+    let (data, token_c) = sign_in(&s, email, "pw")
+        .await
+        .expect("the password signs in");
+    assert_eq!(data, new.data);
+    // A device signing in now reads the same wallet with the new key.
+    let c_http = Http {
+        s: &s,
+        token: token_c,
+    };
+    let out = sync_round(
+        &c_http,
+        &Session {
+            email,
+            data_key: &data,
+        },
+        &mut SyncState::default(),
+        &WalletDoc::default(),
+    )
+    .await
+    .expect("c");
+    assert_eq!(out.doc.cards, doc.cards);
+    assert_eq!(out.doc.gift_cards, doc.gift_cards);
+    let dump = common::Cluster::shared().dump(&s.db_url);
+    assert!(!dump.contains("PLAINTEXT-"));
+}
+
+#[tokio::test]
+async fn a_data_key_rotation_is_all_or_nothing_and_checks_everything_first() {
+    let s = TestServer::start(|c| c.quota_bytes = 4_000).await;
+    let email = "careful@example.com";
+    let (acct, token) = sign_up(&s, email, "pw").await;
+    let (_, other_device) = sign_in(&s, email, "pw").await.expect("second device");
+    let a = Device::new(&s, &token);
+    let (status, _) = a
+        .batch(json!([
+            {"collection": "wallet", "id": "r1", "base_version": 0, "payload": b64(&[1; 1000])},
+            {"collection": "settings", "id": "r2", "base_version": 0, "payload": b64(&[2; 1000])},
+            {"collection": "wallet", "id": "r3", "base_version": 0, "payload": b64(&[3; 1000])}
+        ]))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        a.batch(json!([common::tombstone("wallet", "r3", 3)]))
+            .await
+            .0,
+        200
+    );
+    let new = keys::new_data_key(email, &acct.pw.wrap).expect("new key");
+    let record = |id: &str, collection: &str, size: usize| SealedRecord {
+        collection: collection.into(),
+        id: id.into(),
+        payload: b64(&vec![9; size]),
+    };
+    let body = |auth: &Key, base_latest: i64, records: Vec<SealedRecord>| {
+        serde_json::to_value(RotateKeyRequest {
+            auth_key: auth.to_base64(),
+            wrapped_key: new.wrapped.clone(),
+            recovery_wrapped_key: new.recovery.wrapped.clone(),
+            recovery_auth_key: new.recovery.auth.to_base64(),
+            base_latest,
+            records,
+        })
+        .expect("json")
+    };
+    let good = || vec![record("n1", "wallet", 1000), record("n2", "settings", 1000)];
+    let path = "/v1/account/data-key";
+    let rows = record_rows(&s).await;
+    let keys_before = key_row(&s, email).await;
+    let wrong = keys::password_keys("guessed", &acct.kdf).expect("argon2");
+    let mut dup = good();
+    dup[1].collection = "wallet".into();
+    dup[1].id = "n1".into();
+    let mut bad_id = good();
+    bad_id[0].id = "not/an/id".into();
+    let mut bad_collection = good();
+    bad_collection[0].collection = "secrets".into();
+    let mut not_base64 = good();
+    not_base64[0].payload = "***".into();
+    let cases = [
+        (None, body(&acct.pw.auth, 4, good()), 401, "unauthorized"),
+        (
+            Some(token.as_str()),
+            body(&wrong.auth, 4, good()),
+            401,
+            "invalid_credentials",
+        ),
+        // Another write since the read (the latest version is 4).
+        (
+            Some(token.as_str()),
+            body(&acct.pw.auth, 3, good()),
+            412,
+            "conflict",
+        ),
+        // A record left out would stay readable with the old key (or be lost).
+        (
+            Some(token.as_str()),
+            body(&acct.pw.auth, 4, good()[..1].to_vec()),
+            400,
+            "invalid_request",
+        ),
+        (
+            Some(token.as_str()),
+            body(&acct.pw.auth, 4, dup),
+            400,
+            "invalid_request",
+        ),
+        (
+            Some(token.as_str()),
+            body(&acct.pw.auth, 4, bad_id),
+            400,
+            "invalid_request",
+        ),
+        (
+            Some(token.as_str()),
+            body(&acct.pw.auth, 4, bad_collection),
+            400,
+            "invalid_request",
+        ),
+        (
+            Some(token.as_str()),
+            body(&acct.pw.auth, 4, not_base64),
+            400,
+            "invalid_request",
+        ),
+        (
+            Some(token.as_str()),
+            body(&acct.pw.auth, -1, good()),
+            400,
+            "invalid_request",
+        ),
+        // Growing past the quota (4 000 bytes; 2 000 used).
+        (
+            Some(token.as_str()),
+            body(
+                &acct.pw.auth,
+                4,
+                vec![record("n1", "wallet", 3000), record("n2", "wallet", 1500)],
+            ),
+            413,
+            "quota_exceeded",
+        ),
+    ];
+    for (i, (token, body, status, code)) in cases.into_iter().enumerate() {
+        let (got, v) = post(&s, path, token, body).await;
+        assert_eq!(
+            (got, v["code"].as_str()),
+            (status, Some(code)),
+            "case {i}: {v}"
+        );
+        assert_eq!(record_rows(&s).await, rows, "case {i}: records untouched");
+        assert_eq!(
+            key_row(&s, email).await,
+            keys_before,
+            "case {i}: keys untouched"
+        );
+    }
+    assert_eq!(
+        Device::new(&s, &other_device).changes("since=0").await.0,
+        200,
+        "still signed in"
+    );
+
+    // The same request with the right precondition applies at once, in request order.
+    let (status, v) = post(&s, path, Some(&token), body(&acct.pw.auth, 4, good())).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["latest"], 6);
+    assert_eq!(
+        v["written"],
+        json!([
+        {"collection": "wallet", "id": "n1", "version": 5},
+        {"collection": "settings", "id": "n2", "version": 6}])
+    );
+    let ids: Vec<_> = record_rows(&s)
+        .await
+        .into_iter()
+        .map(|r| (r.1, r.2))
+        .collect();
+    assert_eq!(ids, [("n1".to_string(), 5), ("n2".to_string(), 6)]);
+    assert_eq!(
+        Device::new(&s, &other_device).changes("since=0").await.0,
+        401
+    );
+    // Sent again (an answer lost on the way): the precondition no longer holds.
+    let (status, _) = post(&s, path, Some(&token), body(&acct.pw.auth, 4, good())).await;
+    assert_eq!(status, 412);
+    // An account without records rotates too; its versions still move past the old ones.
+    let (acct2, token2) = sign_up(&s, "empty@example.com", "pw").await;
+    let new2 = keys::new_data_key("empty@example.com", &acct2.pw.wrap).expect("key");
+    let (status, v) = post(
+        &s,
+        path,
+        Some(&token2),
+        serde_json::to_value(RotateKeyRequest {
+            auth_key: acct2.pw.auth.to_base64(),
+            wrapped_key: new2.wrapped.clone(),
+            recovery_wrapped_key: new2.recovery.wrapped.clone(),
+            recovery_auth_key: new2.recovery.auth.to_base64(),
+            base_latest: 0,
+            records: Vec::new(),
+        })
+        .expect("json"),
+    )
+    .await;
+    assert_eq!(
+        (status, &v["written"], &v["latest"]),
+        (200, &json!([]), &json!(1)),
+        "{v}"
+    );
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
 }

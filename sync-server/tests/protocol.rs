@@ -957,8 +957,8 @@ async fn changes_pages_are_byte_for_byte_the_serde_form() {
 }
 
 /// A database at the previous schema (migrations 0001–0002) with accounts, sessions and
-/// records upgrades to the batch function (0003) and keeps working: the old token reads the
-/// old records, a stale base still gets 412 with the server copy, and writes continue the
+/// records upgrades to the write functions (0003, 0004) and keeps working: the old token reads
+/// the old records, a stale base still gets 412 with the server copy, and writes continue the
 /// account's versions and quota counters.
 #[tokio::test]
 async fn an_existing_database_upgrades_to_the_batch_function() {
@@ -1021,6 +1021,15 @@ async fn an_existing_database_upgrades_to_the_batch_function() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["latest"], 4, "{body}");
+    // Single changes go through stacksmart_write_record (0004), batches through the batch
+    // function (0003, which servers of the previous release call for single changes too):
+    // both keep the same counters.
+    let (status, body) = d.batch(json!([tombstone("wallet", "kept", 3)])).await;
+    assert_eq!((status, &body["latest"]), (200, &json!(5)), "{body}");
+    let (status, body) = d
+        .batch(json!([put("wallet", "single", 0, "one more")]))
+        .await;
+    assert_eq!((status, &body["latest"]), (200, &json!(6)), "{body}");
     let (used, live): (i64, i64) = sqlx::query_as("SELECT used_bytes, live_records FROM accounts")
         .fetch_one(&mut conn)
         .await
@@ -1032,7 +1041,82 @@ async fn an_existing_database_upgrades_to_the_batch_function() {
     .await
     .expect("records");
     assert_eq!((used, live), (sum, count));
-    assert_eq!(live, 2);
+    assert_eq!(live, 2, "gone and single");
+}
+
+/// Every session answer names its account by an opaque reference: the same at every sign-in,
+/// another for another account, and another for an account deleted and made again.
+#[tokio::test]
+async fn sessions_name_their_account_by_an_opaque_reference() {
+    let s = TestServer::start(|_| {}).await;
+    let register = |email: &'static str| {
+        let s = &s;
+        async move {
+            let resp = s
+                .http
+                .post(s.url("/v1/auth/register"))
+                .json(&register_body(email, "laptop"))
+                .send()
+                .await
+                .expect("register");
+            let (status, v) = status_and_json(resp).await;
+            assert_eq!(status, 201, "{v}");
+            v
+        }
+    };
+    let first = register("ref@example.com").await;
+    let reference = first["account"].as_str().expect("account").to_owned();
+    assert_eq!(reference.len(), 32);
+    assert!(reference.chars().all(|c| c.is_ascii_hexdigit()));
+    let resp = s
+        .http
+        .post(s.url("/v1/auth/login"))
+        .json(&json!({"email": "ref@example.com", "auth_key": auth_key("ref@example.com"), "device_name": "phone"}))
+        .send()
+        .await
+        .expect("login");
+    let (status, login) = status_and_json(resp).await;
+    assert_eq!(
+        (status, login["account"].as_str()),
+        (200, Some(reference.as_str()))
+    );
+    let other = register("someone@example.com").await;
+    assert_ne!(other["account"].as_str(), Some(reference.as_str()));
+    let d = Device::new(&s, first["token"].as_str().expect("token"));
+    let resp = d
+        .delete("/v1/account")
+        .json(&json!({"auth_key": auth_key("ref@example.com")}))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(resp.status(), 204);
+    let again = register("ref@example.com").await;
+    assert_ne!(
+        again["account"].as_str(),
+        Some(reference.as_str()),
+        "a new account under the same email is another account"
+    );
+}
+
+/// A server restarts on a schema that a newer release migrated further (a rolling upgrade, a
+/// rollback): the migration it does not know is left alone, and it serves as before.
+#[tokio::test]
+async fn a_server_restarts_on_a_schema_a_newer_release_migrated() {
+    let url = common::Cluster::shared().fresh_database().await;
+    let first = TestServer::start_on(&url, |_| {}).await;
+    let d = first.register("rollback@example.com").await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (9999, 'from a newer release', true, '\\x00', 1)",
+    )
+    .execute(&mut first.db().await)
+    .await
+    .expect("a newer migration");
+    drop(first);
+    let again = TestServer::start_on(&url, |_| {}).await;
+    let d = Device::new(&again, &d.token);
+    let (status, body) = d.batch(json!([put("wallet", "after", 0, "x")])).await;
+    assert_eq!((status, &body["latest"]), (200, &json!(1)), "{body}");
 }
 
 /// Writes are one statement that checks the token itself: a token whose account the server
@@ -1100,6 +1184,17 @@ async fn batch_plans_stay_index_lookups_as_tables_grow() {
     .fetch_one(&mut conn)
     .await
     .expect("account");
+    let write_one = |id: String| {
+        sqlx::query_scalar::<_, String>(
+            "SELECT o_status FROM stacksmart_write_record($1, $2, 'wallet', $3, 0, false, $4, $5, $6)",
+        )
+        .bind(sha2::Sha256::digest(token.as_bytes()).to_vec())
+        .bind(account)
+        .bind(id)
+        .bind(vec![1u8; 100])
+        .bind(i64::MAX)
+        .bind(i64::MAX)
+    };
     let write = |ids: Vec<String>| {
         let n = ids.len();
         sqlx::query_scalar::<_, String>(
@@ -1115,9 +1210,14 @@ async fn batch_plans_stay_index_lookups_as_tables_grow() {
         .bind(i64::MAX)
         .bind(i64::MAX)
     };
-    // Plans made on this connection while the tables are small.
+    // Plans made on this connection while the tables are small (both write functions).
     for i in 0..8 {
         let status = write(vec![format!("small-{i}")])
+            .fetch_one(&mut conn)
+            .await
+            .expect("write");
+        assert_eq!(status, "ok");
+        let status = write_one(format!("small-one-{i}"))
             .fetch_one(&mut conn)
             .await
             .expect("write");
@@ -1148,6 +1248,16 @@ async fn batch_plans_stay_index_lookups_as_tables_grow() {
             .await
             .expect("write");
         assert_eq!(status, "conflict", "big-* exist: base 0 is stale");
+        let status = write_one(format!("big-{}", i + 10))
+            .fetch_one(&mut conn)
+            .await
+            .expect("write");
+        assert_eq!(status, "conflict", "big-* exist: base 0 is stale");
+        let status = write_one(format!("late-one-{i}"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("write");
+        assert_eq!(status, "ok");
     }
     let (seq_read, idx_fetched): (i64, i64) = sqlx::query_as(
         "SELECT seq_tup_read, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'records'",
@@ -1161,7 +1271,63 @@ async fn batch_plans_stay_index_lookups_as_tables_grow() {
         .expect("rollback");
     assert_eq!(seq_read, 0, "no sequential scan of records");
     assert!(
-        idx_fetched <= 30,
-        "index lookups only: {idx_fetched} records fetched for 3 batches of 2"
+        idx_fetched <= 40,
+        "index lookups only: {idx_fetched} records fetched for 3 batches of 2 and 6 single writes"
     );
+}
+
+/// A single-record write (`stacksmart_write_record`) based on a tombstone that the purge
+/// deletes while the write runs (the purge does not take the account's lock): the write still
+/// lands, as a new row, with the account's counters right.
+#[tokio::test]
+async fn a_single_write_over_a_tombstone_purged_meanwhile_still_lands() {
+    use sha2::Digest as _;
+    let s = TestServer::start(|_| {}).await;
+    let d = s.register("purge-race@example.com").await;
+    assert_eq!(
+        d.batch(json!([put("wallet", "r", 0, "first")])).await.0,
+        200
+    );
+    assert_eq!(d.batch(json!([tombstone("wallet", "r", 1)])).await.0, 200);
+    // The purge's DELETE, not yet committed: it holds the tombstone's row lock.
+    let mut purge = s.db().await;
+    sqlx::query("BEGIN")
+        .execute(&mut purge)
+        .await
+        .expect("begin");
+    let purged = sqlx::query("DELETE FROM records WHERE deleted")
+        .execute(&mut purge)
+        .await
+        .expect("purge");
+    assert_eq!(purged.rows_affected(), 1);
+    let token_hash = sha2::Sha256::digest(d.token.as_bytes()).to_vec();
+    let mut writer = s.db().await;
+    let write = tokio::spawn(async move {
+        sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT o_status, o_version FROM stacksmart_write_record(
+                 $1, (SELECT account_id FROM sessions WHERE token_hash = $1),
+                 'wallet', 'r', 2, false, '\\x0102'::bytea, 1000000, 1000)",
+        )
+        .bind(token_hash)
+        .fetch_one(&mut writer)
+        .await
+    });
+    // The write has read the tombstone (base 2 matches) and waits on its row.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!write.is_finished(), "the write waits for the purge");
+    sqlx::query("COMMIT")
+        .execute(&mut purge)
+        .await
+        .expect("commit");
+    let (status, version) = write.await.expect("join").expect("write");
+    assert_eq!((status.as_str(), version), ("ok", Some(3)));
+    let (_, page) = d.changes("since=0").await;
+    assert_eq!(page["changes"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["changes"][0]["version"], 3);
+    assert_eq!(page["changes"][0]["deleted"], false);
+    let (used, live): (i64, i64) = sqlx::query_as("SELECT used_bytes, live_records FROM accounts")
+        .fetch_one(&mut s.db().await)
+        .await
+        .expect("counters");
+    assert_eq!((used, live), (2, 1));
 }

@@ -7,7 +7,8 @@
 //!
 //! When the server answers an account action with "wait" (429, a busy 409, 503 and their
 //! `Retry-After`), the section says how long, and the account actions stay disabled until
-//! then: nothing is retried on its own, and a click cannot send again early.
+//! then: nothing is retried on its own, and a click cannot send again early. The end of the
+//! wait is kept in `storage.session` (else `storage.local`), so a reload of the page keeps it.
 
 use engine::protocol::{
     ErrorBody, ErrorCode, KdfParams, Request, Response, SyncDevice, SyncStatus,
@@ -180,9 +181,35 @@ fn act(
                 let until = now_ms().saturating_add(u64::from(secs) * 1000);
                 c.now.try_set(now_ms());
                 c.wait_until.try_set(Some(until));
+                // A reload of the page must not forget it (and let the actions go early).
+                #[allow(clippy::cast_precision_loss)] // ms since the epoch fit f64 exactly
+                bridge::set_session_number(WAIT_KEY, until as f64).await;
             }
         }
     });
+}
+
+/// Where the end of the server's wait for account actions is kept across reloads of the page
+/// (`storage.session`, else `storage.local`): ms since the epoch.
+const WAIT_KEY: &str = "sync-account-wait-until";
+
+/// The wait a previous load of this page was told about, if it has not passed (at most the
+/// longest wait a server can impose from now, whatever was stored).
+async fn restore_wait(c: SyncCtx) {
+    let Some(stored) = bridge::session_number(WAIT_KEY).await else {
+        return;
+    };
+    if !(stored.is_finite() && stored > 0.0) {
+        return;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole ms, in range
+    let until = stored as u64;
+    let now = now_ms();
+    let until = until.min(now.saturating_add(u64::from(retry::MAX_WAIT_SECS) * 1000));
+    if until > now && c.wait_until.get_untracked().is_none() {
+        c.now.try_set(now);
+        c.wait_until.try_set(Some(until));
+    }
 }
 
 /// [`act`] for an account action: nothing is sent while the server's wait lasts (a form
@@ -225,6 +252,7 @@ pub fn SyncSection() -> impl IntoView {
         on_cleanup(move || tick.clear());
     }
     spawn_local(refresh(c));
+    spawn_local(restore_wait(c));
     // Rounds run in the background (after edits, on the alarm): follow their outcome.
     bridge::on_local_change("sync-state", move || spawn_local(refresh(c)));
     let signed_in = move || c.status.get().is_some_and(|s| s.account.is_some());
@@ -504,6 +532,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
     let delete_password = RwSignal::new(String::new());
     let renewing = RwSignal::new(false);
     let renew_password = RwSignal::new(String::new());
+    let again_password = RwSignal::new(String::new());
     let busy = Signal::derive(move || c.busy.get().is_some());
     let account_busy = c.account_blocked();
     let retry_left = move || {
@@ -597,6 +626,44 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
             Ok(())
         });
     };
+    // The server stopped accepting this device (signed out elsewhere, or a new data key made
+    // on another device): the password signs it in again; the background keeps its sync state
+    // for the same account.
+    let sign_in_again = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let password = again_password.get_untracked();
+        if password.is_empty() {
+            c.error.set(Some(t(
+                "syncAgainNeedsPassword",
+                "Enter the account's password to sign in again.",
+            )));
+            return;
+        }
+        let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
+            return;
+        };
+        let signing_in = t("syncSigningIn", "Signing in…");
+        act_on_account(c, signing_in.clone(), async move {
+            let kdf = params(&acct.server, &acct.email).await?;
+            let keys = derive(c, &password, &kdf).await?;
+            c.busy.set(Some(signing_in));
+            let reply = bridge::request(&Request::SyncSignIn {
+                server: acct.server,
+                email: acct.email,
+                auth_key: keys.auth.to_base64(),
+                wrap_key: keys.wrap.to_base64(),
+                device_name: device_name(),
+            })
+            .await;
+            c.status.set(Some(status_of(reply).await?));
+            again_password.set(String::new());
+            c.info.set(Some(t(
+                "syncSignedInAgain",
+                "Signed in again: this browser's wallet was merged with the account's.",
+            )));
+            Ok(())
+        });
+    };
     let renew = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let password = renew_password.get_untracked();
@@ -610,14 +677,19 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
         let Some(acct) = c.status.get_untracked().and_then(|s| s.account) else {
             return;
         };
-        let label = t("syncMakingRecoveryKey", "Making a new recovery key…");
+        let label = t(
+            "syncMakingRecoveryKey",
+            "Encrypting the wallet with a new key…",
+        );
         act_on_account(c, label.clone(), async move {
-            // The server wants the password's authentication key as proof.
+            // The server wants the password's authentication key as proof; its wrap key
+            // wraps the new data key.
             let kdf = params(&acct.server, &acct.email).await?;
             let keys = derive(c, &password, &kdf).await?;
             c.busy.set(Some(label));
             match bridge::request(&Request::SyncNewRecoveryKey {
                 auth_key: keys.auth.to_base64(),
+                wrap_key: keys.wrap.to_base64(),
             })
             .await
             {
@@ -627,7 +699,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                     renew_password.set(String::new());
                     c.info.set(Some(t(
                         "syncRecoveryKeyReplaced",
-                        "New recovery key made: the old one no longer works. Save the new one now.",
+                        "New recovery key made, with a new encryption key for the synced wallet: the old recovery key opens nothing any more. Save the new one now. Other devices were signed out: sign them in again with the password.",
                     )));
                     Ok(())
                 }
@@ -709,6 +781,19 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                 </div>
             }
         })}
+        <Show when=move || c.status.with(|s| s.as_ref().is_some_and(|s| s.needs_sign_in))>
+            <form aria-label=t("syncAgainForm", "Sign in again") data-testid="sign-in-again-form"
+                novalidate=true on:submit=sign_in_again>
+                <p>{t("syncAgainExplain", "This browser can no longer sync: it was signed out on another device, or a new recovery key replaced the account's encryption key. Type the password to sign in again; the wallet in this browser is kept and merged with the account's.")}</p>
+                <Field label=t("syncAgainPassword", "Password") id="sync-again-password".into()
+                    value=again_password kind="password" required=true/>
+                <div class="actions">
+                    <button type="submit" data-testid="sync-sign-in-again" disabled=account_busy>
+                        {t("syncSignInAgain", "Sign in again")}
+                    </button>
+                </div>
+            </form>
+        </Show>
         <div class="actions">
             <button type="button" data-testid="sync-now" disabled=busy on:click=sync_now>{t("syncNow", "Sync now")}</button>
             <button type="button" data-testid="sync-devices" disabled=busy on:click=show_devices>{t("syncDevices", "Devices")}</button>
@@ -747,7 +832,7 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
         }>
             <form aria-label=t("syncNewRecoveryForm", "Make a new recovery key") data-testid="new-recovery-form"
                 novalidate=true on:submit=renew>
-                <p>{t("syncNewRecoveryExplain", "Lost the recovery key, or has someone else seen it? Make a new one: the old key stops working at once. The password, the synced wallet and the signed-in devices stay as they are.")}</p>
+                <p>{t("syncNewRecoveryExplain", "Lost the recovery key, or has someone else seen it? Make a new one: the synced wallet is encrypted again with a new key, and the old recovery key stops working at once and opens nothing, not even a copy taken earlier. The password stays; every other device is signed out and signs in again with it.")}</p>
                 <Field label=t("syncNewRecoveryPassword", "Type the account's password to confirm") id="sync-new-recovery-password".into()
                     value=renew_password kind="password" required=true/>
                 <div class="actions">

@@ -44,9 +44,12 @@ pub fn ask(access: &SiteAccess, granted: &[String]) -> Option<js_sys::Promise> {
             bridge::permission_answer(removal).await;
         });
     }
-    // Asked after the removal (each browser handles an extension's calls in order), so
-    // narrowing "every site" to a list asks for the list itself instead of finding it
-    // covered by the grant being given back.
+    // Asked after the removal, so narrowing "every site" to a list asks for the list itself
+    // instead of finding it covered by the grant being given back: Chromium applies the
+    // removal before it reads the request. Firefox applies it later, but a shop's `*://`
+    // patterns are covered by neither of the every-site grants (`http://*/*`,
+    // `https://*/*`) on its own, so it asks for them too. (Firefox refuses a pattern no
+    // single declared one covers, hence the manifest's one `*://*/*`.)
     let kept: Vec<&String> = granted.iter().filter(|g| !unused.contains(g)).collect();
     bridge::request_origins(&ungranted(&wanted, &kept))
 }

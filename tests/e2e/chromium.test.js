@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { serveFixtures, artifactPath, requireBuilt, waitFor, grantInProfile, PRODUCT, fixtures, root } from './support.js';
+import { serveFixtures, artifactPath, requireBuilt, waitFor, grantInProfile, assertNoIdsIn, PRODUCT, fixtures, root } from './support.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 let server;
@@ -35,6 +35,11 @@ async function openFixture(name) {
     }, url);
   }, { what: `the background's result for ${name}` });
   return { page, tabId };
+}
+
+/** Fails when the popup's text (folded parts too) shows one of `wallet`'s internal ids. */
+async function assertNoInternalIds(popup, wallet) {
+  assertNoIdsIn(await popup.evaluate(() => document.body.textContent), wallet, assert);
 }
 
 async function openPopup(tabId) {
@@ -424,6 +429,7 @@ test('the popup shows the best stack and its reasons, and follows wallet edits w
   const steps = await stack.getByTestId('step').allTextContents();
   assert.ok(steps.some((s) => s.includes('Instant bank discount') && s.includes('-₹1,249.90')), steps.join('\n'));
   await stack.locator('details.receipt-box summary').click();
+  await assertNoInternalIds(popup, TWO_CARDS_AND_A_GIFT_CARD);
   await popup.screenshot({ path: artifactPath('chromium-popup-stack.png'), fullPage: true });
   await popup.evaluate(() => chrome.storage.local.remove('wallet'));
   await popup.close();
@@ -782,7 +788,8 @@ test('options: an enrolled offer is edited in place (a bad amount is named where
   // A ₹100 credit loses to the bank's 10 % off (only one of the two applies).
   await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹11,136.61');
   const left = await popup.getByTestId('unused').allTextContents();
-  assert.ok(left.some((r) => r.startsWith('HDFC Bank Millennia offer (millennia-local): Only one of its kind applies')), left.join('\n'));
+  assert.ok(left.some((r) => r.startsWith('HDFC Bank Millennia offer: Only one of its kind applies')), left.join('\n'));
+  await assertNoInternalIds(popup, wallet);
 
   const row = page.locator('[data-testid="card-offer"][data-offer="millennia-local"]');
   await row.waitFor();
@@ -825,13 +832,16 @@ test('options: an enrolled offer is edited in place (a bad amount is named where
   offer = (await storedWallet(page)).card_offers[0];
   assert.equal(offer.value.spend_get.credit, '2000');
   await page.locator('#card-offers').screenshot({ path: artifactPath('chromium-options-offer-edited.png') });
+  // The options page names cards and offers as the shopper does, too.
+  assertNoIdsIn(await page.evaluate(() => document.body.textContent), await storedWallet(page), assert);
   // The popup follows the stored wallet: a ₹2,000 credit beats the bank's 10 % (only one of
   // the two applies): 12,999 − 500 code − 124.99 cash back − 2,000 credit.
   await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹10,374.01');
   assert.deepEqual(await popup.getByTestId('plan').locator('li').allTextContents(), [
     'Apply CLEAN500',
-    'Pay with HDFC Bank Millennia to get the HDFC Bank Millennia offer (millennia-local)',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank Millennia offer',
   ]);
+  await assertNoInternalIds(popup, wallet);
   const unused = await popup.getByTestId('unused').allTextContents();
   assert.ok(unused.some((r) => r.startsWith('HDFC Bank offer: Only one of its kind applies')), unused.join('\n'));
   await popup.screenshot({ path: artifactPath('chromium-popup-offer-edited.png'), fullPage: true });
@@ -928,6 +938,7 @@ test('a new shopper: the welcome page, two cards and a gift card in the options,
   ]);
   const reasons = await stack.getByTestId('unused').allTextContents();
   assert.ok(reasons.some((r) => r.startsWith('No Cost EMI')), reasons.join('\n'));
+  await assertNoInternalIds(popup, await storedWallet(popup));
   await popup.screenshot({ path: artifactPath('chromium-journey-popup.png'), fullPage: true });
   await popup.evaluate(() => chrome.storage.local.remove('wallet'));
   for (const p of [popup, page, options, welcome]) await p.close();

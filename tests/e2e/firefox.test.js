@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
-import { root, serveFixtures, artifactPath, requireBuilt, waitFor, PRODUCT } from './support.js';
+import { root, serveFixtures, artifactPath, requireBuilt, waitFor, assertNoIdsIn, PRODUCT } from './support.js';
 
 const FIREFOX = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
 const UUID = '5f1c2a57-3d1e-4b6e-9a0c-7e4d2b1f0a11';
@@ -36,6 +36,11 @@ async function tabIdFor(url) {
     const hit = Object.entries(await storedResults()).find(([, v]) => v.url === url);
     return hit ? Number(hit[0].slice('tab:'.length)) : null;
   }, { what: `the background's result for ${url}` });
+}
+
+/** Fails when the page's text (folded parts too) shows one of `wallet`'s internal ids. */
+async function assertNoInternalIds(wallet) {
+  assertNoIdsIn(await driver.executeScript('return document.body.textContent'), wallet, assert);
 }
 
 async function screenshot(name) {
@@ -366,6 +371,12 @@ test('options: an enrolled offer is edited in place, a bad amount is named in it
   await driver.manage().window().setRect({ width: 420, height: 700 });
   // The ₹2,000 credit now beats the bank's 10 %: 12,999 − 500 − 124.99 cash back − 2,000.
   assert.equal(await netCost(), '₹10,374.01');
+  const plan = await driver.findElements(By.css('[data-testid="plan"] li'));
+  assert.deepEqual(await Promise.all(plan.map((li) => li.getAttribute('textContent'))), [
+    'Apply CLEAN500',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank Millennia offer',
+  ]);
+  await assertNoInternalIds(await storedWallet());
   await screenshot('firefox-popup-offer-edited.png');
   await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
   await driver.manage().window().setRect({ width: 420, height: 400 });

@@ -42,6 +42,30 @@ async function assertNoInternalIds(popup, wallet) {
   assertNoIdsIn(await popup.evaluate(() => document.body.textContent), wallet, assert);
 }
 
+/**
+ * Clicks the extension's toolbar button on `page`'s tab, as the shopper does: the browser
+ * grants the extension that tab (activeTab) and opens the real popup, which is closed again
+ * here (the tests drive the popup opened as a tab of its own, `openPopup`). Returns the tab's
+ * id, which the extension can now see with the tab's address.
+ */
+async function clickToolbarButton(page) {
+  await page.bringToFront();
+  const cdp = await context.browser().newBrowserCDPSession();
+  const url = page.url();
+  const { targetInfos: tabs } = await cdp.send('Target.getTargets', { filter: [{ type: 'tab' }] });
+  const tab = tabs.find((t) => t.url === url);
+  assert.ok(tab, `a tab shows ${url}`);
+  await cdp.send('Extensions.triggerAction', { id: extensionId, targetId: tab.targetId });
+  const popupUrl = `chrome-extension://${extensionId}/popup.html`;
+  const real = await waitFor(async () => (await cdp.send('Target.getTargets')).targetInfos.find((t) => t.url === popupUrl),
+    { what: 'the real popup' });
+  await cdp.send('Target.closeTarget', { targetId: real.targetId });
+  await cdp.detach();
+  const sw = await serviceWorker();
+  return waitFor(() => sw.evaluate(async (u) => (await chrome.tabs.query({})).find((t) => t.url === u)?.id, url),
+    { what: 'the clicked tab, seen by the extension' });
+}
+
 async function openPopup(tabId) {
   const popup = await context.newPage();
   await popup.setViewportSize({ width: 400, height: 300 });
@@ -59,6 +83,8 @@ async function launch() {
       `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu',
       '--disable-background-networking', '--disable-component-update', '--no-first-run',
       '--disable-sync', '--disable-quic',
+      // Lets the tests click the extension's toolbar button (CDP Extensions.triggerAction).
+      '--enable-unsafe-extension-debugging',
     ],
   });
   const sw = await serviceWorker();
@@ -942,4 +968,71 @@ test('a new shopper: the welcome page, two cards and a gift card in the options,
   await popup.screenshot({ path: artifactPath('chromium-journey-popup.png'), fullPage: true });
   await popup.evaluate(() => chrome.storage.local.remove('wallet'));
   for (const p of [popup, page, options, welcome]) await p.close();
+});
+
+test('popup: a site the settings leave out is allowed from the popup, which then shows its product without reopening; banking stays off', { timeout: 90_000 }, async () => {
+  const sw = await serviceWorker();
+  const setup = await context.newPage();
+  await setup.goto(`chrome-extension://${extensionId}/popup.html?setup`);
+  const send = (message) => setup.evaluate((m) => chrome.runtime.sendMessage(m), message);
+  const registered = () => sw.evaluate(async () => (await chrome.scripting.getRegisteredContentScripts()).flatMap((c) => c.matches));
+  // Every site granted (the last restart), but the settings name one other shop.
+  assert.equal((await send({ type: 'save_wallet', wallet: { schema: 2, settings: { sites: { mode: 'list', sites: ['amazon.in'] } } } })).type, 'wallet');
+  assert.deepEqual(await registered(), ['*://*.amazon.in/*', '*://amazon.in/*']);
+  const page = await context.newPage();
+  const url = `${server.base}/product.html?left-out`;
+  await page.goto(url);
+  await page.waitForTimeout(1000);
+  assert.equal(await sw.evaluate(async (u) => Object.values(await chrome.storage.session.get(null)).filter((v) => v.url === u).length, url), 0,
+    'not read: the settings leave the fixture shop out');
+
+  const tabId = await clickToolbarButton(page);
+  const popup = await openPopup(tabId);
+  await popup.setViewportSize({ width: 400, height: 500 });
+  const state = popup.getByTestId('not-read');
+  await state.waitFor();
+  assert.match(await state.locator('h1').textContent(), /StackSmart can't read this page yet/);
+  assert.equal(await popup.getByTestId('not-read-why').textContent(), 'Your settings leave 127.0.0.1 out of the sites StackSmart reads.');
+  const allow = popup.getByTestId('allow-site');
+  assert.equal(await allow.textContent(), 'Allow on 127.0.0.1');
+  await popup.screenshot({ path: artifactPath('chromium-popup-not-read.png') });
+  // The browser already grants every site, so it answers at once; the settings gain the shop
+  // and the popup reads the tab where it is.
+  await allow.click();
+  const title = popup.getByTestId('product-title');
+  await title.waitFor();
+  assert.equal(await title.textContent(), PRODUCT.title);
+  assert.deepEqual((await storedWallet(setup)).settings.sites, { mode: 'list', sites: ['amazon.in', '127.0.0.1'] });
+  assert.deepEqual(await registered(), ['*://*.amazon.in/*', '*://127.0.0.1/*', '*://amazon.in/*']);
+  await popup.close();
+
+  // Banking and webmail: said plainly, with nothing to allow.
+  const html = fs.readFileSync(path.join(fixtures, 'product.html'));
+  await context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html }));
+  const mail = await context.newPage();
+  await mail.goto('https://mail.google.com/mail/u/0/?popup');
+  const mailPopup = await openPopup(await clickToolbarButton(mail));
+  await mailPopup.getByTestId('excluded').waitFor();
+  assert.equal(await mailPopup.getByTestId('allow-site').count(), 0);
+  await context.unroute('https://mail.google.com/**');
+  await Promise.all([mailPopup.close(), mail.close()]);
+
+  // The settings include the shop, the browser does not: "Allow on" opens the browser's
+  // prompt (which headless Chromium cannot answer) and says it waits for it.
+  await setup.evaluate(() => chrome.permissions.remove({ origins: ['http://*/*', 'https://*/*'] }));
+  await waitFor(async () => (await registered()).length === 0, { what: 'the collector unregistered' });
+  await page.goto(`${url}&not-allowed`);
+  const notAllowed = await openPopup(await clickToolbarButton(page));
+  await notAllowed.setViewportSize({ width: 400, height: 500 });
+  await notAllowed.getByTestId('not-read').waitFor();
+  assert.equal(await notAllowed.getByTestId('not-read-why').textContent(),
+    'Your settings include 127.0.0.1, but your browser has not allowed StackSmart to read it.');
+  await notAllowed.getByTestId('allow-site').click();
+  await notAllowed.getByTestId('allow-waiting').waitFor();
+  assert.equal(await notAllowed.getByTestId('allow-site').isDisabled(), true, 'one prompt at a time');
+  await notAllowed.screenshot({ path: artifactPath('chromium-popup-allow-waiting.png') });
+  await setup.evaluate(() => chrome.storage.local.remove('wallet'));
+  await Promise.all([notAllowed.close(), page.close(), setup.close()]);
+  // Every site again for whatever runs next (see restartWithSiteAccess).
+  await restartWithSiteAccess();
 });

@@ -11,6 +11,7 @@ import { root, serveFixtures, artifactPath, requireBuilt, waitFor, assertNoIdsIn
 
 const FIREFOX = process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr';
 const UUID = '5f1c2a57-3d1e-4b6e-9a0c-7e4d2b1f0a11';
+const GECKO_ID = 'stacksmart@stacksmart.dev';
 let server;
 let driver;
 let base;
@@ -41,6 +42,25 @@ async function tabIdFor(url) {
 /** Fails when the page's text (folded parts too) shows one of `wallet`'s internal ids. */
 async function assertNoInternalIds(wallet) {
   assertNoIdsIn(await driver.executeScript('return document.body.textContent'), wallet, assert);
+}
+
+/**
+ * Clicks the extension's toolbar button on the window's selected tab, as the shopper does,
+ * through Firefox's own handler for that click (WebDriver cannot reach the toolbar): the
+ * extension gets that tab (activeTab). Returns nothing; the tab's id is then visible to the
+ * extension with its address.
+ */
+async function clickToolbarButton() {
+  await driver.setContext(firefox.Context.CHROME);
+  try {
+    await driver.executeScript(`
+      const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
+      const extension = ExtensionParent.GlobalManager.getExtension(arguments[0]);
+      const win = Services.wm.getMostRecentWindow('navigator:browser');
+      ExtensionParent.apiManager.global.browserActionFor(extension).triggerAction(win);`, GECKO_ID);
+  } finally {
+    await driver.setContext(firefox.Context.CONTENT);
+  }
 }
 
 async function screenshot(name) {
@@ -467,6 +487,42 @@ test('site access follows the settings and the browser: "none" gives it back and
   await note.findElement(By.css('[data-testid="allow-access"]')).click();
   await driver.wait(async () => (await registered()).length === 2, 10_000);
   await driver.wait(async () => (await driver.findElements(By.css('[data-testid="sites-grant"]'))).length === 0, 10_000);
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+});
+
+test('popup: a site the settings leave out is allowed from the popup in one click, and its product shows without reopening', async () => {
+  await driver.switchTo().window(popupTab);
+  await driver.manage().window().setRect({ width: 800, height: 1400 });
+  await driver.get(`${base}/options.html`);
+  await located('[data-testid="ready"]');
+  await css('[data-testid="sites-none"]').click();
+  await css('[data-testid="settings-save"]').click();
+  await driver.wait(async () => (await grantedOrigins()).length === 0, 10_000);
+  const url = `${server.base}/product.html?ff-left-out`;
+  await driver.switchTo().window(pageTab);
+  await driver.get(url);
+  await clickToolbarButton();
+  await driver.switchTo().window(popupTab);
+  await driver.manage().window().setRect({ width: 420, height: 500 });
+  assert.ok(!Object.values(await storedResults()).some((v) => v.url === url), 'not read: the settings say no site');
+  const tabId = await waitFor(() => inExtension(function (u, done) {
+    chrome.tabs.query({}).then((tabs) => done(JSON.stringify(tabs.find((t) => t.url === u)?.id ?? null)));
+  }, url), { what: 'the clicked tab, seen by the extension' });
+  await driver.get(`${base}/popup.html?tab=${tabId}`);
+  const why = await located('[data-testid="not-read-why"]');
+  assert.equal(await why.getText(), 'Your settings leave 127.0.0.1 out of the sites StackSmart reads.');
+  const allow = await css('[data-testid="allow-site"]');
+  assert.equal(await allow.getText(), 'Allow on 127.0.0.1');
+  await screenshot('firefox-popup-not-read.png');
+  // The click asks Firefox (its pref answers for the prompt), the settings gain the shop, and
+  // the popup reads the tab where it is.
+  await allow.click();
+  const title = await located('[data-testid="product-title"]');
+  assert.equal(await title.getText(), PRODUCT.title);
+  assert.deepEqual((await storedWallet()).settings.sites, { mode: 'list', sites: ['127.0.0.1'] });
+  assert.deepEqual(await grantedOrigins(), ['*://127.0.0.1/*']);
+  assert.deepEqual(await registered(), ['*://127.0.0.1/*']);
+  await screenshot('firefox-popup-allowed.png');
   await driver.manage().window().setRect({ width: 420, height: 400 });
 });
 

@@ -1036,3 +1036,50 @@ test('popup: a site the settings leave out is allowed from the popup, which then
   // Every site again for whatever runs next (see restartWithSiteAccess).
   await restartWithSiteAccess();
 });
+
+test('options: settings that arrive without a click and disagree with the browser are said at the top, with one click either way', { timeout: 90_000 }, async () => {
+  const page = await openOptions();
+  const importSettings = async (sites) => {
+    await page.getByTestId('import-text').fill(JSON.stringify({ schema: 2, settings: { sites } }));
+    await page.getByTestId('import-submit').click();
+    await waitFor(async () => JSON.stringify((await storedWallet(page))?.settings?.sites ?? { mode: 'all' }) === JSON.stringify(sites),
+      { what: 'the imported settings stored' });
+  };
+  const granted = async () => (await page.evaluate(() => chrome.permissions.getAll())).origins;
+  assert.deepEqual(await granted(), ['http://*/*', 'https://*/*']);
+  assert.equal(await page.getByTestId('sites-mismatch').count(), 0, 'settings and browser agree');
+
+  // An import says "no site": the browser still grants every site, which is said, and given
+  // back on a click (no prompt is needed for that).
+  await importSettings({ mode: 'none' });
+  const extra = page.getByTestId('sites-mismatch');
+  await extra.waitFor();
+  assert.equal(await extra.getAttribute('data-mismatch'), 'extra');
+  assert.match(await extra.textContent(), /Your browser still lets StackSmart read every site, more than your settings use \(no site\)\./);
+  await extra.getByTestId('give-back').click();
+  await waitFor(async () => (await granted()).length === 0, { what: 'the every-site grant given back' });
+  await extra.waitFor({ state: 'detached' });
+
+  // An import says "every site", which no click here asked the browser for: said at the top,
+  // with "Allow access" (the browser's prompt) or the settings narrowed to what it allows.
+  await importSettings({ mode: 'all' });
+  const missing = page.getByTestId('sites-mismatch');
+  await missing.waitFor();
+  assert.equal(await missing.getAttribute('data-mismatch'), 'missing');
+  assert.match(await missing.textContent(), /Your browser has not allowed StackSmart to read every site, so it reads no page there\.\s*Allow access\s*Change the settings to no site instead/);
+  assert.ok(await missing.evaluate((el) => el.compareDocumentPosition(document.getElementById('cards')) & Node.DOCUMENT_POSITION_FOLLOWING),
+    'said above every section');
+  // And where the shopper is looking: under the import that brought it.
+  assert.match(await page.getByTestId('import-sites').textContent(), /not allowed StackSmart to read every site/);
+  await page.locator('#import-export').screenshot({ path: artifactPath('chromium-options-import-sites.png') });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: artifactPath('chromium-options-sites-mismatch.png') });
+  await missing.getByTestId('align-settings').click();
+  await waitFor(async () => (await storedWallet(page)).settings.sites.mode === 'none', { what: 'the settings narrowed' });
+  await missing.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('sites-none').isChecked(), true, 'the settings form shows the new choice');
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+  await restartWithSiteAccess();
+});

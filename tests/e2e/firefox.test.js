@@ -545,3 +545,37 @@ test('settings: narrowing every site to a list of shops takes one click', async 
   assert.equal((await driver.findElements(By.css('[data-testid="sites-grant"]'))).length, 0, 'nothing missing after one click');
   await driver.manage().window().setRect({ width: 420, height: 400 });
 });
+
+test('options: settings imported without a click that ask for more than the browser allows are said at the top; "Allow access" or narrowing the settings fixes it', async () => {
+  await driver.switchTo().window(popupTab);
+  await driver.manage().window().setRect({ width: 800, height: 1000 });
+  await driver.get(`${base}/options.html`);
+  await located('[data-testid="ready"]');
+  const importSites = async (sites) => {
+    const box = await css('[data-testid="import-text"]');
+    await retype(box, JSON.stringify({ schema: 2, settings: { sites } }));
+    await css('[data-testid="import-submit"]').click();
+    await driver.wait(async () => JSON.stringify((await storedWallet())?.settings?.sites ?? { mode: 'all' }) === JSON.stringify(sites), 10_000);
+  };
+  await importSites({ mode: 'all' });
+  let note = await located('[data-testid="sites-mismatch"]');
+  assert.equal(await note.getAttribute('data-mismatch'), 'missing');
+  assert.match(await note.getText(), /Your browser has not allowed StackSmart to read every site.*Allow access.*Change the settings to amazon\.in instead/s);
+  assert.match(await css('[data-testid="import-sites"]').getText(), /not allowed StackSmart to read every site/);
+  await driver.executeScript('window.scrollTo(0, 0)');
+  await screenshot('firefox-options-sites-mismatch.png');
+  // Keep the browser's answer: the settings narrow to the shop it allows.
+  await note.findElement(By.css('[data-testid="align-settings"]')).click();
+  await driver.wait(async () => (await storedWallet()).settings.sites.mode === 'list', 10_000);
+  assert.deepEqual((await storedWallet()).settings.sites, { mode: 'list', sites: ['amazon.in'] });
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="sites-mismatch"]'))).length === 0, 10_000);
+  assert.equal(await css('[data-testid="sites-list"]').isSelected(), true, 'the settings form shows the narrowed choice');
+  // Or ask the browser: one click on "Allow access".
+  await importSites({ mode: 'all' });
+  note = await located('[data-testid="sites-mismatch"]');
+  await note.findElement(By.css('[data-testid="allow-access"]')).click();
+  await driver.wait(async () => (await registered()).join() === 'http://*/*,https://*/*', 10_000);
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="sites-mismatch"]'))).length === 0, 10_000);
+  await driver.executeAsyncScript(function (done) { chrome.storage.local.remove('wallet').then(done, done); });
+  await driver.manage().window().setRect({ width: 420, height: 400 });
+});

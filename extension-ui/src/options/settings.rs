@@ -153,13 +153,13 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
 #[component]
 pub fn SettingsSection() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let grants = Grants::follow();
     view! {
         <section class="section" id="settings" aria-labelledby="settings-h">
             <h2 id="settings-h">{t("settingsTitle", "Settings")}</h2>
             {move || {
                 ctx.generation.get();
-                view! { <SettingsForm grants=grants/> }
+                ctx.settings_redraw.get();
+                view! { <SettingsForm grants=ctx.grants/> }
             }}
         </section>
     }
@@ -167,6 +167,29 @@ pub fn SettingsSection() -> impl IntoView {
 
 #[derive(Clone, Copy, PartialEq)]
 enum Sites {
+/// Narrows the sites setting to what the browser allows (the shopper keeps the browser's
+/// answer rather than asking again), gives back any grant it then leaves unused, and shows
+/// the new choice in the settings form; `note` says how the save went.
+pub fn align_sites(ctx: Ctx, note: NoteSig) -> Callback<SiteAccess> {
+    Callback::new(move |next: SiteAccess| {
+        site_access::give_back(&next, &ctx.grants.0.get_untracked());
+        apply(
+            ctx,
+            note,
+            note,
+            t(
+                "settingsAligned",
+                "Settings changed to the sites your browser allows.",
+            ),
+            move |w| {
+                w.settings.sites = next;
+                Ok(())
+            },
+            move || ctx.settings_redraw.update(|g| *g += 1),
+        );
+    })
+}
+
     All,
     List,
     None,
@@ -264,7 +287,8 @@ fn SettingsForm(grants: Grants) -> impl IntoView {
                     bind:value=site_list prop:disabled=move || sites.get() != Sites::List></textarea>
                 {radio(Sites::None, "none", t("settingsSitesNone", "None (StackSmart stays off every page)"))}
                 <p class="hint">{t("settingsSitesAsk", "Saving asks your browser to allow the sites you chose and gives back access to the others.")}</p>
-                <SiteAccessNote access=Signal::derive(move || Some(ctx.wallet.with(|w| w.settings.sites.clone()))) grants=grants testid="sites-grant"/>
+                <SiteAccessNote access=Signal::derive(move || Some(ctx.wallet.with(|w| w.settings.sites.clone()))) grants=grants testid="sites-grant"
+                    on_align=align_sites(ctx, note)/>
             </fieldset>
             <div class="actions"><button type="submit" data-testid="settings-save">{t("settingsSave", "Save settings")}</button></div>
             <FormNote note=note testid="settings-error"/>

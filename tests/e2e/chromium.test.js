@@ -1083,3 +1083,44 @@ test('options: settings that arrive without a click and disagree with the browse
   assert.deepEqual(pageErrors, []);
   await restartWithSiteAccess();
 });
+
+test('screenshots: the popup, the badge and the options page at 360 and 800 px, light and dark, none wider than the window', { timeout: 120_000 }, async () => {
+  const setup = await context.newPage();
+  await setup.goto(`chrome-extension://${extensionId}/popup.html?setup`);
+  assert.equal((await setup.evaluate((w) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: w }), TWO_CARDS_AND_A_GIFT_CARD)).type, 'wallet');
+  const { page: shop, tabId } = await openFixture('bank-offer.html?screenshots');
+  const popup = await openPopup(tabId);
+  const options = await openOptions();
+  // Nothing may need a sideways scroll: the page's width is the window's.
+  const fits = (p) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  const background = (p) => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const backgrounds = {};
+  for (const scheme of ['light', 'dark']) {
+    for (const width of [360, 800]) {
+      const name = `${width}-${scheme}`;
+      for (const p of [popup, options, shop]) await p.emulateMedia({ colorScheme: scheme });
+      await popup.setViewportSize({ width, height: 600 });
+      await popup.getByTestId('net-cost').waitFor();
+      // Everything folded unfolded, so the screenshot shows all of it.
+      await popup.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+      assert.ok(await fits(popup), `popup ${name} fits`);
+      await popup.screenshot({ path: artifactPath(`chromium-popup-${name}.png`), fullPage: true });
+      await options.setViewportSize({ width, height: 900 });
+      assert.ok(await fits(options), `options ${name} fit`);
+      await options.screenshot({ path: artifactPath(`chromium-options-${name}.png`), fullPage: true });
+      await shop.setViewportSize({ width, height: 600 });
+      // The badge takes its corner again after a resize: never over the buy button.
+      await shop.waitForTimeout(400);
+      const badge = await shop.locator('stacksmart-badge').boundingBox();
+      const buy = await shop.locator('#buy-now').boundingBox();
+      assert.ok(badge && badge.x >= 0 && badge.x + badge.width <= width, `badge ${name} inside the window: ${JSON.stringify(badge)}`);
+      const covers = badge.x < buy.x + buy.width && buy.x < badge.x + badge.width && badge.y < buy.y + buy.height && buy.y < badge.y + badge.height;
+      assert.ok(!covers, `badge ${name} ${JSON.stringify(badge)} off the buy button ${JSON.stringify(buy)}`);
+      await shop.screenshot({ path: artifactPath(`chromium-badge-${name}.png`) });
+      backgrounds[scheme] = [await background(popup), await background(options)];
+    }
+  }
+  assert.notDeepEqual(backgrounds.light, backgrounds.dark, 'dark mode is followed');
+  await setup.evaluate(() => chrome.storage.local.remove('wallet'));
+  for (const p of [popup, options, shop, setup]) await p.close();
+});

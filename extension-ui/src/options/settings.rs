@@ -114,9 +114,11 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
                         prop:checked=move || table.get() == v on:change=move |_| table.set(v)/>" "{table_label(v)}</label>
                 }).collect_view()}
             </fieldset>
+            // Said above the table, not as its caption: a narrow window scrolls the table
+            // sideways, and a caption would scroll (and be cut) with it.
+            <p class="muted" id="point-values-about">{t("pointsCaption", "Value of one point, in the programme's currency. Your value, when given, wins.")}</p>
             <div class="table-wrap">
-                <table class="values" data-testid="point-values">
-                    <caption class="muted">{t("pointsCaption", "Value of one point, in the programme's currency. Your value, when given, wins.")}</caption>
+                <table class="values" data-testid="point-values" aria-describedby="point-values-about">
                     <thead><tr>
                         <th scope="col">{t("pointsProgramme", "Programme")}</th><th scope="col">{t("pointsColConservative", "Conservative")}</th>
                         <th scope="col">{t("pointsColPointsGuy", "Points Guy")}</th><th scope="col">{t("pointsColFrequentMiler", "Frequent Miler")}</th>
@@ -165,8 +167,6 @@ pub fn SettingsSection() -> impl IntoView {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Sites {
 /// Narrows the sites setting to what the browser allows (the shopper keeps the browser's
 /// answer rather than asking again), gives back any grant it then leaves unused, and shows
 /// the new choice in the settings form; `note` says how the save went.
@@ -190,6 +190,8 @@ pub fn align_sites(ctx: Ctx, note: NoteSig) -> Callback<SiteAccess> {
     })
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Sites {
     All,
     List,
     None,

@@ -100,16 +100,35 @@
     box.append(text, close);
     root.append(style, box);
     document.documentElement.append(host);
+    if (!place()) hide(); // every corner covers a buy button: no badge rather than a covered button
+  }
+
+  // Puts the badge in the first corner where it covers no buy button; false (and out of
+  // sight) when every corner would.
+  function place() {
+    const set = (property, value) => host.style.setProperty(property, value, 'important');
     const buttons = buyBoxes();
     for (const [v, h] of CORNERS) {
       for (const side of ['top', 'bottom', 'left', 'right']) set(side, 'auto');
       set(v, '16px');
       set(h, '16px');
       const r = host.getBoundingClientRect();
-      if (!buttons.some((b) => overlaps(r, b))) return;
+      if (!buttons.some((b) => overlaps(r, b))) {
+        set('visibility', 'visible');
+        return true;
+      }
     }
-    hide(); // every corner covers a buy button: no badge rather than a covered button
+    set('visibility', 'hidden');
+    return false;
   }
+
+  // A window made narrower can bring a buy button under the badge (or a wider one free a
+  // corner): the corner is chosen again once the resizing settles.
+  let resizing = 0;
+  addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => { if (host) place(); }, 150);
+  }, { passive: true });
 
   const owns = (node) => mine.has(node);
 

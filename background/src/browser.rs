@@ -24,6 +24,8 @@ extern "C" {
     fn local_remove_raw(keys: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = query)]
     fn tabs_query(query: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = get)]
+    fn tabs_get(tab_id: f64) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = create)]
     fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getURL)]
@@ -131,14 +133,37 @@ pub async fn collect_from_tab(tab_id: i64) -> Option<engine::snapshot::PageSnaps
     serde_wasm_bindgen::from_value(answer).ok()
 }
 
+/// The address of the page a tab shows, when the browser lets StackSmart see it: for tabs
+/// its host permissions cover, and for the tab the shopper opened the popup on (`activeTab`).
+pub async fn tab_url(tab_id: i64) -> Option<String> {
+    #[allow(clippy::cast_precision_loss)] // tab ids are small integers
+    let tab = call(tabs_get(tab_id as f64)).await.ok()?;
+    Reflect::get(&tab, &"url".into()).ok()?.as_string()
+}
+
+/// Runs the collector in one tab; whether the tab took it (tabs the extension may not
+/// script, such as web stores and other extensions' pages, refuse).
+pub async fn inject_into_tab(tab_id: f64) -> bool {
+    let files: Array = engine::sites::COLLECTOR_FILES
+        .iter()
+        .map(|f| JsValue::from(*f))
+        .collect();
+    let target = Object::new();
+    let injection = Object::new();
+    let ok = Reflect::set(&target, &"tabId".into(), &tab_id.into()).is_ok()
+        && Reflect::set(&injection, &"target".into(), &target).is_ok()
+        && Reflect::set(&injection, &"files".into(), &files).is_ok();
+    ok && call(execute_script(&injection)).await.is_ok()
+}
+
 /// Runs the collector in every open tab that `matches` covers (and no always-excluded site
-/// does); returns how many tabs took it.
+/// does); returns how many tabs took it. A tab that already runs it gets a fresh one (the
+/// collector stops the copy it replaces).
 pub async fn inject_into_open_tabs(matches: &[String]) -> u32 {
-    use engine::sites::{matches_any, ALWAYS_EXCLUDED, COLLECTOR_FILES};
+    use engine::sites::{matches_any, ALWAYS_EXCLUDED};
     if matches.is_empty() {
         return 0;
     }
-    let files: Array = COLLECTOR_FILES.iter().map(|f| JsValue::from(*f)).collect();
     // No URL filter in the query (that needs the `tabs` permission); the host permissions
     // reveal the URL of every tab injection could reach, checked below.
     let Ok(tabs) = call(tabs_query(&Object::new())).await else {
@@ -161,13 +186,7 @@ pub async fn inject_into_open_tabs(matches: &[String]) -> u32 {
         if url.is_none_or(|u| !matches_any(matches, &u) || matches_any(ALWAYS_EXCLUDED, &u)) {
             continue;
         }
-        let target = Object::new();
-        let injection = Object::new();
-        let ok = Reflect::set(&target, &"tabId".into(), &tab_id.into()).is_ok()
-            && Reflect::set(&injection, &"target".into(), &target).is_ok()
-            && Reflect::set(&injection, &"files".into(), &files).is_ok();
-        // Tabs the extension may not script (web stores, other extensions) refuse: skip them.
-        if ok && call(execute_script(&injection)).await.is_ok() {
+        if inject_into_tab(tab_id).await {
             injected += 1;
         }
     }

@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 
-use engine::protocol::{ErrorCode, Request, Response, Status, TabResult};
+use engine::protocol::{Blocked, ErrorCode, Request, Response, Status, TabResult};
 use engine::snapshot::PageSnapshot;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -179,7 +179,7 @@ fn sync_soon(saved: &Response, now_ms: f64) {
 
 /// After sync changed the wallet: the collector follows the (possibly new) sites setting.
 pub(crate) async fn after_wallet_change() {
-    register_collector().await;
+    follow_settings().await;
 }
 
 /// The periodic sync alarm (background.js creates it; the name says what it is for), and the
@@ -293,14 +293,25 @@ async fn export(include_history: bool, now_ms: f64) -> Response {
 
 /// The result for what the tab shows *now*: the tab's collector reports its page; the stored
 /// result serves when it is for that page, else the page is detected afresh. A tab without a
-/// collector (browser pages, stores, tabs the extension may not read) has no result.
+/// collector gets one when the settings and the browser allow its site (a site allowed a
+/// moment ago, a tab opened before the extension); otherwise there is no result, with why
+/// when the browser shows the tab's address.
 async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
     let stored = match browser::load_tab_result(tab_id).await {
         Ok(stored) => stored,
         Err(e) => return Response::error(ErrorCode::Storage, e),
     };
-    let Some(live) = browser::collect_from_tab(tab_id).await else {
-        return Response::TabResult { result: None };
+    let live = match browser::collect_from_tab(tab_id).await {
+        Some(live) => live,
+        None => match reach_tab(tab_id).await {
+            Ok(live) => live,
+            Err(blocked) => {
+                return Response::TabResult {
+                    result: None,
+                    blocked,
+                }
+            }
+        },
     };
     let mut wallet = LazyWallet::default();
     let result = match stored.filter(|s| s.url == live.url) {
@@ -312,15 +323,46 @@ async fn tab_result(tab_id: i64, now_ms: f64) -> Response {
     };
     Response::TabResult {
         result: Some(Box::new(with_stack(result, &mut wallet, now_ms).await)),
+        blocked: None,
+    }
+}
+
+/// A tab without a collector: puts one in and asks it for the page when StackSmart may read
+/// the tab's site; else why not (`None`: the address is hidden or is no web page).
+async fn reach_tab(tab_id: i64) -> Result<engine::snapshot::PageSnapshot, Option<Blocked>> {
+    let url = browser::tab_url(tab_id).await.ok_or(None)?;
+    let access = wallet_store::load().await.map_err(|_| None)?.settings.sites;
+    let granted = content_scripts::granted_origins().await.map_err(|_| None)?;
+    match engine::sites::may_read(&access, &granted, &url) {
+        None => Err(None),
+        Some(Err(blocked)) => Err(Some(blocked)),
+        Some(Ok(_)) => {
+            #[allow(clippy::cast_precision_loss)] // tab ids are small integers
+            let injected = browser::inject_into_tab(tab_id as f64).await;
+            if !injected {
+                return Err(None);
+            }
+            browser::collect_from_tab(tab_id).await.ok_or(None)
+        }
     }
 }
 
 /// After a save: the collector runs where the new settings say.
 async fn follow_sites(saved: &Response) {
-    if let Response::Wallet { wallet } | Response::WalletImported { wallet, .. } = saved {
-        if let Err(e) = content_scripts::sync(&wallet.settings.sites).await {
-            web_log(&format!("StackSmart: content scripts not updated: {e}"));
-        }
+    if matches!(
+        saved,
+        Response::Wallet { .. } | Response::WalletImported { .. }
+    ) {
+        follow_settings().await;
+    }
+}
+
+/// The collector follows the stored settings, and goes into the tabs already open on the
+/// sites they newly allow (a site allowed from the popup is granted before it is saved, so
+/// the grant's own injection did not cover it yet).
+async fn follow_settings() {
+    if let Some(registration) = register_collector().await {
+        browser::inject_into_open_tabs(&registration.added).await;
     }
 }
 
@@ -433,7 +475,7 @@ pub async fn forget_tab(tab_id: i32, now_ms: f64) {
 pub async fn on_installed(now_ms: f64, reason: Option<String>) -> u32 {
     count_event(now_ms);
     wallet_store::migrate().await;
-    let matches = register_collector().await;
+    let matches = registered_matches().await;
     let injected = browser::inject_into_open_tabs(&matches).await;
     // A first install opens the welcome page (what it does, what it never does, where it may
     // read); updates do not.
@@ -451,7 +493,7 @@ pub async fn on_installed(now_ms: f64, reason: Option<String>) -> u32 {
 #[wasm_bindgen(js_name = onPermissionsChanged)]
 pub async fn on_permissions_changed(now_ms: f64, added: bool) -> u32 {
     count_event(now_ms);
-    let matches = register_collector().await;
+    let matches = registered_matches().await;
     if added {
         browser::inject_into_open_tabs(&matches).await
     } else {
@@ -467,19 +509,29 @@ pub async fn on_startup(now_ms: f64) {
     register_collector().await;
 }
 
-/// Registers the collector where the settings allow; the patterns registered (none when the
-/// wallet cannot be read: the collector then keeps its current registration).
-async fn register_collector() -> Vec<String> {
-    let Ok(doc) = wallet_store::load().await else {
-        return Vec::new();
-    };
-    match content_scripts::sync(&doc.settings.sites).await {
-        Ok(matches) => matches,
-        Err(e) => {
-            web_log(&format!("StackSmart: content scripts not registered: {e}"));
-            Vec::new()
+/// Registers the collector where the stored settings and the browser's grants agree, after
+/// any change already under way (`None` when the wallet cannot be read: the collector then
+/// keeps its current registration).
+async fn register_collector() -> Option<content_scripts::Registration> {
+    content_scripts::in_turn(async {
+        let doc = wallet_store::load().await.ok()?;
+        match content_scripts::sync(&doc.settings.sites).await {
+            Ok(registration) => Some(registration),
+            Err(e) => {
+                web_log(&format!("StackSmart: content scripts not registered: {e}"));
+                None
+            }
         }
-    }
+    })
+    .await
+}
+
+/// [`register_collector`]'s patterns, none when it could not register.
+async fn registered_matches() -> Vec<String> {
+    register_collector()
+        .await
+        .map(|r| r.matches)
+        .unwrap_or_default()
 }
 
 /// The time as the engine's signed milliseconds.

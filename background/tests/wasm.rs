@@ -49,6 +49,7 @@ fn tab_results_cross_as_plain_objects_with_exact_decimals() {
     };
     let js = background::to_js(&Response::TabResult {
         result: Some(Box::new(result)),
+        blocked: None,
     });
     assert!(!js.is_instance_of::<Map>(), "a Map arrives empty in Chrome");
     let result = get(&js, &["result"]);

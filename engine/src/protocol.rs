@@ -170,9 +170,12 @@ pub enum Response {
         badge: Option<Badge>,
     },
     /// The stored result for a tab, or `None` if its page was never analysed (not an http(s)
-    /// page, opened before the extension could read it, or still loading).
+    /// page, opened before the extension could read it, or still loading); with `None`, why
+    /// StackSmart may not read the page, when the browser shows the tab's address.
     TabResult {
         result: Option<Box<TabResult>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        blocked: Option<Blocked>,
     },
     Status(Status),
     /// The best stack, its receipt and the reasons for every offer left out.
@@ -266,6 +269,18 @@ pub struct Status {
     pub instance_started_at_ms: u64,
     /// Events this instance has handled.
     pub events_handled: u64,
+}
+
+/// Why StackSmart does not read a tab's page (`engine::sites::may_read`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Blocked {
+    /// The shopper's settings leave the site out (other sites only, or none).
+    NotInSettings { site: String },
+    /// The settings include the site, but the browser has not allowed StackSmart to read it.
+    NotAllowed { site: String },
+    /// Banking and webmail: never read, whatever the settings.
+    Excluded,
 }
 
 /// What the background keeps per tab (in `storage.session`, so it survives the service

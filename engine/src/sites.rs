@@ -4,6 +4,7 @@
 //! injecting the collector into tabs already open at install.
 
 use crate::merchant::registrable_domain;
+use crate::protocol::Blocked;
 use crate::wallet::SiteAccess;
 
 /// The content scripts the background registers, in load order (the badge first: the
@@ -129,6 +130,96 @@ pub fn covered<S: AsRef<str>>(patterns: &[S], pattern: &str) -> bool {
         }
         None => by(pattern),
     }
+}
+
+/// The site a grant pattern names, as people say it: `*://*.amazon.in/*` → `amazon.in`;
+/// `None` for a pattern of every host (`https://*/*`).
+pub fn pattern_site(pattern: &str) -> Option<String> {
+    let rest = pattern.split_once("://").map_or(pattern, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or(rest);
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    (host != "*" && !host.is_empty()).then(|| host.to_owned())
+}
+
+/// The setting with `site` added, for a shopper who allowed StackSmart on that site: a list
+/// gains it, "none" becomes that one site, and "all" already holds it.
+pub fn with_site(access: &SiteAccess, site: &str) -> SiteAccess {
+    match access {
+        SiteAccess::All => SiteAccess::All,
+        SiteAccess::None => SiteAccess::List {
+            sites: vec![site.to_owned()],
+        },
+        SiteAccess::List { sites } => {
+            let mut sites = sites.clone();
+            if !sites.iter().any(|s| s.eq_ignore_ascii_case(site)) {
+                sites.push(site.to_owned());
+            }
+            SiteAccess::List { sites }
+        }
+    }
+}
+
+/// The setting narrowed to what the browser grants, for a shopper who keeps the browser's
+/// answer instead of asking again: every site when both schemes are granted for every host,
+/// else the sites of the setting (or, for "all", the sites granted) whose patterns are all
+/// granted, else none. Its collector patterns are all granted (`ungranted` is empty).
+pub fn granted_access<G: AsRef<str>>(access: &SiteAccess, granted: &[G]) -> SiteAccess {
+    let candidates: Vec<String> = match access {
+        SiteAccess::None => return SiteAccess::None,
+        SiteAccess::All => {
+            if ungranted(&collector_matches(&SiteAccess::All), granted).is_empty() {
+                return SiteAccess::All;
+            }
+            site_grants(granted)
+                .into_iter()
+                .filter_map(pattern_site)
+                .collect()
+        }
+        SiteAccess::List { sites } => sites.clone(),
+    };
+    let mut sites: Vec<String> = Vec::new();
+    for site in candidates {
+        let one = SiteAccess::List {
+            sites: vec![site.clone()],
+        };
+        let patterns = collector_matches(&one);
+        if !patterns.is_empty()
+            && ungranted(&patterns, granted).is_empty()
+            && !sites.contains(&site)
+        {
+            sites.push(site);
+        }
+    }
+    if sites.is_empty() {
+        SiteAccess::None
+    } else {
+        SiteAccess::List { sites }
+    }
+}
+
+/// Whether StackSmart may read the page at `url` (an http(s) address) with the setting
+/// `access` and the browser's `granted` host permissions: `Ok` with the page's site, or why
+/// not. `None` when the address names no site StackSmart could ever read.
+pub fn may_read<G: AsRef<str>>(
+    access: &SiteAccess,
+    granted: &[G],
+    url: &str,
+) -> Option<Result<String, Blocked>> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return None;
+    }
+    if matches_any(ALWAYS_EXCLUDED, url) {
+        return Some(Err(Blocked::Excluded));
+    }
+    let site = registrable_domain(url)?;
+    let wanted = collector_matches(access);
+    if !matches_any(&wanted, url) {
+        return Some(Err(Blocked::NotInSettings { site }));
+    }
+    if !matches_any(&granted_matches(&wanted, granted), url) {
+        return Some(Err(Blocked::NotAllowed { site }));
+    }
+    Some(Ok(site))
 }
 
 /// Whether the match pattern `outer` matches every URL `inner` matches (both `scheme://host/path`
@@ -288,6 +379,117 @@ mod tests {
         let sync = "https://sync.example.org/*";
         assert!(unused_grants(&none, &[sync]).is_empty());
         assert!(granted_matches(&all, &[sync]).is_empty());
+    }
+
+    #[test]
+    fn a_site_allowed_from_the_popup_joins_the_setting() {
+        let list = |s: &[&str]| SiteAccess::List {
+            sites: s.iter().map(|x| (*x).to_owned()).collect(),
+        };
+        assert_eq!(
+            with_site(&SiteAccess::None, "amazon.in"),
+            list(&["amazon.in"])
+        );
+        assert_eq!(
+            with_site(&list(&["flipkart.com"]), "amazon.in"),
+            list(&["flipkart.com", "amazon.in"])
+        );
+        assert_eq!(
+            with_site(&list(&["amazon.in"]), "Amazon.in"),
+            list(&["amazon.in"])
+        );
+        assert_eq!(with_site(&SiteAccess::All, "amazon.in"), SiteAccess::All);
+        assert_eq!(
+            pattern_site("*://*.amazon.in/*").as_deref(),
+            Some("amazon.in")
+        );
+        assert_eq!(pattern_site("https://*/*"), None);
+    }
+
+    #[test]
+    fn the_setting_narrows_to_what_the_browser_grants() {
+        let list = |s: &[&str]| SiteAccess::List {
+            sites: s.iter().map(|x| (*x).to_owned()).collect(),
+        };
+        let amazon = collector_matches(&list(&["amazon.in"]));
+        let all = collector_matches(&SiteAccess::All);
+        let none: [&str; 0] = [];
+        assert_eq!(granted_access(&SiteAccess::All, &all), SiteAccess::All);
+        assert_eq!(
+            granted_access(&SiteAccess::All, &["*://*/*"]),
+            SiteAccess::All
+        );
+        assert_eq!(
+            granted_access(&SiteAccess::All, &amazon),
+            list(&["amazon.in"])
+        );
+        assert_eq!(granted_access(&SiteAccess::All, &none), SiteAccess::None);
+        // Only one of the two schemes for every host: not every site.
+        assert_eq!(
+            granted_access(&SiteAccess::All, &["https://*/*"]),
+            SiteAccess::None
+        );
+        let two = list(&["amazon.in", "flipkart.com"]);
+        assert_eq!(granted_access(&two, &amazon), list(&["amazon.in"]));
+        assert_eq!(granted_access(&two, &all), two);
+        // A shop granted without its subdomains is not wholly granted.
+        assert_eq!(granted_access(&two, &["*://amazon.in/*"]), SiteAccess::None);
+        // The sync server's origin is no site access.
+        assert_eq!(
+            granted_access(&SiteAccess::All, &["https://sync.example.org/*"]),
+            SiteAccess::None
+        );
+        for (access, granted) in [
+            (SiteAccess::All, amazon.clone()),
+            (two.clone(), amazon.clone()),
+            (SiteAccess::All, all.clone()),
+        ] {
+            let narrowed = granted_access(&access, &granted);
+            assert!(ungranted(&collector_matches(&narrowed), &granted).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_page_is_read_where_the_setting_and_the_browser_agree() {
+        let list = SiteAccess::List {
+            sites: vec!["amazon.in".into()],
+        };
+        let amazon = collector_matches(&list);
+        let all = collector_matches(&SiteAccess::All);
+        let none: [&str; 0] = [];
+        let page = "https://www.amazon.in/dp/B0X";
+        assert_eq!(may_read(&list, &amazon, page), Some(Ok("amazon.in".into())));
+        assert_eq!(
+            may_read(&SiteAccess::All, &amazon, page),
+            Some(Ok("amazon.in".into()))
+        );
+        assert_eq!(
+            may_read(&list, &none, page),
+            Some(Err(Blocked::NotAllowed {
+                site: "amazon.in".into()
+            }))
+        );
+        assert_eq!(
+            may_read(&SiteAccess::None, &all, page),
+            Some(Err(Blocked::NotInSettings {
+                site: "amazon.in".into()
+            }))
+        );
+        assert_eq!(
+            may_read(&list, &all, "http://127.0.0.1:8080/p"),
+            Some(Err(Blocked::NotInSettings {
+                site: "127.0.0.1".into()
+            }))
+        );
+        assert_eq!(
+            may_read(&SiteAccess::All, &all, "https://mail.google.com/mail/u/0/"),
+            Some(Err(Blocked::Excluded))
+        );
+        assert_eq!(
+            may_read(&SiteAccess::All, &all, "chrome://extensions"),
+            None
+        );
+        assert_eq!(may_read(&SiteAccess::All, &all, "about:blank"), None);
     }
 
     #[test]

@@ -662,10 +662,23 @@ pub fn stack_parts(doc: &WalletDoc, merchant: &str, today: Date) -> StackParts {
             });
         }
     }
-    for o in doc.card_offers.iter().filter(|o| here(&o.merchant)) {
+    let linked: Vec<&EnrolledOffer> = doc
+        .card_offers
+        .iter()
+        .filter(|o| here(&o.merchant))
+        .collect();
+    for o in &linked {
         let card = name_of(&o.card);
+        // Named as the shopper knows it (receipts and reasons show this name; the wallet's
+        // own id is internal): by its card, and by what it gives when that card has two.
+        let twins = linked.iter().filter(|other| other.card == o.card).count();
+        let id = if twins > 1 {
+            format!("{card} offer ({})", linked_value_words(&o.value))
+        } else {
+            format!("{card} offer")
+        };
         offers.push(Offer {
-            id: format!("{card} offer ({})", o.id),
+            id,
             expires: o.expires,
             currency: None,
             kind: OfferKind::CardLinked(stack::CardLinked {
@@ -734,6 +747,25 @@ pub fn stack_parts(doc: &WalletDoc, merchant: &str, today: Date) -> StackParts {
             emi: doc.settings.emi,
             ..stack::Settings::default()
         },
+    }
+}
+
+/// What a card-linked offer gives, in a few words: `spend 1000, get 100 back`, `5 % back up
+/// to 500`.
+fn linked_value_words(value: &LinkedValue) -> String {
+    match value {
+        LinkedValue::SpendGet { min_spend, credit } => format!(
+            "spend {}, get {} back",
+            min_spend.normalize(),
+            credit.normalize()
+        ),
+        LinkedValue::PercentBack { percent, cap: None } => {
+            format!("{} % back", percent.normalize())
+        }
+        LinkedValue::PercentBack {
+            percent,
+            cap: Some(cap),
+        } => format!("{} % back up to {}", percent.normalize(), cap.normalize()),
     }
 }
 
@@ -924,7 +956,7 @@ mod tests {
             ids,
             vec![
                 "amazon-prime (loyalty)",
-                "My Amex offer (o1)",
+                "My Amex offer",
                 "CashKaro cashback",
                 "amazon.in gift card from Gyftr"
             ]
@@ -954,6 +986,33 @@ mod tests {
             linked.card, "HDFC Bank Millennia (2)",
             "the offer follows its card"
         );
+    }
+
+    #[test]
+    fn card_linked_offers_are_named_without_the_wallets_ids() {
+        let doc = import(
+            r#"{"schema": 2, "cards": [{"id": "card-x1", "catalogue": "hdfc-millennia"}, {"id": "card-x2", "nickname": "My Amex", "catalogue": "amex-blue-cash-preferred"}],
+                "card_offers": [
+                    {"id": "offer-7f3a", "card": "card-x1", "merchant": "amazon.in", "value": {"spend_get": {"min_spend": "10000.00", "credit": "100"}}},
+                    {"id": "offer-9b1c", "card": "card-x1", "merchant": "amazon.in", "value": {"percent_back": {"percent": "5", "cap": "500"}}},
+                    {"id": "offer-0d2e", "card": "card-x1", "merchant": "amazon.in", "value": {"percent_back": {"percent": "5", "cap": "500"}}},
+                    {"id": "offer-4c5d", "card": "card-x2", "merchant": "amazon.in", "value": {"percent_back": {"percent": "2"}}}]}"#,
+        )
+        .expect("valid");
+        let parts = stack_parts(&doc, "amazon.in", today());
+        let ids: Vec<_> = parts.offers.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "HDFC Bank Millennia offer (spend 10000, get 100 back)",
+                "HDFC Bank Millennia offer (5 % back up to 500)",
+                "HDFC Bank Millennia offer (5 % back up to 500) (2)",
+                "My Amex offer",
+            ]
+        );
+        for id in ["offer-", "card-x"] {
+            assert!(ids.iter().all(|name| !name.contains(id)), "{id} in {ids:?}");
+        }
     }
 
     #[test]

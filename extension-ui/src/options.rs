@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 
 use crate::bridge;
 use crate::i18n::{t, tr};
+use crate::site_access::{Grants, SiteAccessNote};
 // The pure helpers are shared with the popup (adding a catalogue card from a bank offer).
 use crate::edit;
 
@@ -33,6 +34,10 @@ pub struct Ctx {
     pub generation: RwSignal<u32>,
     /// Saves of this page still on their way: their own storage change is not news.
     pub saving: RwSignal<u32>,
+    /// Bumped to redraw the settings form alone: its sites changed from outside the form.
+    pub settings_redraw: RwSignal<u32>,
+    /// The host permissions the browser grants now.
+    pub grants: Grants,
 }
 
 impl Ctx {
@@ -214,10 +219,13 @@ pub fn Options() -> impl IntoView {
         catalogue: RwSignal::new(Vec::new()),
         generation: RwSignal::new(0),
         saving: RwSignal::new(0),
+        settings_redraw: RwSignal::new(0),
+        grants: Grants::follow(),
     };
     provide_context(ctx);
     bridge::on_local_change(engine::wallet::STORAGE_KEY, move || ctx.follow_storage());
     let loaded = RwSignal::new(false);
+    let aligned: NoteSig = RwSignal::new(None);
     let load_error = RwSignal::new(None::<String>);
     spawn_local(async move {
         match bridge::get_wallet().await {
@@ -261,6 +269,11 @@ pub fn Options() -> impl IntoView {
             {move || load_error.get().map(|e| view! {
                 <p class="note refused" role="alert" data-testid="load-error">{e}</p>
             })}
+            // Settings that came without a click (an import, sync) can ask for sites the
+            // browser has not allowed: said first, with the click that fixes it either way.
+            <SiteAccessNote access=Signal::derive(move || loaded.get().then(|| ctx.wallet.with(|w| w.settings.sites.clone())))
+                grants=ctx.grants testid="sites-mismatch" on_align=settings::align_sites(ctx, aligned) banner=true/>
+            <FormNote note=aligned testid="align-error"/>
             <Show when=move || loaded.get() fallback=|| view! { <p class="muted" data-testid="loading">{t("optionsLoading", "Loading your wallet…")}</p> }>
                 <div data-testid="ready">
                     <cards::CardsSection/>

@@ -3,9 +3,11 @@
 use engine::money::Money;
 use engine::offer_text::{CardType, Offer, OfferKind};
 use engine::product::{Availability, Product};
-use engine::protocol::{Request, Response, TabResult};
+use engine::protocol::{Blocked, Request, Response, TabResult};
 use engine::score::{ScoreResponse, ScoreState};
+use engine::sites::{collector_matches, ungranted, with_site};
 use engine::stack::page::PageStack;
+use engine::wallet::SiteAccess;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -23,6 +25,8 @@ pub enum PopupState {
     },
     /// The page has not been read (browser page, opened before the extension, still loading).
     NotAnalysed,
+    /// StackSmart may not read the page: why, and for a shop, the one click that allows it.
+    Blocked(Blocked),
     /// A product, the offers printed on its page, and its deal score.
     Found {
         product: Box<Product>,
@@ -66,7 +70,11 @@ async fn load() -> PopupState {
         Err(e) => return PopupState::Failed(e),
     };
     match bridge::request(&Request::GetTabResult { tab_id }).await {
-        Ok(Response::TabResult { result }) => PopupState::from_result(result),
+        Ok(Response::TabResult {
+            result: None,
+            blocked: Some(blocked),
+        }) => PopupState::Blocked(blocked),
+        Ok(Response::TabResult { result, .. }) => PopupState::from_result(result),
         Ok(Response::Error(e)) => PopupState::Failed(e.message),
         Ok(other) => PopupState::Failed(format!("unexpected answer: {other:?}")),
         Err(e) => PopupState::Failed(e),
@@ -95,6 +103,7 @@ pub fn Popup() -> impl IntoView {
                         <p>{t("popupNotAnalysedHelp", "StackSmart reads shop pages as they load. Reload the page, then open StackSmart again.")}</p>
                     </section>
                 }.into_any(),
+                PopupState::Blocked(blocked) => view! { <NotRead blocked=blocked state=state/> }.into_any(),
                 PopupState::NoProduct { problems } => view! {
                     <section class="state" data-testid="no-product">
                         <h1>{t("popupNoProductTitle", "No product found on this page")}</h1>
@@ -125,6 +134,130 @@ pub fn Popup() -> impl IntoView {
             }}
         </main>
     }
+}
+
+/// Where the shopper stands with the browser's answer to "Allow on <site>".
+#[derive(Debug, Clone, PartialEq)]
+enum Asking {
+    Not,
+    Waiting,
+    Refused,
+    Failed(String),
+}
+
+/// A page StackSmart may not read: why, and for a shop, "Allow on <site>", which asks the
+/// browser for the site on this click, adds it to the settings once allowed, and shows the
+/// page's result here without reopening the popup.
+#[component]
+fn NotRead(blocked: Blocked, state: RwSignal<PopupState>) -> impl IntoView {
+    let (site, why, help) = match blocked {
+        Blocked::Excluded => {
+            return view! {
+                <section class="state" data-testid="excluded">
+                    <h1>{t("popupExcludedTitle", "StackSmart stays off this page")}</h1>
+                    <p>{t("popupExcludedHelp", "It never reads banking and webmail sites, whatever the settings say.")}</p>
+                </section>
+            }
+            .into_any();
+        }
+        Blocked::NotInSettings { site } => {
+            let why = tr(
+                "popupSiteNotInSettings",
+                "Your settings leave $1 out of the sites StackSmart reads.",
+                &[&site],
+            );
+            let help = tr(
+                "popupAllowAdds",
+                "Allowing it adds $1 to those sites; you can change them in the settings.",
+                &[&site],
+            );
+            (site, why, Some(help))
+        }
+        Blocked::NotAllowed { site } => {
+            let why = tr(
+                "popupSiteNotAllowed",
+                "Your settings include $1, but your browser has not allowed StackSmart to read it.",
+                &[&site],
+            );
+            (site, why, None)
+        }
+    };
+    let asking = RwSignal::new(Asking::Not);
+    // What the browser grants, read before the click: a site it already covers (every site
+    // allowed, the settings naming others) is not asked for again, since Chromium would
+    // prompt for a `*://` pattern that only the two every-site grants together cover.
+    let granted = RwSignal::new(Vec::<String>::new());
+    spawn_local(async move {
+        granted.try_set(bridge::granted_origins().await);
+    });
+    let wanted = site.clone();
+    let allow = move |_| {
+        let patterns = collector_matches(&SiteAccess::List {
+            sites: vec![wanted.clone()],
+        });
+        let missing = ungranted(&patterns, &granted.get_untracked());
+        // On the click itself, before any await: browsers only ask on a gesture.
+        let request = if missing.is_empty() {
+            Ok(None)
+        } else {
+            bridge::request_origins(&missing).map(Some).ok_or(())
+        };
+        asking.set(Asking::Waiting);
+        let site = wanted.clone();
+        spawn_local(async move {
+            let granted = match request {
+                Ok(None) => true,
+                Ok(Some(request)) => bridge::permission_answer(request).await,
+                Err(()) => false,
+            };
+            if !granted {
+                asking.set(Asking::Refused);
+                return;
+            }
+            // The settings follow the browser's answer, so the two agree.
+            if let Err(e) = add_to_settings(&site).await {
+                asking.set(Asking::Failed(e));
+                return;
+            }
+            state.set(PopupState::Detecting);
+            state.set(load().await);
+        });
+    };
+    view! {
+        <section class="state blocked" data-testid="not-read">
+            <h1>{t("popupNotReadTitle", "StackSmart can't read this page yet")}</h1>
+            <p data-testid="not-read-why">{why}</p>
+            {help.map(|h| view! { <p>{h}</p> })}
+            <button type="button" class="primary" data-testid="allow-site"
+                disabled=move || asking.get() == Asking::Waiting on:click=allow>
+                {tr("popupAllowOn", "Allow on $1", &[&site])}
+            </button>
+            {move || match asking.get() {
+                Asking::Not => None,
+                Asking::Waiting => Some(view! {
+                    <p class="muted" role="status" data-testid="allow-waiting">{t("popupAllowWaiting", "Waiting for your browser's answer…")}</p>
+                }.into_any()),
+                Asking::Refused => Some(view! {
+                    <p class="bad" role="alert" data-testid="allow-refused">{t("popupAllowRefused", "Your browser did not allow it, so StackSmart still does not read this site.")}</p>
+                }.into_any()),
+                Asking::Failed(e) => Some(view! {
+                    <p class="bad" role="alert" data-testid="allow-failed">{tr("popupAllowFailed", "Allowed, but the settings could not be saved: $1", &[&e])}</p>
+                }.into_any()),
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+/// Adds `site` to the sites setting (nothing to change when it already holds it).
+async fn add_to_settings(site: &str) -> Result<(), String> {
+    let mut wallet = bridge::get_wallet().await?;
+    let next = with_site(&wallet.settings.sites, site);
+    if next == wallet.settings.sites {
+        return Ok(());
+    }
+    wallet.settings.sites = next;
+    bridge::save_wallet(wallet).await.map(drop)
 }
 
 #[component]

@@ -78,6 +78,17 @@ pub fn plan(s: &StackSummary, currency: Currency) -> Vec<String> {
     lines
 }
 
+/// Another way to pay, in the plan's own words, and what it leaves out of the best stack's
+/// plan (a code), so two ways that pay with the same card read apart.
+pub fn alternative_text(best: &StackSummary, other: &StackSummary, currency: Currency) -> String {
+    let mut parts = plan(other, currency);
+    for code in best.coupons.iter().filter(|c| !other.coupons.contains(c)) {
+        let code = code.strip_prefix("code ").unwrap_or(code);
+        parts.push(tr("stackWithoutCode", "without $1", &[code]));
+    }
+    parts.join("; ")
+}
+
 /// The rate and the amount it was applied to, under a receipt line ("10 %, cap 1500 on
 /// ₹12,499.00"); nothing when the step has neither.
 pub fn step_detail(rate: Option<&str>, base: Option<String>) -> Option<String> {
@@ -129,6 +140,7 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
     });
     let paid_differs = r.paid_at_checkout != r.net_cost;
     let plan_lines = plan(&r.stack, r.currency);
+    let best = r.stack.clone();
     let steps = r.steps.clone();
     let alternatives = r.alternatives.clone();
     let unused = r.unused.clone();
@@ -177,7 +189,7 @@ pub fn BestStack(stack: PageStack) -> impl IntoView {
                     <summary>{t("stackAlternatives", "Other ways to pay")}</summary>
                     <ul class="alternatives" data-testid="alternatives">
                         {alternatives.into_iter().map(|a| view! {
-                            <li>{tr("stackAlternative", "$1 net (+$2): $3", &[&money(a.net_cost), &money(a.extra_cost), &a.stack.describe()])}</li>
+                            <li>{tr("stackAlternative", "$1 net (+$2): $3", &[&money(a.net_cost), &money(a.extra_cost), &alternative_text(&best, &a.stack, r.currency)])}</li>
                         }).collect_view()}
                     </ul>
                 </details>
@@ -324,6 +336,22 @@ mod tests {
             .last()
             .expect("a payment line")
             .starts_with("Pay any way"));
+    }
+
+    #[test]
+    fn an_alternative_says_what_it_leaves_out() {
+        let inr = Currency::from_code("INR").expect("INR");
+        let mut other = summary();
+        other.coupons.clear();
+        other.portal = None;
+        assert_eq!(
+            alternative_text(&summary(), &other, inr),
+            "Pay with HDFC Bank Millennia to get the HDFC Bank offer; without BLEND200"
+        );
+        assert_eq!(
+            alternative_text(&summary(), &summary(), inr),
+            "Start from the CashKaro cashback link before you buy; Apply BLEND200; Pay with HDFC Bank Millennia to get the HDFC Bank offer"
+        );
     }
 
     #[test]

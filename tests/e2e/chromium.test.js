@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { serveFixtures, artifactPath, requireBuilt, waitFor, grantInProfile, PRODUCT, fixtures, root } from './support.js';
+import { serveFixtures, artifactPath, requireBuilt, waitFor, grantInProfile, assertNoIdsIn, PRODUCT, fixtures, root } from './support.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 let server;
@@ -37,6 +37,35 @@ async function openFixture(name) {
   return { page, tabId };
 }
 
+/** Fails when the popup's text (folded parts too) shows one of `wallet`'s internal ids. */
+async function assertNoInternalIds(popup, wallet) {
+  assertNoIdsIn(await popup.evaluate(() => document.body.textContent), wallet, assert);
+}
+
+/**
+ * Clicks the extension's toolbar button on `page`'s tab, as the shopper does: the browser
+ * grants the extension that tab (activeTab) and opens the real popup, which is closed again
+ * here (the tests drive the popup opened as a tab of its own, `openPopup`). Returns the tab's
+ * id, which the extension can now see with the tab's address.
+ */
+async function clickToolbarButton(page) {
+  await page.bringToFront();
+  const cdp = await context.browser().newBrowserCDPSession();
+  const url = page.url();
+  const { targetInfos: tabs } = await cdp.send('Target.getTargets', { filter: [{ type: 'tab' }] });
+  const tab = tabs.find((t) => t.url === url);
+  assert.ok(tab, `a tab shows ${url}`);
+  await cdp.send('Extensions.triggerAction', { id: extensionId, targetId: tab.targetId });
+  const popupUrl = `chrome-extension://${extensionId}/popup.html`;
+  const real = await waitFor(async () => (await cdp.send('Target.getTargets')).targetInfos.find((t) => t.url === popupUrl),
+    { what: 'the real popup' });
+  await cdp.send('Target.closeTarget', { targetId: real.targetId });
+  await cdp.detach();
+  const sw = await serviceWorker();
+  return waitFor(() => sw.evaluate(async (u) => (await chrome.tabs.query({})).find((t) => t.url === u)?.id, url),
+    { what: 'the clicked tab, seen by the extension' });
+}
+
 async function openPopup(tabId) {
   const popup = await context.newPage();
   await popup.setViewportSize({ width: 400, height: 300 });
@@ -54,6 +83,8 @@ async function launch() {
       `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu',
       '--disable-background-networking', '--disable-component-update', '--no-first-run',
       '--disable-sync', '--disable-quic',
+      // Lets the tests click the extension's toolbar button (CDP Extensions.triggerAction).
+      '--enable-unsafe-extension-debugging',
     ],
   });
   const sw = await serviceWorker();
@@ -427,6 +458,7 @@ test('the popup shows the best stack and its reasons, and follows wallet edits w
   const steps = await stack.getByTestId('step').allTextContents();
   assert.ok(steps.some((s) => s.includes('Instant bank discount') && s.includes('-₹1,249.90')), steps.join('\n'));
   await stack.locator('details.receipt-box summary').click();
+  await assertNoInternalIds(popup, TWO_CARDS_AND_A_GIFT_CARD);
   await popup.screenshot({ path: artifactPath('chromium-popup-stack.png'), fullPage: true });
   await popup.evaluate(() => chrome.storage.local.remove('wallet'));
   await popup.close();
@@ -785,7 +817,8 @@ test('options: an enrolled offer is edited in place (a bad amount is named where
   // A ₹100 credit loses to the bank's 10 % off (only one of the two applies).
   await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹11,136.61');
   const left = await popup.getByTestId('unused').allTextContents();
-  assert.ok(left.some((r) => r.startsWith('HDFC Bank Millennia offer (millennia-local): Only one of its kind applies')), left.join('\n'));
+  assert.ok(left.some((r) => r.startsWith('HDFC Bank Millennia offer: Only one of its kind applies')), left.join('\n'));
+  await assertNoInternalIds(popup, wallet);
 
   const row = page.locator('[data-testid="card-offer"][data-offer="millennia-local"]');
   await row.waitFor();
@@ -828,13 +861,16 @@ test('options: an enrolled offer is edited in place (a bad amount is named where
   offer = (await storedWallet(page)).card_offers[0];
   assert.equal(offer.value.spend_get.credit, '2000');
   await page.locator('#card-offers').screenshot({ path: artifactPath('chromium-options-offer-edited.png') });
+  // The options page names cards and offers as the shopper does, too.
+  assertNoIdsIn(await page.evaluate(() => document.body.textContent), await storedWallet(page), assert);
   // The popup follows the stored wallet: a ₹2,000 credit beats the bank's 10 % (only one of
   // the two applies): 12,999 − 500 code − 124.99 cash back − 2,000 credit.
   await popup.waitForFunction(() => document.querySelector('[data-testid="net-cost"]')?.textContent === '₹10,374.01');
   assert.deepEqual(await popup.getByTestId('plan').locator('li').allTextContents(), [
     'Apply CLEAN500',
-    'Pay with HDFC Bank Millennia to get the HDFC Bank Millennia offer (millennia-local)',
+    'Pay with HDFC Bank Millennia to get the HDFC Bank Millennia offer',
   ]);
+  await assertNoInternalIds(popup, wallet);
   const unused = await popup.getByTestId('unused').allTextContents();
   assert.ok(unused.some((r) => r.startsWith('HDFC Bank offer: Only one of its kind applies')), unused.join('\n'));
   await popup.screenshot({ path: artifactPath('chromium-popup-offer-edited.png'), fullPage: true });
@@ -931,7 +967,163 @@ test('a new shopper: the welcome page, two cards and a gift card in the options,
   ]);
   const reasons = await stack.getByTestId('unused').allTextContents();
   assert.ok(reasons.some((r) => r.startsWith('No Cost EMI')), reasons.join('\n'));
+  await assertNoInternalIds(popup, await storedWallet(popup));
   await popup.screenshot({ path: artifactPath('chromium-journey-popup.png'), fullPage: true });
   await popup.evaluate(() => chrome.storage.local.remove('wallet'));
   for (const p of [popup, page, options, welcome]) await p.close();
+});
+
+test('popup: a site the settings leave out is allowed from the popup, which then shows its product without reopening; banking stays off', { timeout: 90_000 }, async () => {
+  const sw = await serviceWorker();
+  const setup = await context.newPage();
+  await setup.goto(`chrome-extension://${extensionId}/popup.html?setup`);
+  const send = (message) => setup.evaluate((m) => chrome.runtime.sendMessage(m), message);
+  const registered = () => sw.evaluate(async () => (await chrome.scripting.getRegisteredContentScripts()).flatMap((c) => c.matches));
+  // Every site granted (the last restart), but the settings name one other shop.
+  assert.equal((await send({ type: 'save_wallet', wallet: { schema: 2, settings: { sites: { mode: 'list', sites: ['amazon.in'] } } } })).type, 'wallet');
+  assert.deepEqual(await registered(), ['*://*.amazon.in/*', '*://amazon.in/*']);
+  const page = await context.newPage();
+  const url = `${server.base}/product.html?left-out`;
+  await page.goto(url);
+  await page.waitForTimeout(1000);
+  assert.equal(await sw.evaluate(async (u) => Object.values(await chrome.storage.session.get(null)).filter((v) => v.url === u).length, url), 0,
+    'not read: the settings leave the fixture shop out');
+
+  const tabId = await clickToolbarButton(page);
+  const popup = await openPopup(tabId);
+  await popup.setViewportSize({ width: 400, height: 500 });
+  const state = popup.getByTestId('not-read');
+  await state.waitFor();
+  assert.match(await state.locator('h1').textContent(), /StackSmart can't read this page yet/);
+  assert.equal(await popup.getByTestId('not-read-why').textContent(), 'Your settings leave 127.0.0.1 out of the sites StackSmart reads.');
+  const allow = popup.getByTestId('allow-site');
+  assert.equal(await allow.textContent(), 'Allow on 127.0.0.1');
+  await popup.screenshot({ path: artifactPath('chromium-popup-not-read.png') });
+  // The browser already grants every site, so it answers at once; the settings gain the shop
+  // and the popup reads the tab where it is.
+  await allow.click();
+  const title = popup.getByTestId('product-title');
+  await title.waitFor();
+  assert.equal(await title.textContent(), PRODUCT.title);
+  assert.deepEqual((await storedWallet(setup)).settings.sites, { mode: 'list', sites: ['amazon.in', '127.0.0.1'] });
+  assert.deepEqual(await registered(), ['*://*.amazon.in/*', '*://127.0.0.1/*', '*://amazon.in/*']);
+  await popup.close();
+
+  // Banking and webmail: said plainly, with nothing to allow.
+  const html = fs.readFileSync(path.join(fixtures, 'product.html'));
+  await context.route('https://mail.google.com/**', (route) => route.fulfill({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html }));
+  const mail = await context.newPage();
+  await mail.goto('https://mail.google.com/mail/u/0/?popup');
+  const mailPopup = await openPopup(await clickToolbarButton(mail));
+  await mailPopup.getByTestId('excluded').waitFor();
+  assert.equal(await mailPopup.getByTestId('allow-site').count(), 0);
+  await context.unroute('https://mail.google.com/**');
+  await Promise.all([mailPopup.close(), mail.close()]);
+
+  // The settings include the shop, the browser does not: "Allow on" opens the browser's
+  // prompt (which headless Chromium cannot answer) and says it waits for it.
+  await setup.evaluate(() => chrome.permissions.remove({ origins: ['http://*/*', 'https://*/*'] }));
+  await waitFor(async () => (await registered()).length === 0, { what: 'the collector unregistered' });
+  await page.goto(`${url}&not-allowed`);
+  const notAllowed = await openPopup(await clickToolbarButton(page));
+  await notAllowed.setViewportSize({ width: 400, height: 500 });
+  await notAllowed.getByTestId('not-read').waitFor();
+  assert.equal(await notAllowed.getByTestId('not-read-why').textContent(),
+    'Your settings include 127.0.0.1, but your browser has not allowed StackSmart to read it.');
+  await notAllowed.getByTestId('allow-site').click();
+  await notAllowed.getByTestId('allow-waiting').waitFor();
+  assert.equal(await notAllowed.getByTestId('allow-site').isDisabled(), true, 'one prompt at a time');
+  await notAllowed.screenshot({ path: artifactPath('chromium-popup-allow-waiting.png') });
+  await setup.evaluate(() => chrome.storage.local.remove('wallet'));
+  await Promise.all([notAllowed.close(), page.close(), setup.close()]);
+  // Every site again for whatever runs next (see restartWithSiteAccess).
+  await restartWithSiteAccess();
+});
+
+test('options: settings that arrive without a click and disagree with the browser are said at the top, with one click either way', { timeout: 90_000 }, async () => {
+  const page = await openOptions();
+  const importSettings = async (sites) => {
+    await page.getByTestId('import-text').fill(JSON.stringify({ schema: 2, settings: { sites } }));
+    await page.getByTestId('import-submit').click();
+    await waitFor(async () => JSON.stringify((await storedWallet(page))?.settings?.sites ?? { mode: 'all' }) === JSON.stringify(sites),
+      { what: 'the imported settings stored' });
+  };
+  const granted = async () => (await page.evaluate(() => chrome.permissions.getAll())).origins;
+  assert.deepEqual(await granted(), ['http://*/*', 'https://*/*']);
+  assert.equal(await page.getByTestId('sites-mismatch').count(), 0, 'settings and browser agree');
+
+  // An import says "no site": the browser still grants every site, which is said, and given
+  // back on a click (no prompt is needed for that).
+  await importSettings({ mode: 'none' });
+  const extra = page.getByTestId('sites-mismatch');
+  await extra.waitFor();
+  assert.equal(await extra.getAttribute('data-mismatch'), 'extra');
+  assert.match(await extra.textContent(), /Your browser still lets StackSmart read every site, more than your settings use \(no site\)\./);
+  await extra.getByTestId('give-back').click();
+  await waitFor(async () => (await granted()).length === 0, { what: 'the every-site grant given back' });
+  await extra.waitFor({ state: 'detached' });
+
+  // An import says "every site", which no click here asked the browser for: said at the top,
+  // with "Allow access" (the browser's prompt) or the settings narrowed to what it allows.
+  await importSettings({ mode: 'all' });
+  const missing = page.getByTestId('sites-mismatch');
+  await missing.waitFor();
+  assert.equal(await missing.getAttribute('data-mismatch'), 'missing');
+  assert.match(await missing.textContent(), /Your browser has not allowed StackSmart to read every site, so it reads no page there\.\s*Allow access\s*Change the settings to no site instead/);
+  assert.ok(await missing.evaluate((el) => el.compareDocumentPosition(document.getElementById('cards')) & Node.DOCUMENT_POSITION_FOLLOWING),
+    'said above every section');
+  // And where the shopper is looking: under the import that brought it.
+  assert.match(await page.getByTestId('import-sites').textContent(), /not allowed StackSmart to read every site/);
+  await page.locator('#import-export').screenshot({ path: artifactPath('chromium-options-import-sites.png') });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: artifactPath('chromium-options-sites-mismatch.png') });
+  await missing.getByTestId('align-settings').click();
+  await waitFor(async () => (await storedWallet(page)).settings.sites.mode === 'none', { what: 'the settings narrowed' });
+  await missing.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('sites-none').isChecked(), true, 'the settings form shows the new choice');
+  await page.evaluate(() => chrome.storage.local.remove('wallet'));
+  await page.close();
+  assert.deepEqual(pageErrors, []);
+  await restartWithSiteAccess();
+});
+
+test('screenshots: the popup, the badge and the options page at 360 and 800 px, light and dark, none wider than the window', { timeout: 120_000 }, async () => {
+  const setup = await context.newPage();
+  await setup.goto(`chrome-extension://${extensionId}/popup.html?setup`);
+  assert.equal((await setup.evaluate((w) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: w }), TWO_CARDS_AND_A_GIFT_CARD)).type, 'wallet');
+  const { page: shop, tabId } = await openFixture('bank-offer.html?screenshots');
+  const popup = await openPopup(tabId);
+  const options = await openOptions();
+  // Nothing may need a sideways scroll: the page's width is the window's.
+  const fits = (p) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  const background = (p) => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const backgrounds = {};
+  for (const scheme of ['light', 'dark']) {
+    for (const width of [360, 800]) {
+      const name = `${width}-${scheme}`;
+      for (const p of [popup, options, shop]) await p.emulateMedia({ colorScheme: scheme });
+      await popup.setViewportSize({ width, height: 600 });
+      await popup.getByTestId('net-cost').waitFor();
+      // Everything folded unfolded, so the screenshot shows all of it.
+      await popup.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+      assert.ok(await fits(popup), `popup ${name} fits`);
+      await popup.screenshot({ path: artifactPath(`chromium-popup-${name}.png`), fullPage: true });
+      await options.setViewportSize({ width, height: 900 });
+      assert.ok(await fits(options), `options ${name} fit`);
+      await options.screenshot({ path: artifactPath(`chromium-options-${name}.png`), fullPage: true });
+      await shop.setViewportSize({ width, height: 600 });
+      // The badge takes its corner again after a resize: never over the buy button.
+      await shop.waitForTimeout(400);
+      const badge = await shop.locator('stacksmart-badge').boundingBox();
+      const buy = await shop.locator('#buy-now').boundingBox();
+      assert.ok(badge && badge.x >= 0 && badge.x + badge.width <= width, `badge ${name} inside the window: ${JSON.stringify(badge)}`);
+      const covers = badge.x < buy.x + buy.width && buy.x < badge.x + badge.width && badge.y < buy.y + buy.height && buy.y < badge.y + badge.height;
+      assert.ok(!covers, `badge ${name} ${JSON.stringify(badge)} off the buy button ${JSON.stringify(buy)}`);
+      await shop.screenshot({ path: artifactPath(`chromium-badge-${name}.png`) });
+      backgrounds[scheme] = [await background(popup), await background(options)];
+    }
+  }
+  assert.notDeepEqual(backgrounds.light, backgrounds.dark, 'dark mode is followed');
+  await setup.evaluate(() => chrome.storage.local.remove('wallet'));
+  for (const p of [popup, options, shop, setup]) await p.close();
 });

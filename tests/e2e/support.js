@@ -96,3 +96,24 @@ export async function launchWithSiteAccess(chromium, profileDir, options) {
   grantInProfile(profileDir, id, ['http://*/*', 'https://*/*']);
   return chromium.launchPersistentContext(profileDir, options);
 }
+
+/**
+ * The wallet's internal ids (entries' `id`s and the catalogue ids cards point at): the pages
+ * name things as the shopper knows them, so none of these may show in their text.
+ */
+export function internalIds(wallet) {
+  const ids = new Set();
+  for (const list of ['cards', 'gift_cards', 'card_offers', 'loyalty', 'portals', 'gift_card_sources']) {
+    for (const entry of wallet[list] ?? []) {
+      if (entry.id) ids.add(entry.id);
+      if (entry.catalogue) ids.add(entry.catalogue);
+    }
+  }
+  return [...ids];
+}
+
+/** Fails when `text` (a page's whole text, folded parts included) shows an internal id. */
+export function assertNoIdsIn(text, wallet, assert) {
+  const shown = internalIds(wallet).filter((id) => text.includes(id));
+  assert.deepEqual(shown, [], `internal ids in the page's text: ${shown.join(', ')}`);
+}

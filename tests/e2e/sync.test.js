@@ -256,6 +256,21 @@ test('two Chromium profiles sync through a local server; the database holds no p
   // The devices list shows both browsers.
   await pageA.getByTestId('sync-devices').click();
   await waitFor(async () => (await pageA.getByTestId('device').count()) === 2, { what: 'two devices' });
+  // Each device's action stands apart from its dates (beside them with a gap, or below), at
+  // any width, and the dates read as dates, not as the server's timestamps.
+  for (const width of [800, 360]) {
+    await pageA.setViewportSize({ width, height: 900 });
+    const apart = await pageA.getByTestId('device').evaluateAll((items) => items.map((li) => {
+      const action = li.querySelector('.device-action').getBoundingClientRect();
+      const dates = li.querySelector('.device-dates').getBoundingClientRect();
+      return action.top >= dates.bottom - 1 || action.left - dates.right >= 8;
+    }));
+    assert.deepEqual(apart, [true, true], `the action apart from the dates at ${width} px`);
+    await pageA.getByTestId('device-list').screenshot({ path: artifactPath(`chromium-sync-devices-${width}.png`) });
+  }
+  await pageA.setViewportSize({ width: 1280, height: 720 });
+  assert.doesNotMatch(await pageA.getByTestId('device-list').textContent(), /\d{4}-\d{2}-\d{2}T/);
+  assert.equal(await pageA.getByTestId('revoke-device').count(), 1, 'the other browser can be revoked, this one not');
 
   // Secrets stay out of the wallet export and out of the synced data.
   const secrets = await pageA.evaluate(async () => (await chrome.storage.local.get('sync-account'))['sync-account']);

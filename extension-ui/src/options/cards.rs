@@ -211,7 +211,7 @@ fn CardRow(card: Card, section_note: NoteSig) -> impl IntoView {
         <li class="item" data-testid="wallet-card" data-card=id.clone()>
             <form class="item-main" on:submit=save aria-label=tr("cardsCardNamed", "Card $1", &[&name])>
                 <p><strong data-testid="card-name">{name.clone()}</strong>
-                    <span class="muted">" · "{source}" · "{tr("cardsId", "id $1", &[&id])}</span></p>
+                    <span class="muted">" · "{source}</span></p>
                 <p class="summary">{summary}</p>
                 <div class="row">
                     <Field label=t("cardsNickname", "Nickname") id=nick_id value=nickname placeholder=t("optionsOptional", "optional")/>

@@ -114,9 +114,11 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
                         prop:checked=move || table.get() == v on:change=move |_| table.set(v)/>" "{table_label(v)}</label>
                 }).collect_view()}
             </fieldset>
+            // Said above the table, not as its caption: a narrow window scrolls the table
+            // sideways, and a caption would scroll (and be cut) with it.
+            <p class="muted" id="point-values-about">{t("pointsCaption", "Value of one point, in the programme's currency. Your value, when given, wins.")}</p>
             <div class="table-wrap">
-                <table class="values" data-testid="point-values">
-                    <caption class="muted">{t("pointsCaption", "Value of one point, in the programme's currency. Your value, when given, wins.")}</caption>
+                <table class="values" data-testid="point-values" aria-describedby="point-values-about">
                     <thead><tr>
                         <th scope="col">{t("pointsProgramme", "Programme")}</th><th scope="col">{t("pointsColConservative", "Conservative")}</th>
                         <th scope="col">{t("pointsColPointsGuy", "Points Guy")}</th><th scope="col">{t("pointsColFrequentMiler", "Frequent Miler")}</th>
@@ -153,16 +155,39 @@ fn PointsForm(redraw: RwSignal<u32>, note: NoteSig) -> impl IntoView {
 #[component]
 pub fn SettingsSection() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let grants = Grants::follow();
     view! {
         <section class="section" id="settings" aria-labelledby="settings-h">
             <h2 id="settings-h">{t("settingsTitle", "Settings")}</h2>
             {move || {
                 ctx.generation.get();
-                view! { <SettingsForm grants=grants/> }
+                ctx.settings_redraw.get();
+                view! { <SettingsForm grants=ctx.grants/> }
             }}
         </section>
     }
+}
+
+/// Narrows the sites setting to what the browser allows (the shopper keeps the browser's
+/// answer rather than asking again), gives back any grant it then leaves unused, and shows
+/// the new choice in the settings form; `note` says how the save went.
+pub fn align_sites(ctx: Ctx, note: NoteSig) -> Callback<SiteAccess> {
+    Callback::new(move |next: SiteAccess| {
+        site_access::give_back(&next, &ctx.grants.0.get_untracked());
+        apply(
+            ctx,
+            note,
+            note,
+            t(
+                "settingsAligned",
+                "Settings changed to the sites your browser allows.",
+            ),
+            move |w| {
+                w.settings.sites = next;
+                Ok(())
+            },
+            move || ctx.settings_redraw.update(|g| *g += 1),
+        );
+    })
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -264,7 +289,8 @@ fn SettingsForm(grants: Grants) -> impl IntoView {
                     bind:value=site_list prop:disabled=move || sites.get() != Sites::List></textarea>
                 {radio(Sites::None, "none", t("settingsSitesNone", "None (StackSmart stays off every page)"))}
                 <p class="hint">{t("settingsSitesAsk", "Saving asks your browser to allow the sites you chose and gives back access to the others.")}</p>
-                <SiteAccessNote access=Signal::derive(move || Some(ctx.wallet.with(|w| w.settings.sites.clone()))) grants=grants testid="sites-grant"/>
+                <SiteAccessNote access=Signal::derive(move || Some(ctx.wallet.with(|w| w.settings.sites.clone()))) grants=grants testid="sites-grant"
+                    on_align=align_sites(ctx, note)/>
             </fieldset>
             <div class="actions"><button type="submit" data-testid="settings-save">{t("settingsSave", "Save settings")}</button></div>
             <FormNote note=note testid="settings-error"/>

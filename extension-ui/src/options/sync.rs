@@ -19,9 +19,9 @@ use sync_core::keys::{self, PasswordKeys};
 use sync_core::retry;
 
 use super::Field;
-use crate::bridge;
 use crate::i18n::{t, tr};
 use crate::site_access::Grants;
+use crate::{bridge, format};
 
 /// What the section shows.
 #[derive(Clone, Copy, PartialEq)]
@@ -804,13 +804,18 @@ fn SignedIn(c: SyncCtx) -> impl IntoView {
                 {list.into_iter().map(|d| {
                     let id = d.id;
                     view! {
-                        <li data-testid="device">
-                            {d.name}" · "{tr("syncDeviceSince", "since $1", &[&d.created_at])}
-                            " · "{tr("syncDeviceLastSeen", "last seen $1", &[&d.last_seen_at])}
+                        // Name, dates and the action as separate boxes: the action never runs
+                        // into the text before it, at any width.
+                        <li data-testid="device" class="device">
+                            <span class="device-name">{d.name}</span>
+                            <span class="muted device-dates">
+                                {tr("syncDeviceSince", "since $1", &[&format::when(&d.created_at)])}
+                                " · "{tr("syncDeviceLastSeen", "last seen $1", &[&format::when(&d.last_seen_at)])}
+                            </span>
                             {if d.current {
-                                view! { " "<strong>{t("syncThisBrowser", "(this browser)")}</strong> }.into_any()
+                                view! { <strong class="device-action">{t("syncThisBrowser", "(this browser)")}</strong> }.into_any()
                             } else {
-                                view! { <button type="button" class="link" on:click=move |_| revoke(id)>{t("syncRevoke", "Revoke")}</button> }.into_any()
+                                view! { <button type="button" class="link device-action" data-testid="revoke-device" on:click=move |_| revoke(id)>{t("syncRevoke", "Revoke")}</button> }.into_any()
                             }}
                         </li>
                     }

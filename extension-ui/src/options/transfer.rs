@@ -10,9 +10,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, HtmlInputElement, Url};
 
+use super::settings::align_sites;
 use super::{Check, Ctx, FormNote, Note, NoteSig};
 use crate::bridge;
 use crate::i18n::{t, tr};
+use crate::site_access::SiteAccessNote;
 
 pub const FILE_NAME: &str = "stacksmart-wallet.json";
 pub const FILE_NAME_WITH_HISTORY: &str = "stacksmart-wallet-and-prices.json";
@@ -180,6 +182,12 @@ pub fn TransferSection() -> impl IntoView {
                 <div class="actions"><button type="submit" data-testid="import-submit">{t("transferImportPasted", "Import pasted text")}</button></div>
             </form>
             <FormNote note=import_note testid="import-error" refused=t("transferNotImported", "Not imported.")/>
+            // An imported file's sites setting came without a click: when the browser does not
+            // allow what it asks for, say so here, where the shopper is looking.
+            {move || import_note.with(|n| matches!(n, Some(Note::Saved(_)))).then(|| view! {
+                <SiteAccessNote access=Signal::derive(move || Some(ctx.wallet.with(|w| w.settings.sites.clone())))
+                    grants=ctx.grants testid="import-sites" on_align=align_sites(ctx, import_note)/>
+            })}
         </section>
     }
 }

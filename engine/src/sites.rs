@@ -40,25 +40,31 @@ pub fn collector_matches(access: &SiteAccess) -> Vec<String> {
         SiteAccess::All => vec!["http://*/*".into(), "https://*/*".into()],
         SiteAccess::None => Vec::new(),
         SiteAccess::List { sites } => {
-            let mut out = Vec::new();
-            for site in sites {
-                let Some(domain) = registrable_domain(site) else {
-                    continue;
-                };
-                out.push(format!("*://{domain}/*"));
-                // An IP address has no subdomains (and `*.` before one is not a pattern).
-                if !domain
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '.' || c == ':')
-                {
-                    out.push(format!("*://*.{domain}/*"));
-                }
-            }
+            let mut out: Vec<String> = sites
+                .iter()
+                .filter_map(|site| registrable_domain(site))
+                .flat_map(|domain| domain_matches(&domain))
+                .collect();
             out.sort();
             out.dedup();
             out
         }
     }
+}
+
+/// The patterns for one site already reduced to its registrable domain (as the background
+/// names it): the domain and its subdomains. Callers that have a domain use this rather than
+/// `collector_matches`, whose public-suffix list would double the popup's module.
+pub fn domain_matches(domain: &str) -> Vec<String> {
+    let mut out = vec![format!("*://{domain}/*")];
+    // An IP address has no subdomains (and `*.` before one is not a pattern).
+    if !domain
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ':')
+    {
+        out.push(format!("*://*.{domain}/*"));
+    }
+    out
 }
 
 /// The match patterns of host permissions the browser has granted (`permissions.getAll()`'s
@@ -344,6 +350,16 @@ mod tests {
         );
         assert!(matches_any(&patterns, "https://www.amazon.in/dp/B0X"));
         assert!(!matches_any(&patterns, "https://www.flipkart.com/p"));
+        // The popup's patterns for a site the background named are the setting's own.
+        for site in ["amazon.in", "www.amazon.co.uk", "127.0.0.1"] {
+            let domain = registrable_domain(site).unwrap_or_default();
+            let mut one = domain_matches(&domain);
+            one.sort();
+            let setting = SiteAccess::List {
+                sites: vec![site.into()],
+            };
+            assert_eq!(one, collector_matches(&setting), "{site}");
+        }
         assert!(ALWAYS_EXCLUDED.iter().all(|p| !p.is_empty()));
         assert!(matches_any(
             ALWAYS_EXCLUDED,

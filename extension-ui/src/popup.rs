@@ -5,9 +5,8 @@ use engine::offer_text::{CardType, Offer, OfferKind};
 use engine::product::{Availability, Product};
 use engine::protocol::{Blocked, Request, Response, TabResult};
 use engine::score::{ScoreResponse, ScoreState};
-use engine::sites::{collector_matches, ungranted, with_site};
+use engine::sites::{domain_matches, ungranted, with_site};
 use engine::stack::page::PageStack;
-use engine::wallet::SiteAccess;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -192,9 +191,7 @@ fn NotRead(blocked: Blocked, state: RwSignal<PopupState>) -> impl IntoView {
     });
     let wanted = site.clone();
     let allow = move |_| {
-        let patterns = collector_matches(&SiteAccess::List {
-            sites: vec![wanted.clone()],
-        });
+        let patterns = domain_matches(&wanted);
         let missing = ungranted(&patterns, &granted.get_untracked());
         // On the click itself, before any await: browsers only ask on a gesture.
         let request = if missing.is_empty() {

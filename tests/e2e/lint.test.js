@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { root, dist, requireBuilt } from './support.js';
 
 for (const browser of ['chrome', 'firefox']) {
@@ -55,6 +56,15 @@ for (const browser of ['chrome', 'firefox']) {
     }
   });
 }
+
+// Size is deterministic (unlike time), so the issue's budget is a test: the popup's module
+// once doubled unnoticed when a shared helper pulled the public-suffix list into it.
+test("the popup's wasm stays within its budget (400 KB gzip)", () => {
+  requireBuilt('chrome');
+  const wasm = fs.readFileSync(path.join(dist('chrome'), 'ui', 'popup_bg.wasm'));
+  const gzip = zlib.gzipSync(wasm, { level: 9 }).length;
+  assert.ok(gzip <= 400_000, `popup_bg.wasm is ${gzip} bytes gzipped`);
+});
 
 test('web-ext lint reports zero errors for dist/firefox', () => {
   requireBuilt('firefox');

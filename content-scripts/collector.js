@@ -39,8 +39,8 @@
   const MAX_CRUMB_TEXT = 100;
   const MAX_TRAILS = 4;
   const LEVELS_AFTER_PRICE = 1;
-  const MAX_TEXT_NODES = 20000;
-  const MAX_FACT_ELEMENTS = 4000;
+  const MAX_TEXT_NODES = 4000;
+  const MAX_FACT_ELEMENTS = 1500;
   const MAX_RAW_TEXT = 4096;
   const MAX_SHORT_NODE = 512;
   // Inline facts (`Product code: 141677` in a <p> or <span>, outside any table).
@@ -79,6 +79,7 @@
   // text): a parent test per node, where `closest()` per node cost milliseconds.
   const TEXT_PARENTS_SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEXTAREA', 'OPTION', 'OPTGROUP', 'TITLE']);
   const HTML_NS = 'http://www.w3.org/1999/xhtml';
+  const SVG_NS = 'http://www.w3.org/2000/svg';
   const SCANNED_UNTESTED = 48;
 
   // One live collector per tab. A newer one (injected on install or update) takes over from
@@ -593,8 +594,13 @@
   function skipped() {
     if (skippedCache) return skippedCache;
     skippedCache = new Set();
-    for (const c of document.querySelectorAll('noscript, svg foreignObject, svg title, svg desc')) {
-      for (const el of c.querySelectorAll(SKIPPABLE)) skippedCache.add(el);
+    // By tag name (natively indexed), not a selector with descendant combinators that every
+    // element of the page would be tested against.
+    for (const tag of ['noscript', 'foreignObject', 'title', 'desc']) {
+      for (const c of document.getElementsByTagName(tag)) {
+        if (tag !== 'noscript' && (c.namespaceURI !== SVG_NS || !c.closest('svg'))) continue;
+        for (const el of c.querySelectorAll(SKIPPABLE)) skippedCache.add(el);
+      }
     }
     return skippedCache;
   }
@@ -612,8 +618,24 @@
 
   // Menus' entries (a site's navigation holds hundreds) are no details: the facts selector
   // leaves their list items out natively instead of reading each one's text.
+  // The menus are found once and list items tested against them in document order: a
+  // `li:not(nav li, …)` selector cost milliseconds on large pages.
   const MENUS = 'nav, [role="navigation" i], [role="menu" i], [role="menubar" i]';
-  const FACT_ELEMENTS = 'dt, tr, li:not(nav li, [role="navigation" i] li, [role="menu" i] li, [role="menubar" i] li), p';
+  const FACT_ELEMENTS = 'dt, tr, li, p';
+  // `inMenu(el)` for elements asked in document order: whether a menu holds `el`.
+  function menuTest() {
+    const menus = document.querySelectorAll(MENUS);
+    let at = 0;
+    return (el) => {
+      for (; at < menus.length; at += 1) {
+        const m = menus[at];
+        if (m.contains(el)) return true;
+        // Still ahead of this menu: so are the elements after it.
+        if (!(m.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) return false;
+      }
+      return false;
+    };
+  }
   // Label/value pairs of details tables and lists: <dt>/<dd>, two-cell rows, rows of two or
   // three label/value pairs whose labels end in a colon (`Brand: | X | Colour: | Y`), list
   // items that read `Label: value` or `Label - value`, and paragraphs that hold an inline fact.
@@ -622,7 +644,9 @@
     const push = (k, v) => {
       if (snap.facts.length < MAX_FACTS && k && v && fits(k, MAX_FACT_TEXT)) snap.facts.push([clipValue(k), clipValue(v)]);
     };
+    const inMenu = menuTest();
     for (const el of document.querySelectorAll(FACT_ELEMENTS)) {
+      if (el.localName === 'li' && inMenu(el)) continue;
       looked += 1;
       if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
         if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
@@ -676,20 +700,33 @@
   // elements are tried: the class also marks a trail's own items.
   const TRAILS = '[aria-label*="breadcrumb" i], [itemtype*="BreadcrumbList"], [class*="breadcrumb" i], [id*="breadcrumb" i]';
   const SEPARATOR = /^[\s/\\|>›»·•→-]*$/;
+  function structuredTrail(snap) {
+    return snap.json_ld.some((t) => t.includes('BreadcrumbList')) ||
+      snap.items.some((i) => i.type.includes('BreadcrumbList'));
+  }
   function collectBreadcrumbs(snap) {
-    let tried = 0;
+    // The first trail alone, natively: the selector costs a scan of every element, and
+    // querySelector stops at the trail, which is usually near the top of the page.
+    const first = document.querySelector(TRAILS);
+    if (!first || readTrail(snap, first)) return;
+    let tried = 1;
     for (const trail of document.querySelectorAll(TRAILS)) {
-      if (++tried > MAX_TRAILS) break;
-      let entries = trail.getElementsByTagName('li');
-      if (entries.length === 0) entries = trail.getElementsByTagName('a');
-      const crumbs = [];
-      for (const e of entries) {
-        if (crumbs.length >= MAX_CRUMBS) break;
-        const t = boundedText(e);
-        if (t !== null && t.length <= MAX_CRUMB_TEXT && !SEPARATOR.test(t)) crumbs.push(clipValue(t));
-      }
-      if (crumbs.length >= 2 && !hidden(trail)) { snap.breadcrumbs = crumbs; return; }
+      if (trail === first) continue;
+      if (++tried > MAX_TRAILS || readTrail(snap, trail)) return;
     }
+  }
+  function readTrail(snap, trail) {
+    let entries = trail.getElementsByTagName('li');
+    if (entries.length === 0) entries = trail.getElementsByTagName('a');
+    const crumbs = [];
+    for (const e of entries) {
+      if (crumbs.length >= MAX_CRUMBS) break;
+      const t = boundedText(e);
+      if (t !== null && t.length <= MAX_CRUMB_TEXT && !SEPARATOR.test(t)) crumbs.push(clipValue(t));
+    }
+    if (crumbs.length < 2 || hidden(trail)) return false;
+    snap.breadcrumbs = crumbs;
+    return true;
   }
 
   // Buy buttons in the part of the page the text walk read, after the stock notices it found.
@@ -766,7 +803,8 @@
     collectFacts(snap);
     appendInlineFacts(snap, inline);
     if (region) collectButtons(snap, region);
-    collectBreadcrumbs(snap);
+    // The engine takes a schema.org trail before the visible one: no need to look for it.
+    if (!structuredTrail(snap)) collectBreadcrumbs(snap);
     return snap;
   }
 

@@ -172,8 +172,8 @@ const MAX_TRAILS: usize = 4;
 /// Levels the text walk goes on reading outward once it has found the price.
 const LEVELS_AFTER_PRICE: usize = 1;
 /// The walk's budget: text nodes and candidate elements looked at.
-const MAX_TEXT_NODES: usize = 20_000;
-const MAX_FACT_ELEMENTS: usize = 4_000;
+const MAX_TEXT_NODES: usize = 4_000;
+const MAX_FACT_ELEMENTS: usize = 1_500;
 /// An element whose raw text is longer than this is too long for any candidate, whatever
 /// its collapsed length (the collector stops reading there to stay linear).
 const MAX_RAW_TEXT: usize = 4_096;
@@ -205,7 +205,20 @@ fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
     if let Some(region) = region {
         collect_buttons(region, snap);
     }
-    collect_breadcrumbs(root, snap);
+    // The engine takes a schema.org trail before the visible one: no need to look for it.
+    if !structured_trail(snap) {
+        collect_breadcrumbs(root, snap);
+    }
+}
+
+/// Whether the page's structured data holds a `BreadcrumbList` (the collector's
+/// `structuredTrail`).
+fn structured_trail(snap: &PageSnapshot) -> bool {
+    snap.json_ld.iter().any(|t| t.contains("BreadcrumbList"))
+        || snap
+            .items
+            .iter()
+            .any(|i| i.r#type.contains("BreadcrumbList"))
 }
 
 /// The breadcrumb trail: the entries (list items, else links) of the first visible element

@@ -222,21 +222,17 @@ fn structured_trail(snap: &PageSnapshot) -> bool {
 }
 
 /// The breadcrumb trail: the entries (list items, else links) of the first visible element
-/// marked as one (`aria-label`, schema.org `BreadcrumbList`, class or id) that shows at least
-/// two, separators left out; at most [`MAX_TRAILS`] elements tried. The collector's
-/// `collectBreadcrumbs`.
+/// marked as one (`aria-label`, class or id) that shows at least two, separators left out; at
+/// most [`MAX_TRAILS`] elements tried. The collector's `collectBreadcrumbs`.
 fn collect_breadcrumbs(root: ElementRef<'_>, snap: &mut PageSnapshot) {
-    let has = |el: ElementRef<'_>, attr: &str, word: &str| {
+    // `rumb` as written and `breadcrumb` in any case: the collector's cheap selector, then
+    // its test.
+    let has = |el: ElementRef<'_>, attr: &str| {
         el.attr(attr)
-            .is_some_and(|v| v.to_lowercase().contains(word))
+            .is_some_and(|v| v.contains("rumb") && v.to_lowercase().contains("breadcrumb"))
     };
-    let trails = elements(root).filter(|e| {
-        has(*e, "aria-label", "breadcrumb")
-            || e.attr("itemtype")
-                .is_some_and(|t| t.contains("BreadcrumbList"))
-            || has(*e, "class", "breadcrumb")
-            || has(*e, "id", "breadcrumb")
-    });
+    let trails =
+        elements(root).filter(|e| has(*e, "aria-label") || has(*e, "class") || has(*e, "id"));
     for trail in trails.take(MAX_TRAILS) {
         let below = || elements(trail).filter(move |e| e.id() != trail.id());
         let mut entries: Vec<ElementRef<'_>> =

@@ -135,8 +135,7 @@ pub async fn register(
             let recovery_wrapped_key =
                 decode_wrapped(&k.recovery_wrapped_key, "recovery_wrapped_key")?;
             let recovery_key = auth::decode_auth_key(&k.recovery_auth_key)?;
-            let hasher = state.hasher.clone();
-            let recovery_auth_hash = auth::blocking(move || hasher.hash(&recovery_key)).await??;
+            let recovery_auth_hash = hash_key(&state, recovery_key).await?;
             Some(StoredKeys {
                 wrapped_key,
                 recovery_wrapped_key,
@@ -145,8 +144,7 @@ pub async fn register(
         }
         None => None,
     };
-    let hasher = state.hasher.clone();
-    let hash = auth::blocking(move || hasher.hash(&key)).await??;
+    let hash = hash_key(&state, key).await?;
     let token = auth::new_token();
     let (account_id, device_id) = state
         .store
@@ -202,9 +200,8 @@ async fn sign_in_device(
     proof: fn(&AccountAuth) -> Option<String>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let account = state.store.account_auth(email).await?;
-    let hasher = state.hasher.clone();
     let stored = account.as_ref().and_then(proof);
-    let ok = auth::blocking(move || hasher.verify(&key, stored.as_deref())).await?;
+    let ok = verify_key(state, key, stored).await?;
     let account = match account {
         Some(a) if ok => a,
         _ => {
@@ -223,6 +220,55 @@ async fn sign_in_device(
         account: auth::account_ref(&state.fake_salt_key, account.id),
         keys: account.keys,
     }))
+}
+
+/// Checks `key` against `stored` (`None`: an equally slow miss) off the async workers.
+async fn verify_key(
+    state: &AppState,
+    key: Vec<u8>,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    let hasher = state.hasher.clone();
+    auth::blocking(move || hasher.verify(&key, stored.as_deref())).await
+}
+
+/// [`verify_key`] for a signed-in device proving the password (or recovery key) again: a
+/// wrong key counts as a failed login.
+async fn require_key(
+    state: &AppState,
+    key: Vec<u8>,
+    stored: Option<String>,
+) -> Result<(), ApiError> {
+    if verify_key(state, key, stored).await? {
+        Ok(())
+    } else {
+        metrics::counter!("login_failures_total").increment(1);
+        Err(ApiError::InvalidCredentials)
+    }
+}
+
+/// Hashes a new authentication (or recovery) key off the async workers.
+async fn hash_key(state: &AppState, key: Vec<u8>) -> Result<String, ApiError> {
+    let hasher = state.hasher.clone();
+    auth::blocking(move || hasher.hash(&key)).await?
+}
+
+/// The session's account with its hashes; gone since the token was checked is 401.
+async fn session_account(state: &AppState, session: AuthSession) -> Result<AccountAuth, ApiError> {
+    state
+        .store
+        .account_auth_by_id(session.account_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// Refuses, with `refusal`, an account that keeps no wrapped data key (it has no recovery
+/// key and nothing to re-wrap).
+fn require_wrapped_keys(account: &AccountAuth, refusal: &str) -> Result<(), ApiError> {
+    if account.keys.is_none() {
+        return Err(ApiError::BadRequest(refusal.into()));
+    }
+    Ok(())
 }
 
 /// A wrapped data key: base64 of nonce ‖ ciphertext ‖ tag (a 32-byte key makes 72 bytes).
@@ -287,23 +333,14 @@ pub async fn change_password(
     let new_key = auth::decode_auth_key(&req.new_auth_key)?;
     let salt = auth::validate_kdf(&req.kdf)?;
     let wrapped = decode_wrapped(&req.wrapped_key, "wrapped_key")?;
-    let account = state
-        .store
-        .account_auth_by_id(session.account_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    let account = session_account(&state, session).await?;
     let stored = if by_recovery {
         account.recovery_auth_hash.clone()
     } else {
         Some(account.auth_hash.clone())
     };
-    let hasher = state.hasher.clone();
-    if !auth::blocking(move || hasher.verify(&proof, stored.as_deref())).await? {
-        metrics::counter!("login_failures_total").increment(1);
-        return Err(ApiError::InvalidCredentials);
-    }
-    let hasher = state.hasher.clone();
-    let new_hash = auth::blocking(move || hasher.hash(&new_key)).await??;
+    require_key(&state, proof, stored).await?;
+    let new_hash = hash_key(&state, new_key).await?;
     let swapped = state
         .store
         .change_password(
@@ -342,25 +379,14 @@ pub async fn new_recovery_key(
     let proof = auth::decode_auth_key(&req.auth_key)?;
     let wrapped = decode_wrapped(&req.recovery_wrapped_key, "recovery_wrapped_key")?;
     let new_key = auth::decode_auth_key(&req.recovery_auth_key)?;
-    let account = state
-        .store
-        .account_auth_by_id(session.account_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if account.keys.is_none() {
-        // Without a password-wrapped copy a recovery key could never set a new password.
-        return Err(ApiError::BadRequest(
-            "this account keeps no wrapped data key, so it has no recovery key".into(),
-        ));
-    }
-    let hasher = state.hasher.clone();
-    let stored = Some(account.auth_hash.clone());
-    if !auth::blocking(move || hasher.verify(&proof, stored.as_deref())).await? {
-        metrics::counter!("login_failures_total").increment(1);
-        return Err(ApiError::InvalidCredentials);
-    }
-    let hasher = state.hasher.clone();
-    let new_hash = auth::blocking(move || hasher.hash(&new_key)).await??;
+    let account = session_account(&state, session).await?;
+    // Without a password-wrapped copy a recovery key could never set a new password.
+    require_wrapped_keys(
+        &account,
+        "this account keeps no wrapped data key, so it has no recovery key",
+    )?;
+    require_key(&state, proof, Some(account.auth_hash.clone())).await?;
+    let new_hash = hash_key(&state, new_key).await?;
     let swapped = state
         .store
         .replace_recovery_key(
@@ -412,12 +438,7 @@ pub async fn rotate_data_key(
     let mut records = Vec::with_capacity(req.records.len());
     for r in req.records {
         check_record_name(&state, &r.collection, &r.id)?;
-        if !seen.insert((r.collection.clone(), r.id.clone())) {
-            return Err(ApiError::BadRequest(format!(
-                "record {}/{} appears twice",
-                r.collection, r.id
-            )));
-        }
+        check_once(&mut seen, &r.collection, &r.id, "")?;
         let payload = decode_payload(&state, &r.payload)?;
         records.push(NewChange {
             collection: r.collection,
@@ -427,24 +448,13 @@ pub async fn rotate_data_key(
             payload: Some(payload),
         });
     }
-    let account = state
-        .store
-        .account_auth_by_id(session.account_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if account.keys.is_none() {
-        return Err(ApiError::BadRequest(
-            "this account keeps no wrapped data key to replace".into(),
-        ));
-    }
-    let hasher = state.hasher.clone();
-    let stored = Some(account.auth_hash.clone());
-    if !auth::blocking(move || hasher.verify(&proof, stored.as_deref())).await? {
-        metrics::counter!("login_failures_total").increment(1);
-        return Err(ApiError::InvalidCredentials);
-    }
-    let hasher = state.hasher.clone();
-    let recovery_auth_hash = auth::blocking(move || hasher.hash(&new_recovery)).await??;
+    let account = session_account(&state, session).await?;
+    require_wrapped_keys(
+        &account,
+        "this account keeps no wrapped data key to replace",
+    )?;
+    require_key(&state, proof, Some(account.auth_hash.clone())).await?;
+    let recovery_auth_hash = hash_key(&state, new_recovery).await?;
     let (versions, latest) = state
         .store
         .rotate_data_key(&Rotation {
@@ -461,16 +471,7 @@ pub async fn rotate_data_key(
         })
         .await?;
     metrics::counter!("data_keys_rotated_total").increment(1);
-    let written = records
-        .into_iter()
-        .zip(versions)
-        .map(|(c, version)| Written {
-            collection: c.collection,
-            id: c.id,
-            version,
-        })
-        .collect();
-    Ok(Json(BatchResponse { written, latest }))
+    Ok(Json(batch_response(records, versions, latest)))
 }
 
 /// Ends this device's session.
@@ -535,8 +536,8 @@ pub async fn delete_account(
     state.limits.auth_per_ip.check(&ip)?;
     let key = auth::decode_auth_key(&req.auth_key)?;
     let stored = state.store.auth_hash_by_id(session.account_id).await?;
-    let hasher = state.hasher.clone();
-    if !auth::blocking(move || hasher.verify(&key, stored.as_deref())).await? {
+    // Unlike `require_key`, a wrong key here is not counted in `login_failures_total`.
+    if !verify_key(&state, key, stored).await? {
         return Err(ApiError::InvalidCredentials);
     }
     state.store.delete_account(session.account_id).await?;
@@ -667,11 +668,8 @@ pub async fn post_batch(
         if c.base_version < 0 {
             return Err(ApiError::BadRequest("base_version must be ≥ 0".into()));
         }
-        if !single && !seen.insert((c.collection.clone(), c.id.clone())) {
-            return Err(ApiError::BadRequest(format!(
-                "record {}/{} appears twice in the batch",
-                c.collection, c.id
-            )));
+        if !single {
+            check_once(&mut seen, &c.collection, &c.id, " in the batch")?;
         }
         let payload = match (c.deleted, c.payload) {
             (true, None) => None,
@@ -711,16 +709,7 @@ pub async fn post_batch(
     }
     let (versions, latest) = written?;
     metrics::counter!("sync_records_written_total").increment(decoded.len() as u64);
-    let written = decoded
-        .into_iter()
-        .zip(versions)
-        .map(|(c, version)| Written {
-            collection: c.collection,
-            id: c.id,
-            version,
-        })
-        .collect();
-    Ok(Json(BatchResponse { written, latest }))
+    Ok(Json(batch_response(decoded, versions, latest)))
 }
 
 /// A record's ciphertext from base64, within the payload limit.
@@ -747,6 +736,36 @@ fn check_record_name(state: &AppState, collection: &str, id: &str) -> Result<(),
     } else {
         Err(ApiError::BadRequest(format!("invalid record id {id:?}")))
     }
+}
+
+/// Refuses a record that one write names twice; `context` ends the message.
+fn check_once(
+    seen: &mut HashSet<(String, String)>,
+    collection: &str,
+    id: &str,
+    context: &str,
+) -> Result<(), ApiError> {
+    if seen.insert((collection.to_string(), id.to_string())) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "record {collection}/{id} appears twice{context}"
+        )))
+    }
+}
+
+/// The answer to a write: each change with the version it got, in request order.
+fn batch_response(changes: Vec<NewChange>, versions: Vec<i64>, latest: i64) -> BatchResponse {
+    let written = changes
+        .into_iter()
+        .zip(versions)
+        .map(|(c, version)| Written {
+            collection: c.collection,
+            id: c.id,
+            version,
+        })
+        .collect();
+    BatchResponse { written, latest }
 }
 
 fn too_large(max: usize) -> ApiError {

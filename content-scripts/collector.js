@@ -616,10 +616,9 @@
     return t;
   }
 
-  // Menus' entries (a site's navigation holds hundreds) are no details: the facts selector
-  // leaves their list items out natively instead of reading each one's text.
-  // The menus are found once and list items tested against them in document order: a
-  // `li:not(nav li, …)` selector cost milliseconds on large pages.
+  // Menus' entries (a site's navigation holds hundreds) are no details. The menus are found
+  // once and list items tested against them in document order: a `li:not(nav li, …)`
+  // selector cost milliseconds on large pages.
   const MENUS = 'nav, [role="navigation" i], [role="menu" i], [role="menubar" i]';
   const FACT_ELEMENTS = 'dt, tr, li, p';
   // `inMenu(el)` for elements asked in document order: whether a menu holds `el`.
@@ -716,8 +715,10 @@
     // The first trail alone, natively: the selector costs a scan of every element, and
     // querySelector stops at the trail, which is usually near the top of the page.
     const first = document.querySelector(TRAILS);
-    if (!first || (isTrail(first) && readTrail(snap, first))) return;
-    let tried = isTrail(first) ? 1 : 0;
+    if (!first) return;
+    const firstIsTrail = isTrail(first);
+    if (firstIsTrail && readTrail(snap, first)) return;
+    let tried = firstIsTrail ? 1 : 0;
     for (const trail of document.querySelectorAll(TRAILS)) {
       if (trail === first || !isTrail(trail)) continue;
       if (++tried > MAX_TRAILS || readTrail(snap, trail)) return;

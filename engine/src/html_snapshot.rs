@@ -1294,29 +1294,34 @@ mod tests {
         }
     }
 
+    /// The quoted strings of the array `const NAME = [ … ];` in collector.js.
+    fn collector_list(name: &str) -> Vec<&'static str> {
+        let js = include_str!("../../content-scripts/collector.js");
+        let decl = format!("const {name} = [");
+        let start = js
+            .find(&decl)
+            .unwrap_or_else(|| panic!("{name} in collector.js"));
+        let end = start
+            + js[start..]
+                .find("];")
+                .unwrap_or_else(|| panic!("end of {name}"));
+        js[start..end].split('\'').skip(1).step_by(2).collect()
+    }
+
     /// The content script carries a copy of the engine's stock phrases (it must pick the
     /// same candidates without calling into wasm): the copy must not drift.
     #[test]
     fn the_collector_looks_for_the_engines_stock_phrases() {
-        let js = include_str!("../../content-scripts/collector.js");
-        let start = js
-            .find("const STOCK_PHRASES = [")
-            .expect("STOCK_PHRASES in collector.js");
-        let end = start + js[start..].find("];").expect("end of STOCK_PHRASES");
-        let copy: Vec<&str> = js[start..end].split('\'').skip(1).step_by(2).collect();
-        assert_eq!(copy, crate::detect::visible::stock_phrases());
+        assert_eq!(
+            collector_list("STOCK_PHRASES"),
+            crate::detect::visible::stock_phrases()
+        );
     }
 
     /// The same for the offer words: the two collectors pick the same offer texts.
     #[test]
     fn the_collector_looks_for_the_same_offer_words() {
-        let js = include_str!("../../content-scripts/collector.js");
-        let start = js
-            .find("const OFFER_PHRASES = [")
-            .expect("OFFER_PHRASES in collector.js");
-        let end = start + js[start..].find("];").expect("end of OFFER_PHRASES");
-        let copy: Vec<&str> = js[start..end].split('\'').skip(1).step_by(2).collect();
-        assert_eq!(copy, OFFER_WORDS);
+        assert_eq!(collector_list("OFFER_PHRASES"), OFFER_WORDS);
     }
 
     /// The collector's `\s` decides what is whitespace: U+FEFF is, U+0085 is not.

@@ -621,9 +621,10 @@
   // selector cost milliseconds on large pages.
   const MENUS = 'nav, [role="navigation" i], [role="menu" i], [role="menubar" i]';
   const FACT_ELEMENTS = 'dt, tr, li, p';
-  // `inMenu(el)` for elements asked in document order: whether a menu holds `el`.
-  function menuTest() {
-    const menus = document.querySelectorAll(MENUS);
+  // `inMenu(el)` for elements under `root` asked in document order: whether a menu under
+  // `root` holds `el`.
+  function menuTest(root) {
+    const menus = root.querySelectorAll(MENUS);
     let at = 0;
     return (el) => {
       for (; at < menus.length; at += 1) {
@@ -635,61 +636,85 @@
       return false;
     };
   }
+  // The part of the page after `heading` in document order, as subtrees in that order: the
+  // heading's own, then the following siblings of it and of each of its ancestors. The whole
+  // document without a heading.
+  function subtreesAfter(heading) {
+    if (!heading) return [document.documentElement];
+    const roots = [heading];
+    for (let e = heading; e; e = e.parentElement) {
+      for (let s = e.nextElementSibling; s; s = s.nextElementSibling) roots.push(s);
+    }
+    return roots;
+  }
   // Label/value pairs of details tables and lists: <dt>/<dd>, two-cell rows, rows of two or
   // three label/value pairs whose labels end in a colon (`Brand: | X | Colour: | Y`), list
   // items that read `Label: value` or `Label - value`, and paragraphs that hold an inline fact.
-  function collectFacts(snap) {
+  // Only those after the main heading: what precedes the product's title is the site's
+  // header, its menus and the trail, which hold half of the development pages' list items and
+  // none of their facts. Each subtree is queried natively; the part before is never touched.
+  function collectFacts(snap, heading) {
     let looked = 0;
     const push = (k, v) => {
       if (snap.facts.length < MAX_FACTS && k && v && fits(k, MAX_FACT_TEXT)) snap.facts.push([clipValue(k), clipValue(v)]);
     };
-    const inMenu = menuTest();
-    for (const el of document.querySelectorAll(FACT_ELEMENTS)) {
-      if (el.localName === 'li' && inMenu(el)) continue;
-      looked += 1;
-      if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
-        if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
-        break;
-      }
-      if (skipped().has(el)) continue;
-      if (el.localName === 'dt') {
-        const dd = el.nextElementSibling;
-        if (dd && dd.localName === 'dd') push(boundedText(el), boundedText(dd));
-      } else if (el.localName === 'tr') {
-        const cells = [];
-        for (let c = el.firstElementChild; c && cells.length <= MAX_ROW_CELLS; c = c.nextElementSibling) {
-          if (c.localName === 'td' || c.localName === 'th') cells.push(c);
-        }
-        if (cells.length === 2) {
-          push(boundedText(cells[0]), boundedText(cells[1]));
-        } else if (cells.length % 2 === 0 && cells.length <= MAX_ROW_CELLS) {
-          for (let i = 0; i < cells.length; i += 2) {
-            const k = boundedText(cells[i]);
-            const v = boundedText(cells[i + 1]);
-            if (k !== null && v !== null && /[:：]$/.test(k)) push(k.slice(0, -1).trim(), v);
+    for (const root of subtreesAfter(heading)) {
+      // A subtree inside a menu (or one) holds no fact; else its own menus are found once.
+      const covered = root.closest(MENUS) !== null;
+      const inMenu = covered ? null : menuTest(root);
+      for (const list of [root.matches(FACT_ELEMENTS) ? [root] : [], root.querySelectorAll(FACT_ELEMENTS)]) {
+        for (const el of list) {
+          if (el.localName === 'li' && (covered || inMenu(el))) continue;
+          looked += 1;
+          if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
+            if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
+            return;
           }
+          fact(el, push);
         }
-      } else if (el.childElementCount > MAX_CHILDREN) {
-        // A list item holding a menu is no fact.
-      } else if (el.localName === 'p') {
-        // A paragraph is read as an inline fact (`Product code: 141677`, `SKU X1`), as the
-        // text walk reads short elements in the product's block: the description and details
-        // below it are outside that block.
-        // Most paragraphs are prose: one native read, and no fact without a colon or digit.
-        const raw = el.textContent || '';
-        if (raw.length > MAX_RAW_TEXT || !DIGIT_OR_COLON.test(raw)) continue;
-        const t = collapse(raw);
-        const fact = fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(el)) : null;
-        if (fact && !hidden(el)) push(fact[0], fact[1]);
-      } else {
-        // `Label: value`, else `Label - value`. Most
-        // list items are neither: their text is not collapsed just to find that out.
-        const t = factText(el);
-        let at = t === null ? -1 : t.indexOf(':');
-        let sep = 1;
-        if (t !== null && at === -1) { at = t.indexOf(' - '); sep = 3; }
-        if (at !== -1 && fits(t, MAX_FACT_TEXT)) push(t.slice(0, at).trim(), t.slice(at + sep).trim());
       }
+    }
+  }
+  // One details element's pairs, handed to `push`.
+  function fact(el, push) {
+    if (skipped().has(el)) return;
+    if (el.localName === 'dt') {
+      const dd = el.nextElementSibling;
+      if (dd && dd.localName === 'dd') push(boundedText(el), boundedText(dd));
+    } else if (el.localName === 'tr') {
+      const cells = [];
+      for (let c = el.firstElementChild; c && cells.length <= MAX_ROW_CELLS; c = c.nextElementSibling) {
+        if (c.localName === 'td' || c.localName === 'th') cells.push(c);
+      }
+      if (cells.length === 2) {
+        push(boundedText(cells[0]), boundedText(cells[1]));
+      } else if (cells.length % 2 === 0 && cells.length <= MAX_ROW_CELLS) {
+        for (let i = 0; i < cells.length; i += 2) {
+          const k = boundedText(cells[i]);
+          const v = boundedText(cells[i + 1]);
+          if (k !== null && v !== null && /[:：]$/.test(k)) push(k.slice(0, -1).trim(), v);
+        }
+      }
+    } else if (el.childElementCount > MAX_CHILDREN) {
+      // A list item holding a menu is no fact.
+    } else if (el.localName === 'p') {
+      // A paragraph is read as an inline fact (`Product code: 141677`, `SKU X1`), as the
+      // text walk reads short elements in the product's block: the description and details
+      // below it are outside that block.
+      // Most paragraphs are prose: one native read, and no fact without a colon or digit.
+      const raw = el.textContent || '';
+      if (raw.length > MAX_RAW_TEXT || !DIGIT_OR_COLON.test(raw)) return;
+      const t = collapse(raw);
+      const pair = fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(el)) : null;
+      if (pair && !hidden(el)) push(pair[0], pair[1]);
+    } else {
+      // `Label: value`, else `Label - value`. Most
+      // list items are neither: their text is not collapsed just to find that out.
+      const t = factText(el);
+      let at = t === null ? -1 : t.indexOf(':');
+      let sep = 1;
+      if (t !== null && at === -1) { at = t.indexOf(' - '); sep = 3; }
+      if (at !== -1 && fits(t, MAX_FACT_TEXT)) push(t.slice(0, at).trim(), t.slice(at + sep).trim());
     }
   }
 
@@ -809,7 +834,7 @@
     }
     snap.heading = heading ? clipValue(textOf(heading)) : null;
     const { region, inline } = collectTexts(snap, heading);
-    collectFacts(snap);
+    collectFacts(snap, heading);
     appendInlineFacts(snap, inline);
     if (region) collectButtons(snap, region);
     // The engine takes a schema.org trail before the visible one: no need to look for it.

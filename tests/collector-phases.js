@@ -31,7 +31,7 @@ const patch = (from, to) => {
 patch('  function read() {\n', "  let P = []; const mark = (n) => P.push([n, performance.now()]);\n  function read() {\n    P = [['start', performance.now()]];\n");
 for (const [call, name] of [['collectMeta(snap);', 'meta'], ['collectItems(snap);', 'items'], ['snap.signals = hasSignals(snap);', 'signals'],
   ['snap.heading = heading ? clipValue(textOf(heading)) : null;', 'heading'], ['const { region, inline } = collectTexts(snap, heading);', 'text walk'],
-  ['collectFacts(snap);', 'facts'], ['appendInlineFacts(snap, inline);', 'inline facts'], ['if (region) collectButtons(snap, region);', 'buttons'], ['if (!structuredTrail(snap)) collectBreadcrumbs(snap);', 'breadcrumbs']]) {
+  ['collectFacts(snap, heading);', 'facts'], ['appendInlineFacts(snap, inline);', 'inline facts'], ['if (region) collectButtons(snap, region);', 'buttons'], ['if (!structuredTrail(snap)) collectBreadcrumbs(snap);', 'breadcrumbs']]) {
   patch(call, `${call} mark('${name}');`);
 }
 patch("mark('breadcrumbs');\n    return snap;", "mark('breadcrumbs');\n    snap.phases = P;\n    return snap;");

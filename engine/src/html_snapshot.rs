@@ -200,7 +200,7 @@ fn collect_v2(root: ElementRef<'_>, snap: &mut PageSnapshot) {
         .find(|e| e.value().name() == "h1" && !hidden(*e) && !collapse(&text(*e)).is_empty());
     snap.heading = heading.map(|h| clip_to(&collapse(&text(h)), MAX_VALUE_BYTES));
     let (region, inline) = collect_texts(root, heading, snap);
-    collect_facts(root, snap);
+    collect_facts(root, heading, snap);
     append_inline_facts(snap, inline);
     if let Some(region) = region {
         collect_buttons(region, snap);
@@ -727,10 +727,13 @@ fn climb(start: ElementRef<'_>, max: usize, one_number: bool) -> Option<ElementR
 /// Label/value pairs of details tables and lists: `<dt>`/`<dd>`, two-cell rows, rows of
 /// two or three label/value pairs whose labels end in a colon (`Brand: | X | Colour: | Y`),
 /// list items that read `Label: value` or `Label - value`, and paragraphs that hold an
-/// inline fact.
-fn collect_facts(root: ElementRef<'_>, snap: &mut PageSnapshot) {
+/// inline fact. Only those after the main heading in document order (the whole page without
+/// one): what precedes the product's title is the site's header, its menus and the trail, which
+/// hold half of the development pages' list items and none of their facts.
+fn collect_facts(root: ElementRef<'_>, heading: Option<ElementRef<'_>>, snap: &mut PageSnapshot) {
     let mut looked = 0usize;
-    for el in elements(root) {
+    let after = elements(root).skip_while(|e| heading.is_some_and(|h| *e != h));
+    for el in after {
         let name = el.value().name();
         if !matches!(name, "dt" | "tr" | "li" | "p") || (name == "li" && in_menu(el)) {
             continue;

@@ -331,6 +331,44 @@ fn facts_and_texts_inside_noscript_and_svg_icons_are_not_page_text() {
     assert!(s.prices.is_empty(), "{:?}", s.prices);
 }
 
+/// Facts are read from the main heading on: the header's lists before it (a mega-menu outside
+/// any `nav`, a store picker) are the site's, not the product's; the text walk, which stops
+/// at the product's block here, does not read them either. Without a heading the whole page
+/// is read.
+#[test]
+fn facts_are_read_from_the_heading_on() {
+    let body = r#"<div class="header"><ul><li>Store: Camden</li><li>Delivery - 2 days</li></ul>
+        <table><tr><td>Hotline</td><td>0800 123</td></tr></table></div>
+        <div class="product"><div class="gallery"><img src="lamp.jpg"></div>
+          <div class="info"><h1>Desk lamp <span><dl><dt>Model</dt><dd>DL-2</dd></dl></span></h1>
+          <p>£20.00</p><ul><li>Brand: Lumo</li></ul></div></div>
+        <table><tr><th>EAN</th><td>5012345678900</td></tr></table>"#;
+    let head = r#"<head><title>Desk lamp</title><meta property="og:type" content="product"></head>"#;
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let s = snapshot_from_html(&format!("<html>{head}<body>{body}</body></html>"), URL);
+    assert_eq!(
+        s.facts,
+        [
+            pair("Model", "DL-2"),
+            pair("Brand", "Lumo"),
+            pair("EAN", "5012345678900")
+        ]
+    );
+    let no_heading = body.replace("<h1>", "<div>").replace("</h1>", "</div>");
+    let s = snapshot_from_html(&format!("<html>{head}<body>{no_heading}</body></html>"), URL);
+    assert_eq!(
+        s.facts,
+        [
+            pair("Store", "Camden"),
+            pair("Delivery", "2 days"),
+            pair("Hotline", "0800 123"),
+            pair("Model", "DL-2"),
+            pair("Brand", "Lumo"),
+            pair("EAN", "5012345678900")
+        ]
+    );
+}
+
 /// The text walk reads outward from the heading until it holds a price, and one level more:
 /// the recommendations and the footer are never read, `order` still counts text nodes from
 /// the heading as a whole-page walk would, and the lists are in document order.

@@ -40,7 +40,7 @@
   const MAX_TRAILS = 4;
   const LEVELS_AFTER_PRICE = 1;
   const MAX_TEXT_NODES = 4000;
-  const MAX_FACT_ELEMENTS = 1500;
+  const MAX_FACT_ELEMENTS = 500;
   const MAX_RAW_TEXT = 4096;
   const MAX_SHORT_NODE = 512;
   // Inline facts (`Product code: 141677` in a <p> or <span>, outside any table).
@@ -531,7 +531,7 @@
     }
     if (factual && !w.seenInline.has(parent)) {
       w.seenInline.add(parent);
-      if (parent.childElementCount <= MAX_CHILDREN && parent.closest(MENUS) === null) {
+      if (parent.childElementCount <= MAX_CHILDREN && !withinMenu(parent)) {
         const t = shortText(parent);
         const fact = t !== null && fits(t, MAX_INLINE_FACT_TEXT) ? inlineFact(t, () => nextText(parent)) : null;
         if (fact && !hidden(parent)) w.inline.push([at, fact]);
@@ -620,6 +620,17 @@
   // once and list items tested against them in document order: a `li:not(nav li, …)`
   // selector cost milliseconds on large pages.
   const MENUS = 'nav, [role="navigation" i], [role="menu" i], [role="menubar" i]';
+  // `el.closest(MENUS) !== null`, asked per candidate: `nav, [role]` matches each ancestor
+  // fast, where the case-insensitive values cost every ancestor three slow compares.
+  const MENU_ROLES = ['navigation', 'menu', 'menubar'];
+  function withinMenu(el) {
+    for (let e = el.closest('nav, [role]'); e; e = e.parentElement && e.parentElement.closest('nav, [role]')) {
+      if (e.localName === 'nav') return true;
+      const role = attr(e, 'role');
+      if (role !== null && MENU_ROLES.includes(role.toLowerCase())) return true;
+    }
+    return false;
+  }
   const FACT_ELEMENTS = 'dt, tr, li, p';
   // `inMenu(el)` for elements under `root` asked in document order: whether a menu under
   // `root` holds `el`.
@@ -660,7 +671,7 @@
     };
     for (const root of subtreesAfter(heading)) {
       // A subtree inside a menu (or one) holds no fact; else its own menus are found once.
-      const covered = root.closest(MENUS) !== null;
+      const covered = withinMenu(root);
       const inMenu = covered ? null : menuTest(root);
       for (const list of [root.matches(FACT_ELEMENTS) ? [root] : [], root.querySelectorAll(FACT_ELEMENTS)]) {
         for (const el of list) {

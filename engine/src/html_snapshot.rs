@@ -171,9 +171,12 @@ const MAX_CRUMB_TEXT: usize = 100;
 const MAX_TRAILS: usize = 4;
 /// Levels the text walk goes on reading outward once it has found the price.
 const LEVELS_AFTER_PRICE: usize = 1;
-/// The walk's budget: text nodes and candidate elements looked at.
+/// The walk's budget: text nodes looked at.
 const MAX_TEXT_NODES: usize = 4_000;
-const MAX_FACT_ELEMENTS: usize = 1_500;
+/// The facts pass's budget: details elements looked at after the heading. On every
+/// development page the facts the engine uses are among the first 100 (50 lose two); the
+/// cap leaves five times that.
+const MAX_FACT_ELEMENTS: usize = 500;
 /// An element whose raw text is longer than this is too long for any candidate, whatever
 /// its collapsed length (the collector stops reading there to stay linear).
 const MAX_RAW_TEXT: usize = 4_096;

@@ -263,7 +263,7 @@ test('the popup still shows the product after the service worker was stopped and
 // the page evaluations) must read pages as the content script does; only layout differs.
 test('the content script and the static-HTML collector agree on the fixture pages', { timeout: 180_000 }, async () => {
   const withoutLayout = ({ cost_ms, ...s }) => ({ ...s, prices: s.prices.map(({ size, from_heading, ...rest }) => rest) });
-  for (const name of ['product.html', 'no-product.html', 'malformed.html', 'offers.html']) {
+  for (const name of ['product.html', 'no-product.html', 'malformed.html', 'offers.html', 'article.html']) {
     const { page, tabId } = await openFixture(name);
     const sw = await serviceWorker();
     const live = await sw.evaluate((id) => chrome.tabs.sendMessage(id, { type: 'collect' }), tabId);

@@ -1,0 +1,69 @@
+// The fixed part of a page's first collection: the built extension's first cost_ms (at document
+// idle, in a fresh isolated world, the collector's code not yet compiled) on the small fixture
+// pages, which have a few dozen elements. Little of that time reads the page: it is compiling
+// and first running the collector. Compare with `make eval-pages`' first-collection figures.
+//
+// A later collection (asked by message after the first, code and wrappers warm) is measured
+// too. article.html is a page that is clearly not a product page: the collector stops after
+// the structured data (no JSON-LD, microdata, product meta tags, price or cart markup).
+//
+// Usage: node tests/collector-floor.js [--loads N]   (each fixture loaded N times, default 15)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { collectorRegistered, dist, fixtures, launchWithSiteAccess } from './e2e/support.js';
+
+const argv = process.argv.slice(2);
+const at = argv.indexOf('--loads');
+const loads = at === -1 ? 15 : Number(argv[at + 1]);
+const names = ['article.html', 'no-product.html', 'product.html', 'offers.html'];
+const base = 'https://floor.example';
+const ext = dist('chrome');
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-'));
+const context = await launchWithSiteAccess(chromium, profile, {
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: [`--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--no-sandbox', '--disable-gpu'],
+});
+const sw = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker');
+await collectorRegistered(sw);
+// Each load has its own address (`?load=i`): the first snapshot the background gets from it
+// carries that load's first collection.
+await sw.evaluate(() => {
+  globalThis.__first = {};
+  chrome.runtime.onMessage.addListener((m) => {
+    const u = m?.type === 'page_snapshot' ? m.snapshot.url : null;
+    if (u && !(u in globalThis.__first)) globalThis.__first[u] = m.snapshot.cost_ms;
+  });
+});
+await context.route('**/*', (route) => {
+  const url = new URL(route.request().url());
+  const name = url.pathname.slice(1);
+  if (url.origin === base && names.includes(name) && route.request().isNavigationRequest()) {
+    return route.fulfill({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: fs.readFileSync(path.join(fixtures, name)) });
+  }
+  return route.abort('aborted');
+});
+const q = (xs, x) => { const s = [...xs].sort((a, b) => a - b); return s[Math.max(0, Math.min(s.length - 1, Math.ceil(s.length * x) - 1))]; };
+for (const name of names) {
+  const costs = [];
+  const later = [];
+  let elements = 0;
+  for (let i = 0; i < loads; i += 1) {
+    const url = `${base}/${name}?load=${i}`;
+    const page = await context.newPage();
+    await page.goto(url, { waitUntil: 'load' });
+    elements = await page.evaluate(() => document.getElementsByTagName('*').length).catch(() => elements);
+    for (let t = 0; t < 50; t += 1) {
+      const cost = await sw.evaluate((u) => globalThis.__first[u], url);
+      if (cost !== undefined) { costs.push(cost); break; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const tab = await sw.evaluate(async (u) => (await chrome.tabs.query({})).find((t) => t.url === u)?.id ?? null, url);
+    if (tab !== null) later.push((await sw.evaluate((t) => chrome.tabs.sendMessage(t, { type: 'collect' }), tab)).cost_ms);
+    await page.close();
+  }
+  console.log(`${name} (${elements} elements) over ${costs.length} loads: first collection median ${q(costs, 0.5)} ms, p90 ${q(costs, 0.9)} ms, min ${q(costs, 0)} ms; a later one median ${q(later, 0.5)} ms, p90 ${q(later, 0.9)} ms`);
+}
+await context.close();
+fs.rmSync(profile, { recursive: true, force: true });

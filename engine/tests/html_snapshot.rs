@@ -343,7 +343,8 @@ fn facts_are_read_from_the_heading_on() {
           <div class="info"><h1>Desk lamp <span><dl><dt>Model</dt><dd>DL-2</dd></dl></span></h1>
           <p>£20.00</p><ul><li>Brand: Lumo</li></ul></div></div>
         <table><tr><th>EAN</th><td>5012345678900</td></tr></table>"#;
-    let head = r#"<head><title>Desk lamp</title><meta property="og:type" content="product"></head>"#;
+    let head =
+        r#"<head><title>Desk lamp</title><meta property="og:type" content="product"></head>"#;
     let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
     let s = snapshot_from_html(&format!("<html>{head}<body>{body}</body></html>"), URL);
     assert_eq!(
@@ -355,7 +356,10 @@ fn facts_are_read_from_the_heading_on() {
         ]
     );
     let no_heading = body.replace("<h1>", "<div>").replace("</h1>", "</div>");
-    let s = snapshot_from_html(&format!("<html>{head}<body>{no_heading}</body></html>"), URL);
+    let s = snapshot_from_html(
+        &format!("<html>{head}<body>{no_heading}</body></html>"),
+        URL,
+    );
     assert_eq!(
         s.facts,
         [

@@ -277,8 +277,14 @@
     }
   }
 
+  // Whether the page may show a product: JSON-LD or an item that names a product or an offer
+  // (`Product`, `ProductGroup`, `AggregateOffer`: a substring test, not a parse), a product
+  // meta tag, or an element marked as a price, cart or basket. Most pages carry JSON-LD for
+  // the site, its organisation or the article: that alone is no reason to walk the page.
+  const PRODUCT_OR_OFFER = /Product|Offer/;
   function hasSignals(snap) {
-    if (snap.json_ld.length || snap.items.length) return true;
+    if (snap.json_ld.some((t) => PRODUCT_OR_OFFER.test(t)) ||
+      snap.items.some((i) => PRODUCT_OR_OFFER.test(i.type))) return true;
     for (const [k, v] of snap.meta) {
       if (k.startsWith('product:') || k.startsWith('og:price') ||
         (k === 'og:type' && v.includes('product'))) return true;

@@ -4,8 +4,9 @@
 // and first running the collector. Compare with `make eval-pages`' first-collection figures.
 //
 // A later collection (asked by message after the first, code and wrappers warm) is measured
-// too. article.html is a page that is clearly not a product page: the collector stops after
-// the structured data (no JSON-LD, microdata, product meta tags, price or cart markup).
+// too. article.html and no-product.html are clearly not product pages (JSON-LD for the site
+// and the article only, no product meta tags, no price or cart markup): the collector stops
+// after the structured data.
 //
 // Usage: node tests/collector-floor.js [--loads N]   (each fixture loaded N times, default 15)
 import fs from 'node:fs';

@@ -367,9 +367,14 @@ fn prop_value(el: ElementRef<'_>, syntax: Syntax) -> String {
     }
 }
 
-/// Whether the page shows any sign of a product; without one the collector stops early.
+/// Whether the page may show a product (the collector's `hasSignals`); without a sign the
+/// collector stops early. JSON-LD or items for the site, its organisation or an article alone
+/// are no sign.
 fn has_signals(root: ElementRef<'_>, snap: &PageSnapshot) -> bool {
-    if !snap.json_ld.is_empty() || !snap.items.is_empty() {
+    let product_or_offer = |t: &str| t.contains("Product") || t.contains("Offer");
+    if snap.json_ld.iter().any(|t| product_or_offer(t))
+        || snap.items.iter().any(|i| product_or_offer(&i.r#type))
+    {
         return true;
     }
     let meta = snap.meta.iter().any(|(k, v)| {

@@ -257,6 +257,30 @@ fn pages_without_product_signals_stop_early_and_listings_give_no_product() {
     assert!(s.prices.is_empty() && s.heading.is_none());
     assert_eq!(engine::detect::detect(&s).expect("valid").product, None);
 
+    // JSON-LD and microdata for the site, the organisation and the article are no sign; JSON-LD
+    // or an item that names a product or an offer is.
+    let ld = |json: &str| format!(r#"<script type="application/ld+json">{json}</script>"#);
+    let site = ld(r#"{"@type":"WebSite","name":"Daily","url":"/"}"#)
+        + &ld(
+            r#"{"@type":["NewsArticle"],"headline":"News","publisher":{"@type":"Organization"}}"#,
+        );
+    let crumbs = r#"<ol itemscope itemtype="https://schema.org/BreadcrumbList"><li>Home</li></ol>"#;
+    let page = |head: &str, body: &str| {
+        format!(
+            "<html><head>{head}</head><body>{body}<h1>News</h1><p>Prices rose.</p></body></html>"
+        )
+    };
+    let s = snapshot_from_html(&page(&site, crumbs), URL);
+    assert!(!s.signals);
+    assert_eq!((s.json_ld.len(), s.items.len()), (2, 1));
+    assert!(s.heading.is_none());
+    let offer = ld(r#"{"@type":"Thing","offers":{"@type":"AggregateOffer","lowPrice":"5"}}"#);
+    assert!(snapshot_from_html(&page(&(site.clone() + &offer), ""), URL).signals);
+    let item = r#"<div itemscope itemtype="http://schema.org/Product"><span itemprop="name">Loaf</span></div>"#;
+    let s = snapshot_from_html(&page(&site, item), URL);
+    assert!(s.signals);
+    assert_eq!(s.heading.as_deref(), Some("News"));
+
     let tiles: String = (1..=20)
         .map(|i| format!(r#"<div class="tile"><a href="/p/{i}">Shoe {i}</a><span class="price">£{i}.99</span></div>"#))
         .collect();

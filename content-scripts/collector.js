@@ -289,9 +289,15 @@
       if (k.startsWith('product:') || k.startsWith('og:price') ||
         (k === 'og:type' && v.includes('product'))) return true;
     }
-    return document.querySelector('[itemprop="price"],[id*="price" i],[class*="price" i],' +
-      '[id*="cart" i],[class*="cart" i],[id*="basket" i],[class*="basket" i],[name*="cart" i]') !== null;
+    return document.querySelector(SIGNAL_SELECTOR) !== null;
   }
+  // Price or cart markup. Nearly every element has a class, and a case-insensitive substring
+  // test of it is slow: the class words are matched as written in three casings, which costs a
+  // page without any a third as much (ids and names are rare and stay case-insensitive).
+  const SIGNAL_SELECTOR = ['[itemprop="price"]', '[name*="cart" i]',
+    ...['price', 'cart', 'basket'].map((w) => `[id*="${w}" i]`),
+    ...['price', 'Price', 'PRICE', 'cart', 'Cart', 'CART', 'basket', 'Basket', 'BASKET'].map((w) => `[class*="${w}"]`),
+  ].join(',');
 
   function hidden(el) {
     if (el.checkVisibility) return !el.checkVisibility({ visibilityProperty: true });

@@ -387,14 +387,20 @@ fn has_signals(root: ElementRef<'_>, snap: &PageSnapshot) -> bool {
             return true;
         }
         let id = e.attr("id").unwrap_or_default().to_lowercase();
-        let class = e.attr("class").unwrap_or_default().to_lowercase();
+        let class = e.attr("class").unwrap_or_default();
         let name = e.attr("name").unwrap_or_default().to_lowercase();
-        ["price", "cart", "basket"]
-            .iter()
-            .any(|w| id.contains(w) || class.contains(w))
+        ["price", "cart", "basket"].iter().any(|w| id.contains(w))
+            || SIGNAL_CLASS_WORDS.iter().any(|w| class.contains(w))
             || name.contains("cart")
     })
 }
+
+/// Class substrings that mark price or cart markup, each as written: a case-insensitive test
+/// of every element's class costs the collector's selector three times as much (`priceBox`,
+/// `ProductPrice`, `miniCart`, `BASKET` match; `pRice` does not).
+const SIGNAL_CLASS_WORDS: [&str; 9] = [
+    "price", "Price", "PRICE", "cart", "Cart", "CART", "basket", "Basket", "BASKET",
+];
 
 /// The text-node walk: price candidates, stock and offer texts, inline facts.
 ///

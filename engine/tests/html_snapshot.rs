@@ -281,6 +281,17 @@ fn pages_without_product_signals_stop_early_and_listings_give_no_product() {
     assert!(s.signals);
     assert_eq!(s.heading.as_deref(), Some("News"));
 
+    // Price or cart markup: ids in any case, classes as written in three casings.
+    for (markup, signals) in [
+        (r#"<b class="ProductPrice">"#, true),
+        (r#"<b class="mini-cart">"#, true),
+        (r#"<b id="BasketLink">"#, true),
+        (r#"<b class="pRiCe">"#, false),
+    ] {
+        let html = format!("<html><body>{markup}</b><h1>News</h1></body></html>");
+        assert_eq!(snapshot_from_html(&html, URL).signals, signals, "{markup}");
+    }
+
     let tiles: String = (1..=20)
         .map(|i| format!(r#"<div class="tile"><a href="/p/{i}">Shoe {i}</a><span class="price">£{i}.99</span></div>"#))
         .collect();

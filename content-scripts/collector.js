@@ -631,10 +631,10 @@
   // Menus' entries (a site's navigation holds hundreds) are no details. The menus are found
   // once and list items tested against them in document order: a `li:not(nav li, …)`
   // selector cost milliseconds on large pages.
-  const MENUS = 'nav, [role="navigation" i], [role="menu" i], [role="menubar" i]';
+  const MENU_ROLES = ['navigation', 'menu', 'menubar'];
+  const MENUS = ['nav', ...MENU_ROLES.map((r) => `[role="${r}" i]`)].join(', ');
   // `el.closest(MENUS) !== null`, asked per candidate: `nav, [role]` matches each ancestor
   // fast, where the case-insensitive values cost every ancestor three slow compares.
-  const MENU_ROLES = ['navigation', 'menu', 'menubar'];
   function withinMenu(el) {
     for (let e = el.closest('nav, [role]'); e; e = e.parentElement && e.parentElement.closest('nav, [role]')) {
       if (e.localName === 'nav') return true;

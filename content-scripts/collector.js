@@ -126,7 +126,9 @@
   }
   const clip = (s) => clipBytes(s, MAX_TEXT);
   const clipValue = (s) => clipBytes(s, MAX_VALUE);
-  const collapse = (s) => s.replace(/\s+/g, ' ').trim();
+  // Most short texts are already collapsed: tested first, they are not copied.
+  const UNCOLLAPSED = /[^\S ]|  |^ | $/;
+  const collapse = (s) => (UNCOLLAPSED.test(s) ? s.replace(/\s+/g, ' ').trim() : s);
   const textOf = (el) => collapse(el.textContent || '');
   // An element's text, or null when its raw text is over MAX_RAW_TEXT characters: reading a
   // huge container's text once per candidate would make the walk quadratic.
@@ -242,6 +244,9 @@
   function collectItems(snap) {
     const index = new Map();
     let props = 0;
+    // Most shops carry no microdata or RDFa item (25 of the 40 development pages): on those a
+    // scan for a scope is cheaper than the full query, whose properties would have no owner.
+    if (document.querySelector('[itemscope],[typeof]') === null) return;
     const els = document.querySelectorAll('[itemscope],[itemprop],[typeof],[property]');
     for (const el of els) {
       for (const microdata of [true, false]) {
@@ -348,6 +353,11 @@
     return el;
   }
 
+  // `s.trim() === ''` without trimming the many texts that start with a visible character.
+  const blank = (s) => {
+    const c = s.charCodeAt(0);
+    return s === '' || ((c <= 32 || c === 0xa0 || c >= 0x1680) && s.trim() === '');
+  };
   // The text nodes under `root` (`root` itself if it is one), at most `budget.left` of them:
   // how many there are, and the few that hold a digit or colon, a stock phrase or an offer
   // word, in document order, each with its index among them all. The walk only gathers the
@@ -371,7 +381,7 @@
       budget.left -= 1;
       count += 1;
       const data = node.data;
-      if (data.length > MAX_RAW_TEXT || data.trim() === '' ||
+      if (data.length > MAX_RAW_TEXT || blank(data) ||
         // Short texts are not worth the parent test.
         (data.length > SCANNED_UNTESTED && TEXT_PARENTS_SKIPPED.has(node.parentNode.nodeName))) continue;
       nodes.push(node);
@@ -628,37 +638,38 @@
     return t;
   }
 
-  // Menus' entries (a site's navigation holds hundreds) are no details. The menus are found
-  // once and list items tested against them in document order: a `li:not(nav li, …)`
-  // selector cost milliseconds on large pages.
+  // Menus' entries (a site's navigation holds hundreds) are no details.
   const MENU_ROLES = ['navigation', 'menu', 'menubar'];
-  const MENUS = ['nav', ...MENU_ROLES.map((r) => `[role="${r}" i]`)].join(', ');
-  // `el.closest(MENUS) !== null`, asked per candidate: `nav, [role]` matches each ancestor
-  // fast, where the case-insensitive values cost every ancestor three slow compares.
+  const isMenu = (e) => {
+    if (e.localName === 'nav') return true;
+    const role = attr(e, 'role');
+    return role !== null && MENU_ROLES.includes(role.toLowerCase());
+  };
+  // Whether `el` is in a menu (`nav`, or a navigation, menu or menubar role), asked per
+  // candidate: `nav, [role]` matches each ancestor fast, where a selector with the
+  // case-insensitive role values cost every ancestor three slow compares.
   function withinMenu(el) {
     for (let e = el.closest('nav, [role]'); e; e = e.parentElement && e.parentElement.closest('nav, [role]')) {
-      if (e.localName === 'nav') return true;
-      const role = attr(e, 'role');
-      if (role !== null && MENU_ROLES.includes(role.toLowerCase())) return true;
+      if (isMenu(e)) return true;
     }
     return false;
   }
-  const FACT_ELEMENTS = 'dt, tr, li, p';
-  // `inMenu(el)` for elements under `root` asked in document order: whether a menu under
-  // `root` holds `el`.
-  function menuTest(root) {
-    const menus = root.querySelectorAll(MENUS);
-    let at = 0;
-    return (el) => {
-      for (; at < menus.length; at += 1) {
-        const m = menus[at];
-        if (m.contains(el)) return true;
-        // Still ahead of this menu: so are the elements after it.
-        if (!(m.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) return false;
-      }
-      return false;
-    };
+  // withinMenu() for the facts pass's list items, which share a few parents: each parent is
+  // asked once per collection. One query for the menus of everything after the heading cost
+  // more than all the list items the pass looks at.
+  let menuCache = new Map();
+  function listItemInMenu(li) {
+    if (isMenu(li)) return true;
+    const parent = li.parentElement;
+    if (!parent) return false;
+    let known = menuCache.get(parent);
+    if (known === undefined) {
+      known = withinMenu(parent);
+      menuCache.set(parent, known);
+    }
+    return known;
   }
+  const FACT_ELEMENTS = 'dt, tr, li, p';
   // The part of the page after `heading` in document order, as subtrees in that order: the
   // heading's own, then the following siblings of it and of each of its ancestors. The whole
   // document without a heading.
@@ -682,12 +693,9 @@
       if (snap.facts.length < MAX_FACTS && k && v && fits(k, MAX_FACT_TEXT)) snap.facts.push([clipValue(k), clipValue(v)]);
     };
     for (const root of subtreesAfter(heading)) {
-      // A subtree inside a menu (or one) holds no fact; else its own menus are found once.
-      const covered = withinMenu(root);
-      const inMenu = covered ? null : menuTest(root);
       for (const list of [root.matches(FACT_ELEMENTS) ? [root] : [], root.querySelectorAll(FACT_ELEMENTS)]) {
         for (const el of list) {
-          if (el.localName === 'li' && (covered || inMenu(el))) continue;
+          if (el.localName === 'li' && listItemInMenu(el)) continue;
           looked += 1;
           if (looked > MAX_FACT_ELEMENTS || snap.facts.length >= MAX_FACTS) {
             if (looked > MAX_FACT_ELEMENTS) snap.truncated = true;
@@ -786,10 +794,22 @@
     return true;
   }
 
+  // `region.querySelectorAll('button, input[type="submit" i]')`, cheaper: the buttons from
+  // the tag index, the rare submit inputs merged into document order when there are any.
+  function buttonsIn(region) {
+    const buttons = region.getElementsByTagName('button');
+    // Only inputs are tested for the type: a scan as cheap as the tag's (forms hold many
+    // hidden inputs, each a wrapper and a call if read in script).
+    const submits = region.querySelectorAll('input[type="submit" i]');
+    if (!submits.length) return buttons;
+    const all = [...buttons, ...submits];
+    return all.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+  }
+
   // Buy buttons in the part of the page the text walk read, after the stock notices it found.
   function collectButtons(snap, region) {
     const seen = new Set(snap.stock);
-    for (const el of region.querySelectorAll('button, input[type="submit" i]')) {
+    for (const el of buttonsIn(region)) {
       if (snap.stock.length >= MAX_TEXTS) break;
       if (el.hasAttribute('disabled')) continue;
       const t = el.localName === 'input' ? collapse(attr(el, 'value') || '') : boundedText(el);
@@ -802,9 +822,11 @@
   function collect() {
     const started = performance.now();
     textCache = new Map();
+    menuCache = new Map();
     skippedCache = null;
     const snap = read();
     textCache = new Map();
+    menuCache = new Map();
     skippedCache = null;
     snap.cost_ms = Math.round((performance.now() - started) * 1000) / 1000;
     return snap;

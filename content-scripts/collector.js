@@ -406,8 +406,10 @@
     const marked = [];
     for (const [re, bit] of [[DIGIT_OR_COLON_G, DIGIT_OR_COLON_MARK], [STOCK_G, STOCK_MARK], [OFFER_G, OFFER_MARK]]) {
       re.lastIndex = 0;
-      for (let m = re.exec(all); m !== null; m = re.exec(all)) {
-        const k = segment(m.index);
+      // test(), not exec(): no match array per hit. A match never spans a NUL, so its last
+      // character (lastIndex - 1) is in the same text as its first.
+      while (re.test(all)) {
+        const k = segment(re.lastIndex - 1);
         if (marks[k] === 0) marked.push(k);
         marks[k] |= bit;
         if (k + 1 >= starts.length) break;

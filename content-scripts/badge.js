@@ -4,7 +4,9 @@
 // It lives in a closed shadow root on a fixed-position host outside <body>, so the page's CSS
 // cannot restyle it, it cannot restyle the page, and it shifts no layout. It takes the first
 // corner where it covers no buy button, and stays away when every corner would. The collector
-// (collector.js) calls show/hide; nothing here reads the page beyond those buttons' boxes.
+// (collector.js) calls show/hide; nothing here reads the page beyond those buttons' boxes. The
+// background loads this script into a tab with the first badge to show there, not on every
+// page the collector reads.
 (() => {
   'use strict';
   if (globalThis.__stackSmartBadge) globalThis.__stackSmartBadge.hide();

@@ -87,6 +87,9 @@
   const previous = globalThis.__stackSmartCollector;
   if (previous && typeof previous.stop === 'function') {
     try { previous.stop(); } catch (_) { /* an orphaned collector may already be gone */ }
+    // Its badge too (stop() took it off the page): the background loads this instance's
+    // badge.js with the first badge it answers.
+    delete globalThis.__stackSmartBadge;
   }
 
   let stopped = false;
@@ -903,14 +906,17 @@
     lastSent = key;
     sendsForUrl += 1;
     try {
-      chrome.runtime.sendMessage({ type: 'page_snapshot', snapshot })
+      // Most pages never show a badge: the background loads badge.js into the tab with the
+      // first one, so it is told whether this tab has it.
+      chrome.runtime.sendMessage({ type: 'page_snapshot', snapshot, badge_loaded: Boolean(globalThis.__stackSmartBadge) })
         .then((answer) => badge(answer, snapshot.url), stopIfOrphaned);
     } catch (error) {
       stopIfOrphaned(error);
     }
   }
 
-  // The background's answer says what the in-page badge shows (badge.js draws it).
+  // The background's answer says what the in-page badge shows (badge.js draws it; the
+  // background has loaded it by the time a badge to show arrives).
   function badge(answer, url) {
     const b = globalThis.__stackSmartBadge;
     if (stopped || !b || !answer || answer.type !== 'snapshot_accepted') return;

@@ -144,10 +144,16 @@ pub async fn tab_url(tab_id: i64) -> Option<String> {
 /// Runs the collector in one tab; whether the tab took it (tabs the extension may not
 /// script, such as web stores and other extensions' pages, refuse).
 pub async fn inject_into_tab(tab_id: f64) -> bool {
-    let files: Array = engine::sites::COLLECTOR_FILES
-        .iter()
-        .map(|f| JsValue::from(*f))
-        .collect();
+    inject_files(tab_id, &engine::sites::COLLECTOR_FILES).await
+}
+
+/// Loads the in-page badge into a tab's top frame, where its collector runs.
+pub async fn inject_badge(tab_id: f64) -> bool {
+    inject_files(tab_id, &[engine::sites::BADGE_FILE]).await
+}
+
+async fn inject_files(tab_id: f64, files: &[&str]) -> bool {
+    let files: Array = files.iter().map(|f| JsValue::from(*f)).collect();
     let target = Object::new();
     let injection = Object::new();
     let ok = Reflect::set(&target, &"tabId".into(), &tab_id.into()).is_ok()

@@ -45,16 +45,27 @@ pub async fn handle_message(message: JsValue, sender_tab_id: Option<i32>, now_ms
 
 async fn dispatch(request: Request, sender_tab_id: Option<i32>, now_ms: f64) -> Response {
     match request {
-        Request::PageSnapshot { snapshot } => {
+        Request::PageSnapshot {
+            snapshot,
+            badge_loaded,
+        } => {
             let Some(tab_id) = sender_tab_id else {
                 return Response::error(ErrorCode::NoTab, "snapshots must come from a tab");
             };
             let mut wallet = LazyWallet::default();
             match detect_and_store(i64::from(tab_id), *snapshot, &mut wallet, now_ms).await {
-                Ok(result) => Response::SnapshotAccepted {
-                    has_product: result.detection.product.is_some(),
-                    badge: badge_for(result, &mut wallet, now_ms).await,
-                },
+                Ok(result) => {
+                    let has_product = result.detection.product.is_some();
+                    let mut badge = badge_for(result, &mut wallet, now_ms).await;
+                    // The badge script first, so the collector finds it with this answer.
+                    if badge.is_some()
+                        && !badge_loaded
+                        && !browser::inject_badge(f64::from(tab_id)).await
+                    {
+                        badge = None;
+                    }
+                    Response::SnapshotAccepted { has_product, badge }
+                }
                 Err(e) => e,
             }
         }

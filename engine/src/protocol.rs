@@ -17,8 +17,13 @@ use crate::wallet::WalletDoc;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
-    /// Content script → background: what the page in the sender's tab shows.
-    PageSnapshot { snapshot: Box<PageSnapshot> },
+    /// Content script → background: what the page in the sender's tab shows, and whether
+    /// the tab already runs the badge (`content/badge.js`, loaded with the first badge).
+    PageSnapshot {
+        snapshot: Box<PageSnapshot>,
+        #[serde(default)]
+        badge_loaded: bool,
+    },
     /// Popup → background: what was detected in a tab.
     GetTabResult { tab_id: i64 },
     /// Any extension page → background: the background's state, for diagnostics and tests.
@@ -331,6 +336,25 @@ mod tests {
             .expect("tagged request");
         assert!(matches!(r, Request::GetTabResult { tab_id: 7 }));
         assert!(serde_json::from_str::<Request>(r#"{"type":"launch_missiles"}"#).is_err());
+    }
+
+    #[test]
+    fn a_snapshot_says_whether_the_tab_runs_the_badge() {
+        let loaded = |json: &str| match serde_json::from_str::<Request>(json).expect("snapshot") {
+            Request::PageSnapshot { badge_loaded, .. } => badge_loaded,
+            other => panic!("not a snapshot: {other:?}"),
+        };
+        let snapshot = r#""snapshot":{"version":2,"url":"https://a.example/"}"#;
+        // Collectors from before the badge was loaded on demand do not say: not loaded.
+        assert!(!loaded(&format!(
+            r#"{{"type":"page_snapshot",{snapshot}}}"#
+        )));
+        assert!(loaded(&format!(
+            r#"{{"type":"page_snapshot",{snapshot},"badge_loaded":true}}"#
+        )));
+        assert!(!loaded(&format!(
+            r#"{{"type":"page_snapshot",{snapshot},"badge_loaded":false}}"#
+        )));
     }
 
     #[test]

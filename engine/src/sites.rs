@@ -7,9 +7,12 @@ use crate::merchant::registrable_domain;
 use crate::protocol::Blocked;
 use crate::wallet::SiteAccess;
 
-/// The content scripts the background registers, in load order (the badge first: the
-/// collector hands it the background's answer).
-pub const COLLECTOR_FILES: [&str; 2] = ["content/badge.js", "content/collector.js"];
+/// The content scripts the background registers on the sites the shopper allows.
+pub const COLLECTOR_FILES: [&str; 1] = ["content/collector.js"];
+
+/// The in-page badge, loaded into a tab with the first badge the background answers there:
+/// most pages never show one, and compiling it on each of them cost about a millisecond.
+pub const BADGE_FILE: &str = "content/badge.js";
 
 /// Sites the collector stays off whatever the settings say: webmail and banking.
 pub const ALWAYS_EXCLUDED: &[&str] = &[

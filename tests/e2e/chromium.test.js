@@ -346,7 +346,7 @@ test('the sites setting decides where the collector runs', async () => {
   await setup.goto(`chrome-extension://${extensionId}/popup.html`);
   const settings = (sites) => setup.evaluate((s) => chrome.runtime.sendMessage({ type: 'save_wallet', wallet: { schema: 2, settings: { sites: s } } }), sites);
   assert.equal((await settings({ mode: 'list', sites: ['www.amazon.in', '127.0.0.1'] })).type, 'wallet');
-  assert.deepEqual(await registered(), [{ matches: ['*://*.amazon.in/*', '*://127.0.0.1/*', '*://amazon.in/*'], exclude: 18, js: ['content/badge.js', 'content/collector.js'] }]);
+  assert.deepEqual(await registered(), [{ matches: ['*://*.amazon.in/*', '*://127.0.0.1/*', '*://amazon.in/*'], exclude: 18, js: ['content/collector.js'] }]);
   await settings({ mode: 'none' });
   assert.deepEqual(await registered(), []);
   // Nowhere: a product page opened now is not read.
@@ -551,10 +551,19 @@ test('the in-page badge shows the saving, stays off the buy button, keeps the pa
     style.textContent = '.buy { left: 1rem !important; right: auto !important; }';
     document.head.append(style);
   }));
-  await page.goto(`${server.base}/bank-offer.html`);
+  const sw = await serviceWorker();
+  // Whether badge.js runs in the page's tab (in the extension's isolated world, as the collector).
+  const badgeLoaded = () => sw.evaluate(async (u) => {
+    const tab = (await chrome.tabs.query({})).find((t) => t.url === u);
+    const [run] = await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: () => Boolean(globalThis.__stackSmartBadge) });
+    return run.result;
+  }, page.url());
+  // An address no other tab has, for badgeLoaded().
+  await page.goto(`${server.base}/bank-offer.html?badge`);
   const before = await page.evaluate(() => document.documentElement.scrollHeight);
   const host = page.locator('stacksmart-badge');
   await host.waitFor({ state: 'attached' });
+  assert.equal(await badgeLoaded(), true, 'badge.js loaded with the first badge to show');
   // Closed shadow root: the shop's scripts cannot read which cards the shopper holds.
   assert.equal(await page.evaluate(() => document.querySelector('stacksmart-badge').shadowRoot), null);
   assert.equal(await shadowText(page, 'stacksmart-badge'), 'StackSmart: Save ₹1,862 with your HDFC Bank Millennia + code CLEAN500×');
@@ -572,7 +581,6 @@ test('the in-page badge shows the saving, stays off the buy button, keeps the pa
 
   // Turned off in the settings: a fresh read of the page draws nothing.
   assert.equal((await saveWallet({ ...TWO_CARDS_AND_A_GIFT_CARD, settings: { badge: false } })).type, 'wallet');
-  const sw = await serviceWorker();
   const readAt = () => sw.evaluate(async (u) => Object.values(await chrome.storage.session.get(null))
     .filter((v) => v.url === u).map((v) => v.detected_at_ms).sort().pop() ?? 0, page.url());
   const last = await readAt();
@@ -580,6 +588,7 @@ test('the in-page badge shows the saving, stays off the buy button, keeps the pa
   await waitFor(async () => (await readAt()) > last, { what: 'a fresh read of the page' });
   await page.waitForTimeout(300); // the answer reaches the content script just after the write
   assert.equal(await host.count(), 0);
+  assert.equal(await badgeLoaded(), false, 'a page that shows no badge never compiles badge.js');
   await setup.evaluate(() => chrome.storage.local.remove('wallet'));
   await setup.close();
   await page.close();

@@ -8,6 +8,12 @@
 // and the article only, no product meta tags, no price or cart markup): the collector stops
 // after the structured data.
 //
+// cost_ms counts one collection only. The collector also costs the page its injection (compiling
+// collector.js and badge.js and running their top level, which first touches the extension
+// API) and the work around each collection (sending the snapshot, the badge): a few loads of
+// each fixture are traced (devtools.timeline) and those are reported too, from the trace's
+// EvaluateScript and FunctionCall events for the two scripts.
+//
 // Usage: node tests/collector-floor.js [--loads N]   (each fixture loaded N times, default 15)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -65,6 +71,33 @@ for (const name of names) {
     await page.close();
   }
   console.log(`${name} (${elements} elements) over ${costs.length} loads: first collection median ${q(costs, 0.5)} ms, p90 ${q(costs, 0.9)} ms, min ${q(costs, 0)} ms; a later one median ${q(later, 0.5)} ms, p90 ${q(later, 0.9)} ms`);
+  const traced = await traceLoads(name, Math.min(loads, 8));
+  console.log(`  traced over ${traced.length} loads, medians: injecting collector.js ${q(traced.map((t) => t.collector), 0.5).toFixed(1)} ms, badge.js ${q(traced.map((t) => t.badge), 0.5).toFixed(1)} ms; collector callbacks in the first 1.5 s (the first collection and its sending) ${q(traced.map((t) => t.calls), 0.5).toFixed(1)} ms`);
+}
+
+// Main-thread time of the content scripts in one traced load each: `EvaluateScript` (compile
+// and top level) per script, and the collector's `FunctionCall`s (its idle callback, message
+// answers) until 1.5 s after load.
+async function traceLoads(name, n) {
+  const out = [];
+  for (let i = 0; i < n; i += 1) {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    const events = [];
+    cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
+    const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline'] } });
+    await page.goto(`${base}/${name}?traced=${i}`, { waitUntil: 'load' });
+    await new Promise((r) => setTimeout(r, 1500));
+    await cdp.send('Tracing.end');
+    await done;
+    const ms = (script, event) => events
+      .filter((e) => e.ph === 'X' && e.name === event && JSON.stringify(e.args ?? {}).includes(`/content/${script}`))
+      .reduce((sum, e) => sum + e.dur / 1000, 0);
+    out.push({ collector: ms('collector.js', 'EvaluateScript'), badge: ms('badge.js', 'EvaluateScript'), calls: ms('collector.js', 'FunctionCall') });
+    await page.close();
+  }
+  return out;
 }
 await context.close();
 fs.rmSync(profile, { recursive: true, force: true });

@@ -99,16 +99,26 @@
   let lastSent = '';
   let sendsForUrl = 0;
   let collectsForUrl = 0;
+  // Whether this document has sent the background a snapshot: from then on every change is
+  // sent (a product page left for one without a product takes its badge away).
+  let talked = false;
 
   const stop = () => {
     stopped = true;
     clearTimeout(timer);
     if (observer) observer.disconnect();
     observer = null;
-    try { chrome.runtime.onMessage.removeListener(onMessage); } catch (_) { /* orphaned */ }
     try { globalThis.__stackSmartBadge?.hide(); } catch (_) { /* nothing to remove */ }
   };
-  globalThis.__stackSmartCollector = { stop };
+  // When the popup opens, the background asks for the page as it is now, so the popup never
+  // shows a page this tab has left: it runs `collect()` here with scripting.executeScript.
+  // Not a message listener: registering one is the extension API's first use, which costs
+  // every page about a millisecond, and most pages are never sent anything.
+  const collectNow = () => {
+    if (stopped) return null;
+    try { return collect(); } catch (_) { return null; }
+  };
+  globalThis.__stackSmartCollector = { stop, collect: collectNow };
 
   // Caps count UTF-8 bytes, as the engine checks them. Native: a JSON-LD block can be a
   // hundred kilobytes, and a loop over it in script costs milliseconds before the JIT warms up.
@@ -894,17 +904,21 @@
 
   function send() {
     if (stopped) return;
-    // The extension was updated or removed: this collector is orphaned and stops quietly.
-    if (!globalThis.chrome || !chrome.runtime || !chrome.runtime.id) { stop(); return; }
     const snapshot = collect();
     if (snapshot.url !== lastUrl) { lastUrl = snapshot.url; sendsForUrl = 0; collectsForUrl = 0; lastSent = ''; }
     collectsForUrl += 1;
+    // A page without any sign of a product (most of the web) is not sent: the background
+    // would only learn there is none, and the extension API is never touched here.
+    if (!snapshot.signals && !talked) return;
+    // The extension was updated or removed: this collector is orphaned and stops quietly.
+    if (!globalThis.chrome || !chrome.runtime || !chrome.runtime.id) { stop(); return; }
     // Resend when what the page says changed (a late-rendered price, a variant picked).
     const key = JSON.stringify([snapshot.title, snapshot.json_ld, snapshot.items,
       snapshot.prices.map((p) => p.text), snapshot.stock]);
     if (key === lastSent || sendsForUrl >= SENDS_PER_URL) return;
     lastSent = key;
     sendsForUrl += 1;
+    talked = true;
     try {
       // Most pages never show a badge: the background loads badge.js into the tab with the
       // first one, so it is told whether this tab has it.
@@ -925,14 +939,6 @@
     } catch (_) { /* the badge is a nicety; the page must not notice a failure */ }
   }
 
-  // The background asks for the page as it is now when the popup opens, so the popup never
-  // shows a result for a page this tab has left.
-  function onMessage(message, sender, sendResponse) {
-    if (stopped || !message || message.type !== 'collect') return false;
-    try { sendResponse(collect()); } catch (_) { sendResponse(null); }
-    return false;
-  }
-
   function badgeOnly(record) {
     const b = globalThis.__stackSmartBadge;
     const nodes = [...record.addedNodes, ...record.removedNodes];
@@ -951,7 +957,6 @@
   }
 
   try {
-    chrome.runtime.onMessage.addListener(onMessage);
     // The first look waits for the page's idle time (at most FIRST_LOOK_MS): at document idle
     // a shop is often still hydrating, and the collection should not lengthen that task.
     if (typeof requestIdleCallback === 'function') {

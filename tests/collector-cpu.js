@@ -3,7 +3,8 @@
 // for several side by side. Page scripts off; each page is loaded in every build's browser,
 // left 1 s, then collected in turn (build A, build B, A, B, …; RUNS each), so load from other
 // processes falls on all builds alike: compare builds by the per-page ratio, not by figures
-// taken at different times. Message handling is included and is the same for every build.
+// taken at different times. How the collection is asked for is included: scripting.executeScript
+// (a message to builds from before 2026-11-22, which had a listener), alike for builds of a kind.
 //
 // With --cold, each build's collector is patched not to collect when it starts, so the first
 // collection asked for runs code the JIT has not seen, as on every page a shopper opens: the
@@ -64,7 +65,7 @@ for (const k of keys) {
     const cdp = await o.b.context.newCDPSession(o.page);
     await cdp.send('Performance.enable');
     o.threadTime = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value;
-    o.collect = () => o.b.sw.evaluate(async (t) => chrome.tabs.sendMessage(t, { type: 'collect' }), o.tab);
+    o.collect = () => o.b.sw.evaluate(async (t) => (globalThis.stackSmartCollect ? stackSmartCollect(t) : chrome.tabs.sendMessage(t, { type: 'collect' })), o.tab);
     o.seconds = 0;
     if (o.tab !== null) await o.collect(); // the first collection warms nothing else up
   }
@@ -96,7 +97,7 @@ async function coldPage(k, url) {
       await cdp.send('Performance.enable');
       const threadTime = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value;
       const before = await threadTime();
-      await b.sw.evaluate(async (t) => chrome.tabs.sendMessage(t, { type: 'collect' }), tab);
+      await b.sw.evaluate(async (t) => (globalThis.stackSmartCollect ? stackSmartCollect(t) : chrome.tabs.sendMessage(t, { type: 'collect' })), tab);
       sums[j] += (await threadTime()) - before;
       await page.close();
     }

@@ -36,6 +36,18 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // the answer is asynchronous
 });
 
+// The page in a tab as it is now, from its collector (content-scripts/collector.js); null when
+// the tab has none. The collector has no message listener (registering one would cost every
+// page it runs on), so its `collect()` is run in the tab's top frame, in its isolated world.
+// Here because scripting.executeScript takes a JS function; the wasm calls it.
+globalThis.stackSmartCollect = async (tabId) => {
+  const [frame] = await chrome.scripting.executeScript({
+    target: { tabId },
+    func: () => globalThis.__stackSmartCollector?.collect?.() ?? null,
+  });
+  return frame?.result ?? null;
+};
+
 chrome.tabs.onRemoved.addListener((tabId) => {
   wasm().then(() => forgetTab(tabId, Date.now())).catch(console.warn);
 });

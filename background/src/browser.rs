@@ -30,8 +30,9 @@ extern "C" {
     fn tabs_create(properties: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "runtime"], js_name = getURL)]
     fn runtime_get_url(path: &str) -> Result<String, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = ["chrome", "tabs"], js_name = sendMessage)]
-    fn tabs_send_message(tab_id: f64, message: &JsValue) -> Result<Promise, JsValue>;
+    // Defined by background/js/background.js: scripting.executeScript needs a JS function.
+    #[wasm_bindgen(catch, js_name = stackSmartCollect)]
+    fn collect_in_tab(tab_id: f64) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "scripting"], js_name = executeScript)]
     fn execute_script(injection: &JsValue) -> Result<Promise, JsValue>;
     // A promise in Chrome, nothing in Firefox: the answer is not needed.
@@ -124,12 +125,8 @@ pub async fn remove_tab_result(tab_id: i64) -> Result<(), String> {
 /// Asks the tab's collector for a snapshot of the page as it is now. `None` when the tab
 /// has no collector (it cannot be read) or answers with something that is not a snapshot.
 pub async fn collect_from_tab(tab_id: i64) -> Option<engine::snapshot::PageSnapshot> {
-    let message = Object::new();
-    Reflect::set(&message, &"type".into(), &"collect".into()).ok()?;
     #[allow(clippy::cast_precision_loss)] // tab ids are small integers
-    let answer = call(tabs_send_message(tab_id as f64, &message))
-        .await
-        .ok()?;
+    let answer = call(collect_in_tab(tab_id as f64)).await.ok()?;
     serde_wasm_bindgen::from_value(answer).ok()
 }
 

@@ -21,19 +21,26 @@ async function serviceWorker() {
 }
 
 /** Opens a fixture page and waits until the background has stored its result. */
-async function openFixture(name) {
+async function openFixture(name, { sent = true } = {}) {
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
   const url = `${server.base}/${name}`;
   await page.goto(url);
   const tabId = await waitFor(async () => {
     const sw = await serviceWorker();
-    return sw.evaluate(async (u) => {
-      const all = await chrome.storage.session.get(null);
-      const hit = Object.entries(all).find(([, v]) => v.url === u);
-      return hit ? Number(hit[0].slice('tab:'.length)) : null;
-    }, url);
-  }, { what: `the background's result for ${name}` });
+    return sw.evaluate(async ([u, stored]) => {
+      if (stored) {
+        const all = await chrome.storage.session.get(null);
+        const hit = Object.entries(all).find(([, v]) => v.url === u);
+        return hit ? Number(hit[0].slice('tab:'.length)) : null;
+      }
+      // A page without product signals is not sent: its tab, once its collector runs.
+      const tab = (await chrome.tabs.query({})).find((t) => t.url === u);
+      if (!tab) return null;
+      const [run] = await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: () => Boolean(globalThis.__stackSmartCollector) });
+      return run.result ? tab.id : null;
+    }, [url, sent]);
+  }, { what: sent ? `the background's result for ${name}` : `the collector in ${name}` });
   return { page, tabId };
 }
 
@@ -200,7 +207,12 @@ test('the popup shows the product read from JSON-LD', async () => {
 });
 
 test('a page without a product says so', async () => {
-  const { tabId } = await openFixture('no-product.html');
+  const { tabId } = await openFixture('no-product.html', { sent: false });
+  // Its collector looked (at idle, within FIRST_LOOK_MS) and, finding no sign of a product,
+  // sent the background nothing: the extension API is not touched on such pages.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const sw = await serviceWorker();
+  assert.equal(await sw.evaluate(async (id) => (await chrome.storage.session.get(`tab:${id}`))[`tab:${id}`] ?? null, tabId), null);
   const popup = await openPopup(tabId);
   const state = popup.getByTestId('no-product');
   await state.waitFor();
@@ -264,9 +276,9 @@ test('the popup still shows the product after the service worker was stopped and
 test('the content script and the static-HTML collector agree on the fixture pages', { timeout: 180_000 }, async () => {
   const withoutLayout = ({ cost_ms, ...s }) => ({ ...s, prices: s.prices.map(({ size, from_heading, ...rest }) => rest) });
   for (const name of ['product.html', 'no-product.html', 'malformed.html', 'offers.html', 'article.html']) {
-    const { page, tabId } = await openFixture(name);
+    const { page, tabId } = await openFixture(name, { sent: !['no-product.html', 'article.html'].includes(name) });
     const sw = await serviceWorker();
-    const live = await sw.evaluate((id) => chrome.tabs.sendMessage(id, { type: 'collect' }), tabId);
+    const live = await sw.evaluate((id) => globalThis.stackSmartCollect(id), tabId);
     const url = `${server.base}/${name}`;
     const native = JSON.parse(execFileSync('cargo', ['run', '--quiet', '--bin', 'stacksmart', '--',
       'snapshot', '--url', url, path.join(fixtures, name)], { cwd: root, encoding: 'utf8' }));

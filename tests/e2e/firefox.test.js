@@ -31,8 +31,19 @@ async function storedResults() {
   }).then((text) => (text.startsWith('error') ? assert.fail(text) : JSON.parse(text)));
 }
 
-async function tabIdFor(url) {
+async function tabIdFor(url, { sent = true } = {}) {
   await driver.get(`${base}/popup.html`);
+  if (!sent) {
+    // A page without product signals is not sent: its tab, once its collector runs.
+    return waitFor(async () => JSON.parse(await driver.executeAsyncScript(function (u, done) {
+      chrome.tabs.query({}).then(async (tabs) => {
+        const tab = tabs.find((t) => t.url === u);
+        if (!tab) return done('null');
+        const [run] = await chrome.scripting.executeScript({ target: { tabId: tab.id }, func: () => Boolean(globalThis.__stackSmartCollector) });
+        done(run.result ? String(tab.id) : 'null');
+      }).catch(() => done('null'));
+    }, url)), { what: `the collector in ${url}` });
+  }
   return waitFor(async () => {
     const hit = Object.entries(await storedResults()).find(([, v]) => v.url === url);
     return hit ? Number(hit[0].slice('tab:'.length)) : null;
@@ -105,12 +116,12 @@ const css = (selector) => driver.findElement(By.css(selector));
 const located = (selector) => driver.wait(until.elementLocated(By.css(selector)), 10_000);
 
 /** Opens `name` in the page tab, then the popup for that tab in the popup tab. */
-async function popupFor(name) {
+async function popupFor(name, options) {
   const url = `${server.base}/${name}`;
   await driver.switchTo().window(pageTab);
   await driver.get(url);
   await driver.switchTo().window(popupTab);
-  const tabId = await tabIdFor(url);
+  const tabId = await tabIdFor(url, options);
   await driver.get(`${base}/popup.html?tab=${tabId}`);
 }
 
@@ -167,7 +178,7 @@ test('a tab open before install is read once the shopper allows site access on t
 });
 
 test('a page without a product says so', async () => {
-  await popupFor('no-product.html');
+  await popupFor('no-product.html', { sent: false });
   const state = await driver.wait(until.elementLocated(By.css('[data-testid="no-product"]')), 10_000);
   assert.match(await state.getText(), /No product found on this page/);
   await screenshot('firefox-popup-no-product.png');
@@ -183,7 +194,7 @@ test('malformed JSON-LD is survived', async () => {
 test('the popup follows the tab to its next page', async () => {
   await popupFor('product.html');
   await driver.wait(until.elementLocated(By.css('[data-testid="product-title"]')), 10_000);
-  await popupFor('no-product.html');
+  await popupFor('no-product.html', { sent: false });
   await driver.wait(until.elementLocated(By.css('[data-testid="no-product"]')), 10_000);
 });
 

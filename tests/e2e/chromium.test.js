@@ -221,6 +221,40 @@ test('a page without a product says so', async () => {
   await popup.close();
 });
 
+// A single-page shop changes its address and redraws without a page load: the collector reads
+// the product it draws (a page that showed none was never sent), and once it has said
+// something in this document it also says when a later address shows no product.
+test('a single-page shop: a product drawn after the address changes is read, and leaving it is said', async () => {
+  const { page, tabId } = await openFixture('no-product.html?spa', { sent: false });
+  const sw = await serviceWorker();
+  const stored = () => sw.evaluate(async (id) => (await chrome.storage.session.get(`tab:${id}`))[`tab:${id}`] ?? null, tabId);
+  await page.evaluate(() => {
+    history.pushState({}, '', '/spa/kettle');
+    const data = document.createElement('script');
+    data.type = 'application/ld+json';
+    data.textContent = JSON.stringify({ '@context': 'https://schema.org', '@type': 'Product', name: 'SPA Kettle',
+      offers: { '@type': 'Offer', price: '49.99', priceCurrency: 'USD', availability: 'https://schema.org/InStock' } });
+    document.head.append(data);
+    document.body.innerHTML = '<h1>SPA Kettle</h1><p class="price">$49.99</p><button>Add to cart</button>';
+  });
+  const read = await waitFor(async () => {
+    const r = await stored();
+    return r?.url.endsWith('/spa/kettle') ? r : null;
+  }, { what: 'the drawn product' });
+  assert.equal(read.detection.product?.title, 'SPA Kettle');
+  await page.evaluate(() => {
+    history.pushState({}, '', '/spa/about');
+    for (const s of document.querySelectorAll('script[type="application/ld+json"]')) s.remove();
+    document.body.innerHTML = '<h1>About us</h1><p>We sell kettles.</p>';
+  });
+  const left = await waitFor(async () => {
+    const r = await stored();
+    return r?.url.endsWith('/spa/about') ? r : null;
+  }, { what: 'the page without a product' });
+  assert.equal(left.detection.product ?? null, null);
+  await page.close();
+});
+
 test('malformed JSON-LD neither throws on the page nor breaks the background', async () => {
   const { tabId } = await openFixture('malformed.html');
   const popup = await openPopup(tabId);

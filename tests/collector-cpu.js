@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dist } from './e2e/support.js';
-import { openSavedPages } from './saved-pages.js';
+import { collectIn, openSavedPages } from './saved-pages.js';
 const argv = process.argv.slice(2);
 const exts = [];
 for (let at = argv.indexOf('--ext'); at !== -1; at = argv.indexOf('--ext')) exts.push(path.resolve(argv.splice(at, 2)[1]));
@@ -65,7 +65,7 @@ for (const k of keys) {
     const cdp = await o.b.context.newCDPSession(o.page);
     await cdp.send('Performance.enable');
     o.threadTime = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value;
-    o.collect = () => o.b.sw.evaluate(async (t) => (globalThis.stackSmartCollect ? stackSmartCollect(t) : chrome.tabs.sendMessage(t, { type: 'collect' })), o.tab);
+    o.collect = () => collectIn(o.b.sw, o.tab);
     o.seconds = 0;
     if (o.tab !== null) await o.collect(); // the first collection warms nothing else up
   }
@@ -97,7 +97,7 @@ async function coldPage(k, url) {
       await cdp.send('Performance.enable');
       const threadTime = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime').value;
       const before = await threadTime();
-      await b.sw.evaluate(async (t) => (globalThis.stackSmartCollect ? stackSmartCollect(t) : chrome.tabs.sendMessage(t, { type: 'collect' })), tab);
+      await collectIn(b.sw, tab);
       sums[j] += (await threadTime()) - before;
       await page.close();
     }

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dist } from './e2e/support.js';
-import { openSavedPages } from './saved-pages.js';
+import { collectIn, openSavedPages } from './saved-pages.js';
 const argv = process.argv.slice(2);
 const first = argv.includes('--first');
 if (first) argv.splice(argv.indexOf('--first'), 1);
@@ -53,7 +53,7 @@ for (const k of keys) {
   // The background refuses these snapshots (unknown field `phases`): find the tab by address.
   const tab = await sw.evaluate(async (u) => { const tabs = await chrome.tabs.query({}); const hit = tabs.find((t) => t.url && t.url.split('#')[0] === u); return hit ? hit.id : null; }, truth[k].url.split('#')[0]);
   if (tab === null) { console.log(k, 'no tab'); await page.close(); continue; }
-  const snap = await sw.evaluate(async (t) => (globalThis.stackSmartCollect ? stackSmartCollect(t) : chrome.tabs.sendMessage(t, { type: 'collect' })), tab);
+  const snap = await collectIn(sw, tab);
   const P = snap.phases;
   const parts = [];
   for (let i = 1; i < P.length; i += 1) { const d = P[i][1] - P[i - 1][1]; parts.push(`${P[i][0]} ${d.toFixed(1)}`); sums.set(P[i][0], (sums.get(P[i][0]) ?? 0) + d); }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { dist } from './e2e/support.js';
-import { openSavedPages } from './saved-pages.js';
+import { collectIn, openSavedPages } from './saved-pages.js';
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--pages');
 const dir = at === -1 ? path.resolve('../../shared/data/product-pages') : argv.splice(at, 2)[1];
@@ -28,7 +28,7 @@ for (const k of keys) {
   if (tab === null) { console.log(k, 'no tab'); continue; }
   await cdp.send('Profiler.start');
   let cost = 0;
-  for (let i = 0; i < 10; i += 1) cost += (await sw.evaluate(async (t) => (await (globalThis.stackSmartCollect ? stackSmartCollect(t) : chrome.tabs.sendMessage(t, { type: 'collect' })))?.cost_ms ?? -1, tab));
+  for (let i = 0; i < 10; i += 1) cost += (await collectIn(sw, tab))?.cost_ms ?? -1;
   const { profile: p } = await cdp.send('Profiler.stop');
   const dt = (p.endTime - p.startTime) / p.samples.length;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));

@@ -30,3 +30,8 @@ export async function openSavedPages(ext, dir, keys) {
   };
   return { context, sw, truth, close };
 }
+
+// A fresh snapshot from the collector in tab `tab`, asked through the build's service worker
+// `sw` as the popup asks (builds from before 2026-11-22 answered a message instead).
+export const collectIn = (sw, tab) => sw.evaluate(
+  (t) => (globalThis.stackSmartCollect ? stackSmartCollect(t) : chrome.tabs.sendMessage(t, { type: 'collect' })), tab);

@@ -25,6 +25,8 @@ const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const RESULT_TIMEOUT_MS = 8000;
 // The collector re-detects late-rendered prices after a 600 ms debounce: give it one round.
 const SETTLE_MS = 1200;
+// How long after load a page that sent nothing is asked whether it shows any product signal.
+const QUIET_MS = 2000;
 
 const truth = JSON.parse(fs.readFileSync(path.join(dir, 'ground-truth.json'), 'utf8'));
 
@@ -99,6 +101,13 @@ async function run(scripts) {
   const costs = [];
   const firstCosts = [];
   const problems = [];
+  let withoutSignalsCount = 0;
+  // The collector's snapshot of the page at `url` when it shows no product signals, else null.
+  const withoutSignals = (url) => sw.evaluate(async (u) => {
+    const tab = (await chrome.tabs.query({})).find((t) => (t.url ?? '').split('#')[0] === u);
+    const s = tab ? await globalThis.stackSmartCollect(tab.id).catch(() => null) : null;
+    return s && !s.signals ? s : null;
+  }, url);
   let pageErrors = 0;
   let extensionErrors = 0;
   for (const [key, t] of Object.entries(truth)) {
@@ -113,17 +122,35 @@ async function run(scripts) {
     } catch (e) {
       problems.push(`${key}: load: ${e.message.split('\n')[0]}`);
     }
+    const storedFor = () => sw.evaluate(async (u) => {
+      const all = await chrome.storage.session.get(null);
+      const hit = Object.entries(all).find(([, v]) => v.url.split('#')[0] === u);
+      return hit ? { tab: Number(hit[0].slice(4)) } : null;
+    }, url);
     let stored = null;
+    let quiet = null;
     const deadline = Date.now() + RESULT_TIMEOUT_MS;
-    while (!stored && Date.now() < deadline) {
-      stored = await sw.evaluate(async (u) => {
-        const all = await chrome.storage.session.get(null);
-        const hit = Object.entries(all).find(([, v]) => v.url.split('#')[0] === u);
-        return hit ? { tab: Number(hit[0].slice(4)) } : null;
-      }, url);
-      if (!stored) await new Promise((r) => setTimeout(r, 100));
+    let askAt = Date.now() + QUIET_MS;
+    while (!stored && !quiet && Date.now() < deadline) {
+      stored = await storedFor();
+      if (!stored && Date.now() >= askAt) {
+        // A page without product signals sends nothing: its collector is asked, as the popup
+        // asks, and one that still sees none SETTLE_MS later (a shop that draws its product
+        // late sends it meanwhile) stands for a page without a product.
+        askAt = Date.now() + SETTLE_MS;
+        if (await withoutSignals(url)) {
+          await new Promise((r) => setTimeout(r, SETTLE_MS));
+          stored = await storedFor();
+          quiet = stored ? null : await withoutSignals(url);
+        }
+      }
+      if (!stored && !quiet) await new Promise((r) => setTimeout(r, 100));
     }
-    if (!stored) {
+    if (quiet) {
+      products[key] = null;
+      costs.push(quiet.cost_ms);
+      withoutSignalsCount += 1;
+    } else if (!stored) {
       problems.push(`${key}: no snapshot reached the background`);
       products[key] = null;
     } else {
@@ -143,7 +170,7 @@ async function run(scripts) {
   }
   await context.close();
   fs.rmSync(profile, { recursive: true, force: true });
-  return { products, costs, firstCosts, problems, refused, stoppedNavigations, pageErrors, extensionErrors };
+  return { products, costs, firstCosts, problems, refused, stoppedNavigations, pageErrors, extensionErrors, withoutSignalsCount };
 }
 
 const outputs = [];
@@ -162,7 +189,8 @@ for (const scripts of [true, false]) {
     `== ${label}: ${file}`,
     report.trimEnd(),
     `collector main-thread cost (cost_ms: one full collection, asked for ${SETTLE_MS} ms after the snapshot reached the background) over ${r.costs.length} pages: median ${quantile(r.costs, 0.5)} ms, p95 ${quantile(r.costs, 0.95)} ms, max ${quantile(r.costs, 1)} ms`,
-    `collector main-thread cost of the first collection (at document idle, code cold) over ${r.firstCosts.length} pages: median ${quantile(r.firstCosts, 0.5)} ms, p95 ${quantile(r.firstCosts, 0.95)} ms, max ${quantile(r.firstCosts, 1)} ms`,
+    `pages without product signals (never sent; read by asking, as the popup does, and counted as without a product): ${r.withoutSignalsCount}`,
+    `collector main-thread cost of the first collection (at document idle, code cold; pages that sent a snapshot) over ${r.firstCosts.length} pages: median ${quantile(r.firstCosts, 0.5)} ms, p95 ${quantile(r.firstCosts, 0.95)} ms, max ${quantile(r.firstCosts, 1)} ms`,
     `requests refused (none reached the network): ${JSON.stringify(r.refused)}; navigations away stopped: ${r.stoppedNavigations}`,
     scripts
       ? `page errors: ${r.pageErrors} (from the pages' own scripts), from the extension: ${r.extensionErrors}`

@@ -158,7 +158,7 @@ async function run(scripts) {
       const result = await sw.evaluate(async (tab) => {
         const v = (await chrome.storage.session.get(`tab:${tab}`))[`tab:${tab}`];
         let snapshot = null;
-        try { snapshot = await (globalThis.stackSmartCollect ? stackSmartCollect(tab) : chrome.tabs.sendMessage(tab, { type: 'collect' })); } catch (_) { /* page gone */ }
+        try { snapshot = await globalThis.stackSmartCollect(tab); } catch (_) { /* page gone */ }
         return { product: v?.detection?.product ?? null, cost: snapshot?.cost_ms ?? null };
       }, stored.tab);
       products[key] = result.product;
